@@ -1,0 +1,218 @@
+// Package auth checks and mints the bearer tokens idcmd's callers present.
+// Every check that golang-jwt leaves optional is made mandatory here: the
+// algorithm list, exp, iss and aud.
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Config says which tokens are accepted.
+type Config struct {
+	// Secret is the HS256 key; empty disables HS256.
+	Secret []byte
+	// JWKSURL is the key set for RS256/ES256 tokens; empty disables them.
+	JWKSURL  string
+	Issuer   string
+	Audience string
+	// Algorithms accepted; default HS256 with a secret plus RS256, ES256 with a JWKS.
+	Algorithms []string
+	// Leeway tolerates clock skew on exp, nbf and iat.
+	Leeway time.Duration
+}
+
+// Claims are what idcmd reads from a valid token.
+type Claims struct {
+	Subject string
+	Scopes  []string
+	Expires time.Time
+}
+
+// tokenClaims is the JWT body: registered claims plus the scope claim, which
+// is a space-separated string (RFC 8693) or, from some IdPs, an array.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	Scope scopeClaim `json:"scope,omitempty"`
+}
+
+type scopeClaim []string
+
+func (s *scopeClaim) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err == nil {
+		*s = strings.Fields(str)
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errors.New("scope claim must be a string or a list of strings")
+	}
+	*s = list
+	return nil
+}
+
+func (s scopeClaim) MarshalJSON() ([]byte, error) {
+	return json.Marshal(strings.Join(s, " "))
+}
+
+// Verifier checks bearer tokens.
+type Verifier struct {
+	parser *jwt.Parser
+	secret []byte
+	jwks   keyfunc.Keyfunc
+}
+
+// ErrInvalid is wrapped by every verification failure.
+var ErrInvalid = errors.New("invalid token")
+
+// NewVerifier builds a verifier; with a JWKS URL it starts fetching keys and
+// keeps them fresh until ctx ends.
+func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
+	if len(cfg.Secret) == 0 && cfg.JWKSURL == "" {
+		return nil, errors.New("auth: neither a secret nor a JWKS URL is configured")
+	}
+	if cfg.Issuer == "" || cfg.Audience == "" {
+		return nil, errors.New("auth: issuer and audience are required")
+	}
+	algs := cfg.Algorithms
+	if len(algs) == 0 {
+		if len(cfg.Secret) > 0 {
+			algs = append(algs, "HS256")
+		}
+		if cfg.JWKSURL != "" {
+			algs = append(algs, "RS256", "ES256")
+		}
+	}
+	for _, a := range algs {
+		switch a {
+		case "HS256", "HS384", "HS512":
+			if len(cfg.Secret) == 0 {
+				return nil, fmt.Errorf("auth: algorithm %s needs a secret", a)
+			}
+		case "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "EdDSA":
+			if cfg.JWKSURL == "" {
+				return nil, fmt.Errorf("auth: algorithm %s needs a JWKS URL", a)
+			}
+		default:
+			return nil, fmt.Errorf("auth: algorithm %q is not supported", a)
+		}
+	}
+	v := &Verifier{
+		secret: cfg.Secret,
+		parser: jwt.NewParser(
+			jwt.WithValidMethods(algs),
+			jwt.WithIssuer(cfg.Issuer),
+			jwt.WithAudience(cfg.Audience),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+			jwt.WithLeeway(cfg.Leeway),
+		),
+	}
+	if cfg.JWKSURL != "" {
+		k, err := keyfunc.NewDefaultCtx(ctx, []string{cfg.JWKSURL})
+		if err != nil {
+			return nil, fmt.Errorf("auth: JWKS %s: %w", cfg.JWKSURL, err)
+		}
+		v.jwks = k
+	}
+	return v, nil
+}
+
+// keyFor picks the key by the token's algorithm family. The parser has
+// already refused algorithms outside the list, so an RS256 token can never
+// be checked against the HS256 secret (the classic confusion attack).
+func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
+	switch t.Method.(type) {
+	case *jwt.SigningMethodHMAC:
+		if len(v.secret) == 0 {
+			return nil, errors.New("HMAC tokens are not accepted")
+		}
+		return v.secret, nil
+	default:
+		if v.jwks == nil {
+			return nil, errors.New("public-key tokens are not accepted")
+		}
+		return v.jwks.Keyfunc(t)
+	}
+}
+
+// Verify checks a token and returns its claims.
+func (v *Verifier) Verify(token string) (Claims, error) {
+	var tc tokenClaims
+	if _, err := v.parser.ParseWithClaims(token, &tc, v.keyFor); err != nil {
+		return Claims{}, fmt.Errorf("%w: %s", ErrInvalid, reason(err))
+	}
+	if tc.Subject == "" {
+		return Claims{}, fmt.Errorf("%w: the token has no subject", ErrInvalid)
+	}
+	c := Claims{Subject: tc.Subject, Scopes: tc.Scope}
+	if tc.ExpiresAt != nil {
+		c.Expires = tc.ExpiresAt.Time
+	}
+	return c, nil
+}
+
+// reason words a parse failure for the 401 body without echoing the token.
+func reason(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "signing method"):
+		return "the token's algorithm is not accepted"
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "the token is malformed"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "the token has expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "the token is not valid yet"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "the token is for another audience"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "the token is from another issuer"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		for _, claim := range []string{"aud", "iss", "exp"} {
+			if strings.Contains(msg, claim+" claim") {
+				return "the token lacks the required " + claim + " claim (" + map[string]string{"aud": "audience", "iss": "issuer", "exp": "expiry"}[claim] + ")"
+			}
+		}
+		return "the token lacks a required claim"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return "the token's signature does not verify"
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "the token's algorithm or key is not accepted"
+	default:
+		return "the token is not valid"
+	}
+}
+
+// Mint signs an HS256 token for idcmd token.
+func Mint(secret []byte, issuer, audience, subject string, scopes []string, ttl time.Duration, now time.Time) (string, error) {
+	if len(secret) == 0 {
+		return "", errors.New("no secret: set IDCMD_JWT_SECRET")
+	}
+	if subject == "" {
+		return "", errors.New("a subject is required")
+	}
+	if ttl <= 0 {
+		return "", errors.New("the ttl must be positive")
+	}
+	claims := tokenClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    issuer,
+			Subject:   subject,
+			Audience:  jwt.ClaimStrings{audience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+		},
+		Scope: scopes,
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
+}

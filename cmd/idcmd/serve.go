@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/server"
+)
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfgPath := fs.String("config", "", "YAML config file (optional; environment variables suffice)")
+	addr := fs.String("addr", "", "listen address (default 127.0.0.1:8080, or IDCMD_ADDR)")
+	sandbox := fs.Bool("sandbox", false, "start the embedded fake Okta org and point idcmd at it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	getenv := os.Getenv
+	var sb *sandboxEnv
+	if *sandbox {
+		var err error
+		sb, err = startSandbox()
+		if err != nil {
+			return err
+		}
+		defer sb.Close()
+		getenv = sb.getenv
+	}
+	cfg, err := config.Load(*cfgPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	log := server.NewLogger(os.Stdout, cfg.Server.LogLevel)
+	srv, err := server.Build(ctx, cfg, log, version)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return err
+	}
+	if sb != nil {
+		if err := sb.announce(os.Stdout, ln.Addr().String(), cfg); err != nil {
+			return err
+		}
+	}
+	log.Info("idcmd listening", "addr", ln.Addr().String(), "version", version, "commands", len(commands.Builtin.All()))
+	return server.Run(ctx, srv, ln, cfg.Server.ShutdownTimeout, log)
+}

@@ -1,0 +1,169 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/idcmd/idcmd/providers/okta"
+)
+
+// Providers are the provider clients commands run against. A nil client means
+// the provider is not configured.
+type Providers struct {
+	Okta *okta.Client
+}
+
+// Caller is who asked, as the authentication layer established it.
+type Caller struct {
+	Subject string
+	Scopes  []string
+}
+
+// Has reports whether the caller holds scope.
+func (c Caller) Has(scope string) bool { return slices.Contains(c.Scopes, scope) }
+
+// Request is one run of a command, from any path: HTTP, an approval, an
+// automated response.
+type Request struct {
+	Command   string
+	Args      any // from Command.NewArgs, decoded and validated
+	Incident  *Incident
+	Caller    Caller
+	RequestID string
+}
+
+// Result is a successful run, with XSOAR CommandResults field names so a thin
+// integration can do return_results(CommandResults(**body)).
+type Result struct {
+	ResultMeta
+	// The typed result, stored in XSOAR context under outputs_prefix.
+	Outputs any `json:"outputs"`
+}
+
+// ResultMeta is every field of a Result but the typed outputs; the OpenAPI
+// document pairs it with each command's own outputs type.
+type ResultMeta struct {
+	// The command that ran.
+	Command string `json:"command" example:"okta-suspend-user"`
+	// The request's id, also in X-Request-Id and the logs.
+	RequestID string `json:"request_id" example:"6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"`
+	// XSOAR context path the outputs land under.
+	OutputsPrefix string `json:"outputs_prefix" example:"Okta.User"`
+	// Field XSOAR uses to merge repeated outputs.
+	OutputsKeyField string `json:"outputs_key_field" example:"ID"`
+	// Markdown table for the war room.
+	ReadableOutput string `json:"readable_output" example:"### Okta user suspended"`
+	// The provider's answer as it sent it.
+	RawResponse any `json:"raw_response"`
+	// On paged commands: pass it back as the cursor argument for the next page.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// Errors the Invoker returns; the HTTP layer maps them.
+var (
+	// ErrUnknownCommand: no command of that name in the catalog.
+	ErrUnknownCommand = errors.New("unknown command")
+	// ErrForbidden: the caller's token lacks the scope the command needs.
+	ErrForbidden = errors.New("missing scope")
+	// ErrProviderNotConfigured: the command's provider has no credentials here.
+	ErrProviderNotConfigured = errors.New("provider not configured")
+)
+
+// ScopeError says which scope was missing.
+type ScopeError struct{ Scope string }
+
+func (e *ScopeError) Error() string { return "the token lacks the " + e.Scope + " scope" }
+func (e *ScopeError) Unwrap() error { return ErrForbidden }
+
+// Observer is told about every run, for metrics. outcome is "success",
+// "rejected" (scope, bad input) or "error".
+type Observer func(command, outcome string, elapsed time.Duration)
+
+// Invoker is the one way to run a command. Every path goes through Invoke,
+// so no path can skip a check. The order of steps is fixed here:
+// authorize → (idempotency, approval: later) → run → (audit, write-back: later) → result.
+type Invoker struct {
+	Catalog   *Catalog
+	Providers Providers
+	Validator *Validator
+	Observe   Observer
+}
+
+// NewInvoker wires a catalog to provider clients.
+func NewInvoker(cat *Catalog, p Providers) *Invoker {
+	return &Invoker{Catalog: cat, Providers: p, Validator: NewValidator()}
+}
+
+// Lookup returns the named command or ErrUnknownCommand.
+func (inv *Invoker) Lookup(name string) (Command, error) {
+	cmd, ok := inv.Catalog.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownCommand, name)
+	}
+	return cmd, nil
+}
+
+// Authorize checks that the caller may run cmd. It is part of Invoke, and
+// exported so the HTTP layer can refuse before reading a large body.
+func (inv *Invoker) Authorize(cmd Command, c Caller) error {
+	scope := cmd.Info().Risk.Scope()
+	if !c.Has(scope) {
+		return &ScopeError{Scope: scope}
+	}
+	return nil
+}
+
+// Invoke runs req.Command for req.Caller.
+func (inv *Invoker) Invoke(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	res, err := inv.invoke(ctx, req)
+	if inv.Observe != nil {
+		inv.Observe(req.Command, outcomeOf(err), time.Since(start))
+	}
+	return res, err
+}
+
+func (inv *Invoker) invoke(ctx context.Context, req Request) (*Result, error) {
+	cmd, err := inv.Lookup(req.Command)
+	if err != nil {
+		return nil, err
+	}
+	if err := inv.Authorize(cmd, req.Caller); err != nil {
+		return nil, err
+	}
+	if err := inv.Validator.Check(req.Args, req.Incident); err != nil {
+		return nil, err
+	}
+	info := cmd.Info()
+	reply, err := cmd.run(ctx, inv.Providers, req.Args)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", info.Name, err)
+	}
+	return &Result{
+		ResultMeta: ResultMeta{
+			Command:         info.Name,
+			RequestID:       req.RequestID,
+			OutputsPrefix:   info.Context.Prefix,
+			OutputsKeyField: info.Context.Key,
+			ReadableOutput:  reply.Readable,
+			RawResponse:     reply.Raw,
+			NextCursor:      reply.NextCursor,
+		},
+		Outputs: reply.Outputs,
+	}, nil
+}
+
+func outcomeOf(err error) string {
+	var ie *InputError
+	switch {
+	case err == nil:
+		return "success"
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrUnknownCommand), errors.As(err, &ie):
+		return "rejected"
+	default:
+		return "error"
+	}
+}

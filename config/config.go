@@ -1,0 +1,300 @@
+// Package config loads idcmd's configuration: environment variables alone
+// are enough to serve, and an optional YAML file (the seeds' shape, with
+// ${ENV} expansion and strict fields) adds the rest.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Server             Server              `yaml:"server"`
+	Auth               Auth                `yaml:"auth"`
+	Okta               Okta                `yaml:"okta"`
+	PingOne            PingOne             `yaml:"pingone"`
+	Integrations       Integrations        `yaml:"integrations"`
+	EventRouting       map[string][]string `yaml:"event_routing"`
+	AutomatedResponses AutomatedResponses  `yaml:"automated_responses"`
+}
+
+// Server holds listener and request settings.
+type Server struct {
+	// Addr to listen on; loopback unless told otherwise.
+	Addr string `yaml:"addr"`
+	// RequestTimeout is the deadline of one API call, provider waits included.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// ShutdownTimeout bounds how long in-flight calls may take to finish on SIGTERM.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// CORSOrigins enables CORS for these origins; empty means CORS is off.
+	CORSOrigins []string `yaml:"cors_origins"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+}
+
+// Auth configures bearer-token checking.
+type Auth struct {
+	// JWTSecret is the HS256 secret (IDCMD_JWT_SECRET).
+	JWTSecret string `yaml:"jwt_secret"`
+	// JWKSURL is the company IdP's key set for RS256/ES256 tokens.
+	JWKSURL string `yaml:"jwks_url"`
+	// Issuer and Audience every token must carry.
+	Issuer   string `yaml:"issuer"`
+	Audience string `yaml:"audience"`
+	// Algorithms accepted; default HS256 with a secret, RS256 and ES256 with a JWKS URL.
+	Algorithms []string `yaml:"algorithms"`
+}
+
+// Okta configures the Okta provider (the seeds' okta section).
+type Okta struct {
+	BaseURL  string `yaml:"base_url"`
+	APIToken string `yaml:"api_token"`
+	// OAuth 2.0 service app with private_key_jwt, instead of an API token.
+	ClientID       string   `yaml:"client_id"`
+	PrivateKey     string   `yaml:"private_key"`      // PEM
+	PrivateKeyFile string   `yaml:"private_key_file"` // or a path to it
+	KeyID          string   `yaml:"key_id"`
+	Scopes         []string `yaml:"scopes"`
+	DPoP           bool     `yaml:"dpop"`
+	// RequestsPerSecond caps idcmd's calls to this org (0: no cap).
+	RequestsPerSecond float64 `yaml:"requests_per_second"`
+	// WebhookSecret authenticates Okta event hooks (used by the event pipeline).
+	WebhookSecret string `yaml:"webhook_secret"`
+}
+
+// Configured reports whether the Okta section names an org.
+func (o Okta) Configured() bool { return o.BaseURL != "" }
+
+// PingOne configures the PingOne provider (the seeds' pingone section).
+type PingOne struct {
+	EnvironmentID string `yaml:"environment_id"`
+	ClientID      string `yaml:"client_id"`
+	ClientSecret  string `yaml:"client_secret"`
+	Region        string `yaml:"region"`
+	APIURL        string `yaml:"api_url"`
+	AuthURL       string `yaml:"auth_url"`
+	WebhookSecret string `yaml:"webhook_secret"`
+}
+
+// Integrations are the outside systems events and write-backs go to.
+type Integrations struct {
+	CortexXDR   CortexXDR   `yaml:"cortex_xdr"`
+	XSOAR       XSOAR       `yaml:"xsoar"`
+	PrismaCloud PrismaCloud `yaml:"prisma_cloud"`
+}
+
+// CortexXDR is the seeds' integrations.cortex_xdr section.
+type CortexXDR struct {
+	Enabled             bool   `yaml:"enabled"`
+	APIKey              string `yaml:"api_key"`
+	APIKeyID            string `yaml:"api_key_id"`
+	BaseURL             string `yaml:"base_url"`
+	AutoCreateIncidents bool   `yaml:"auto_create_incidents"`
+	SeverityThreshold   string `yaml:"severity_threshold"`
+}
+
+// XSOAR is the seeds' integrations.xsoar section.
+type XSOAR struct {
+	Enabled             bool   `yaml:"enabled"`
+	BaseURL             string `yaml:"base_url"`
+	APIKey              string `yaml:"api_key"`
+	AutoCreateIncidents bool   `yaml:"auto_create_incidents"`
+	TriggerPlaybooks    bool   `yaml:"trigger_playbooks"`
+}
+
+// PrismaCloud is the seeds' integrations.prisma_cloud section.
+type PrismaCloud struct {
+	Enabled        bool   `yaml:"enabled"`
+	APIURL         string `yaml:"api_url"`
+	AccessKey      string `yaml:"access_key"`
+	SecretKey      string `yaml:"secret_key"`
+	SyncUsers      bool   `yaml:"sync_users"`
+	SyncEvents     bool   `yaml:"sync_events"`
+	SyncRiskEvents bool   `yaml:"sync_risk_events"`
+}
+
+// AutomatedResponses is the seeds' automated_responses section.
+type AutomatedResponses struct {
+	Enabled bool                      `yaml:"enabled"`
+	Actions map[string]ResponseAction `yaml:"actions"`
+}
+
+// ResponseAction is one automated action's trigger and approval rule.
+type ResponseAction struct {
+	TriggerSeverity string `yaml:"trigger_severity"`
+	RequireApproval bool   `yaml:"require_approval"`
+}
+
+// Defaults are the values used when neither the environment nor the file sets one.
+func Defaults() Config {
+	return Config{
+		Server: Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
+		Auth:   Auth{Issuer: "idcmd", Audience: "idcmd"},
+	}
+}
+
+// FromEnv applies the environment variables the README documents on top of c.
+func FromEnv(c Config, getenv func(string) string) (Config, error) {
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Server.Addr, "IDCMD_ADDR")
+	set(&c.Server.LogLevel, "IDCMD_LOG_LEVEL")
+	set(&c.Auth.JWTSecret, "IDCMD_JWT_SECRET")
+	set(&c.Auth.JWKSURL, "IDCMD_JWKS_URL")
+	set(&c.Auth.Issuer, "IDCMD_JWT_ISSUER")
+	set(&c.Auth.Audience, "IDCMD_JWT_AUDIENCE")
+	set(&c.Okta.BaseURL, "OKTA_BASE_URL")
+	set(&c.Okta.APIToken, "OKTA_API_TOKEN")
+	set(&c.Okta.ClientID, "OKTA_CLIENT_ID")
+	set(&c.Okta.PrivateKey, "OKTA_PRIVATE_KEY")
+	set(&c.Okta.PrivateKeyFile, "OKTA_PRIVATE_KEY_FILE")
+	set(&c.Okta.KeyID, "OKTA_KEY_ID")
+	set(&c.Okta.WebhookSecret, "OKTA_WEBHOOK_SECRET")
+	if v := getenv("OKTA_SCOPES"); v != "" {
+		c.Okta.Scopes = strings.Fields(v)
+	}
+	if v := getenv("OKTA_DPOP"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("OKTA_DPOP: %q is not true or false", v)
+		}
+		c.Okta.DPoP = b
+	}
+	if v := getenv("IDCMD_REQUEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("IDCMD_REQUEST_TIMEOUT: %q is not a positive duration such as 30s", v)
+		}
+		c.Server.RequestTimeout = d
+	}
+	set(&c.PingOne.EnvironmentID, "PINGONE_ENVIRONMENT_ID")
+	set(&c.PingOne.ClientID, "PINGONE_CLIENT_ID")
+	set(&c.PingOne.ClientSecret, "PINGONE_CLIENT_SECRET")
+	set(&c.PingOne.Region, "PINGONE_REGION")
+	set(&c.PingOne.APIURL, "PINGONE_API_URL")
+	set(&c.PingOne.AuthURL, "PINGONE_AUTH_URL")
+	return c, nil
+}
+
+// Load builds the configuration: defaults, then the environment, then the
+// file when path is not empty (the file's values win where it sets them).
+func Load(path string, getenv func(string) string) (Config, error) {
+	c, err := FromEnv(Defaults(), getenv)
+	if err != nil {
+		return c, err
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("read config: %w", err)
+		}
+		if err := Parse(data, getenv, &c); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	return c, c.Validate()
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// Expand replaces ${NAME} (or ${NAME:-default}) in s with the environment's
+// value. An unset variable without a default is an error that names it, so a
+// typo in a secret's name fails at start, not at the first call.
+func Expand(s string, getenv func(string) string) (string, error) {
+	var missing []string
+	out := envRef.ReplaceAllStringFunc(s, func(m string) string {
+		sub := envRef.FindStringSubmatch(m)
+		if v := getenv(sub[1]); v != "" {
+			return v
+		}
+		if sub[2] != "" {
+			return sub[3]
+		}
+		missing = append(missing, sub[1])
+		return ""
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("environment variable %s is not set", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// Parse decodes YAML strictly into c, expanding ${ENV} inside scalar values
+// only: expansion happens on the parsed tree, so a secret containing a quote
+// or a newline stays one value and cannot inject keys.
+func Parse(data []byte, getenv func(string) string, c *Config) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return err
+	}
+	if root.Kind == 0 {
+		return nil // empty file
+	}
+	if err := expandNode(&root, getenv); err != nil {
+		return err
+	}
+	expanded, err := yaml.Marshal(&root)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+func expandNode(n *yaml.Node, getenv func(string) string) error {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		v, err := Expand(n.Value, getenv)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		n.Value = v
+		// A quoted "${X}" stays a string; a plain ${X} takes the type its
+		// value has (enabled: ${XDR_ENABLED} becomes a bool).
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+			n.Tag = ""
+		}
+	}
+	for _, ch := range n.Content {
+		if err := expandNode(ch, getenv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks what can be checked without dialling anything.
+func (c Config) Validate() error {
+	if c.Auth.JWTSecret == "" && c.Auth.JWKSURL == "" {
+		return errors.New("no token verification configured: set IDCMD_JWT_SECRET (HS256) or auth.jwks_url")
+	}
+	if c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 32 {
+		return errors.New("IDCMD_JWT_SECRET must be at least 32 characters")
+	}
+	if c.Auth.Issuer == "" || c.Auth.Audience == "" {
+		return errors.New("auth.issuer and auth.audience must not be empty")
+	}
+	if c.Server.RequestTimeout <= 0 {
+		return errors.New("server.request_timeout must be positive")
+	}
+	if c.Okta.Configured() && c.Okta.APIToken == "" && c.Okta.ClientID == "" {
+		return errors.New("okta: set OKTA_API_TOKEN, or OKTA_CLIENT_ID with a private key")
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+const secret = "0123456789abcdef0123456789abcdef"
+
+func TestEnvironmentAloneServes(t *testing.T) {
+	c, err := Load("", env(map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "t", "IDCMD_ADDR": "127.0.0.1:9999"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Addr != "127.0.0.1:9999" || c.Okta.BaseURL != "https://acme.okta.com" || c.Auth.Issuer != "idcmd" || c.Server.RequestTimeout != 30*time.Second {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestDefaultsListenOnLoopback(t *testing.T) {
+	if Defaults().Server.Addr != "127.0.0.1:8080" {
+		t.Fatal("default address is not loopback 8080")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	cases := map[string]struct {
+		env  map[string]string
+		file string
+		want string
+	}{
+		"no secret":       {map[string]string{}, "", "IDCMD_JWT_SECRET"},
+		"short secret":    {map[string]string{"IDCMD_JWT_SECRET": "short"}, "", "32 characters"},
+		"okta no creds":   {map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": "https://a.okta.com"}, "", "OKTA_API_TOKEN"},
+		"unset variable":  {map[string]string{"IDCMD_JWT_SECRET": secret}, "okta:\n  api_token: ${OKTA_TOKEN_TYPO}\n", "OKTA_TOKEN_TYPO"},
+		"unknown field":   {map[string]string{"IDCMD_JWT_SECRET": secret}, "okta:\n  base_ur: x\n", "base_ur"},
+		"bad timeout env": {map[string]string{"IDCMD_JWT_SECRET": secret, "IDCMD_REQUEST_TIMEOUT": "soon"}, "", "IDCMD_REQUEST_TIMEOUT"},
+		"bad duration":    {map[string]string{"IDCMD_JWT_SECRET": secret}, "server:\n  request_timeout: forever\n", "forever"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := ""
+			if tc.file != "" {
+				path = filepath.Join(t.TempDir(), "c.yaml")
+				if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Load(path, env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestSeedConfigShape loads the SOP's configuration file as written, so the
+// seeds' shape keeps working.
+func TestSeedConfigShape(t *testing.T) {
+	seed := `
+okta:
+  base_url: "${OKTA_BASE_URL}"
+  api_token: "${OKTA_API_TOKEN}"
+  webhook_secret: "${OKTA_WEBHOOK_SECRET:-}"
+integrations:
+  cortex_xdr:
+    enabled: true
+    api_key: "${XDR_API_KEY}"
+    api_key_id: "${XDR_API_KEY_ID}"
+    base_url: "${XDR_BASE_URL}"
+    auto_create_incidents: true
+    severity_threshold: "medium"
+  xsoar:
+    enabled: true
+    base_url: "${XSOAR_URL}"
+    api_key: "${XSOAR_API_KEY}"
+    auto_create_incidents: true
+    trigger_playbooks: true
+event_routing:
+  user.account.lock: [cortex_xdr, xsoar, prisma_cloud]
+automated_responses:
+  enabled: true
+  actions:
+    suspend_user:
+      trigger_severity: "critical"
+      require_approval: true
+`
+	path := filepath.Join(t.TempDir(), "seed.yaml")
+	if err := os.WriteFile(path, []byte(seed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "tok\"en\nokta:", "XDR_API_KEY": "k", "XDR_API_KEY_ID": "7", "XDR_BASE_URL": "https://api-x.xdr.us.paloaltonetworks.com", "XSOAR_URL": "https://xsoar", "XSOAR_API_KEY": "x"}
+	c, err := Load(path, env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Okta.APIToken != vars["OKTA_API_TOKEN"] {
+		t.Errorf("a secret with a quote and newline was altered: %q", c.Okta.APIToken)
+	}
+	if !c.AutomatedResponses.Actions["suspend_user"].RequireApproval || c.Integrations.CortexXDR.APIKeyID != "7" || len(c.EventRouting["user.account.lock"]) != 3 {
+		t.Errorf("config = %+v", c)
+	}
+}

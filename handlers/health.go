@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Check reports whether one dependency (a provider) is reachable and accepts
+// idcmd's credentials.
+type Check func(ctx context.Context) error
+
+// Health serves /healthz (the process is up) and /readyz (every configured
+// provider can be reached and authenticated).
+type Health struct {
+	Checks  map[string]Check
+	Timeout time.Duration
+}
+
+// HealthStatus is the body of /healthz and /readyz.
+type HealthStatus struct {
+	// ok or failing.
+	Status string `json:"status" example:"ok"`
+	// Per dependency: ok, or why it fails.
+	Checks map[string]string `json:"checks,omitempty"`
+}
+
+// Live answers 200 while the process serves.
+func (h *Health) Live(c echo.Context) error {
+	return c.JSON(http.StatusOK, HealthStatus{Status: "ok"})
+}
+
+// Ready runs every check concurrently and answers 503 when one fails.
+func (h *Health) Ready(c echo.Context) error {
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+	defer cancel()
+	names := make([]string, 0, len(h.Checks))
+	for n := range h.Checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	results := make([]string, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.Checks[n](ctx); err != nil {
+				results[i] = err.Error()
+			} else {
+				results[i] = "ok"
+			}
+		}()
+	}
+	wg.Wait()
+	out := HealthStatus{Status: "ok", Checks: make(map[string]string, len(names))}
+	for i, n := range names {
+		out.Checks[n] = results[i]
+		if results[i] != "ok" {
+			out.Status = "failing"
+		}
+	}
+	if out.Status != "ok" {
+		return c.JSON(http.StatusServiceUnavailable, out)
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,74 @@
+// Package metrics holds idcmd's Prometheus collectors: per-command runs,
+// errors and latency, and per-provider calls and latency by status. The
+// command and provider packages only call the Observe functions, so they do
+// not depend on Prometheus.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is one registry with idcmd's collectors.
+type Metrics struct {
+	registry         *prometheus.Registry
+	commandRuns      *prometheus.CounterVec
+	commandErrors    *prometheus.CounterVec
+	commandDuration  *prometheus.HistogramVec
+	providerCalls    *prometheus.CounterVec
+	providerDuration *prometheus.HistogramVec
+}
+
+// latencyBuckets span a sub-millisecond cache hit to a rate-limited wait.
+var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+// New registers the collectors on a fresh registry (no global state).
+func New() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		commandRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idcmd_command_runs_total", Help: "Command runs by command and outcome (success, rejected, error).",
+		}, []string{"command", "outcome"}),
+		commandErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idcmd_command_errors_total", Help: "Command runs that failed after being accepted, by command.",
+		}, []string{"command"}),
+		commandDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "idcmd_command_duration_seconds", Help: "Command latency, provider calls included.", Buckets: latencyBuckets,
+		}, []string{"command"}),
+		providerCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idcmd_provider_calls_total", Help: "Calls to outside systems by provider, operation and HTTP status (0: no response).",
+		}, []string{"provider", "operation", "status"}),
+		providerDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "idcmd_provider_call_duration_seconds", Help: "Latency of calls to outside systems by provider and HTTP status.", Buckets: latencyBuckets,
+		}, []string{"provider", "status"}),
+	}
+	m.registry.MustRegister(m.commandRuns, m.commandErrors, m.commandDuration, m.providerCalls, m.providerDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveCommand records one command run.
+func (m *Metrics) ObserveCommand(command, outcome string, elapsed time.Duration) {
+	m.commandRuns.WithLabelValues(command, outcome).Inc()
+	if outcome == "error" {
+		m.commandErrors.WithLabelValues(command).Inc()
+	}
+	m.commandDuration.WithLabelValues(command).Observe(elapsed.Seconds())
+}
+
+// ObserveProvider records one call to an outside system.
+func (m *Metrics) ObserveProvider(provider, operation string, status int, elapsed time.Duration) {
+	s := strconv.Itoa(status)
+	m.providerCalls.WithLabelValues(provider, operation, s).Inc()
+	m.providerDuration.WithLabelValues(provider, s).Observe(elapsed.Seconds())
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,131 @@
+// Package server assembles a runnable idcmd from a Config: provider clients,
+// metrics, token verification, the Invoker and the Echo app, and serves it
+// with graceful shutdown. cmd/idcmd and the black-box tests share it, so the
+// tests run exactly what production runs.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/idcmd/idcmd/api"
+	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/handlers"
+	"github.com/idcmd/idcmd/metrics"
+	"github.com/idcmd/idcmd/providers/okta"
+)
+
+// Build wires configuration into a ready HTTP handler: provider clients,
+// metrics, token verification, the Invoker and the Echo routes.
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version string) (http.Handler, error) {
+	m := metrics.New()
+	providers, checks, err := buildProviders(cfg, m, version)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := auth.NewVerifier(ctx, auth.Config{
+		Secret:     []byte(cfg.Auth.JWTSecret),
+		JWKSURL:    cfg.Auth.JWKSURL,
+		Issuer:     cfg.Auth.Issuer,
+		Audience:   cfg.Auth.Audience,
+		Algorithms: cfg.Auth.Algorithms,
+		Leeway:     30 * time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	inv := commands.NewInvoker(commands.Builtin, providers)
+	inv.Observe = m.ObserveCommand
+	return api.New(api.Options{
+		Invoker:        inv,
+		Verifier:       verifier,
+		Metrics:        m,
+		Logger:         log,
+		ReadyChecks:    checks,
+		RequestTimeout: cfg.Server.RequestTimeout,
+		CORSOrigins:    cfg.Server.CORSOrigins,
+	}), nil
+}
+
+// buildProviders creates a client for each configured provider and its
+// readiness check.
+func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (commands.Providers, map[string]handlers.Check, error) {
+	var p commands.Providers
+	checks := map[string]handlers.Check{}
+	if cfg.Okta.Configured() {
+		keyPEM := []byte(cfg.Okta.PrivateKey)
+		if cfg.Okta.PrivateKeyFile != "" {
+			b, err := os.ReadFile(cfg.Okta.PrivateKeyFile)
+			if err != nil {
+				return p, nil, fmt.Errorf("okta private key: %w", err)
+			}
+			keyPEM = b
+		}
+		c, err := okta.New(okta.Config{
+			BaseURL:           cfg.Okta.BaseURL,
+			APIToken:          cfg.Okta.APIToken,
+			ClientID:          cfg.Okta.ClientID,
+			PrivateKeyPEM:     keyPEM,
+			KeyID:             cfg.Okta.KeyID,
+			Scopes:            cfg.Okta.Scopes,
+			DPoP:              cfg.Okta.DPoP,
+			RequestsPerSecond: cfg.Okta.RequestsPerSecond,
+			Observer:          m.ObserveProvider,
+			Version:           version,
+		})
+		if err != nil {
+			return p, nil, fmt.Errorf("okta: %w", err)
+		}
+		p.Okta = c
+		checks["okta"] = c.Ping
+	}
+	return p, checks, nil
+}
+
+// Run serves until ctx ends (SIGTERM), then shuts down gracefully: the
+// listener closes at once, so new connections are refused, while in-flight
+// calls get up to grace to finish.
+func Run(ctx context.Context, h http.Handler, ln net.Listener, grace time.Duration, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: refusing new calls, finishing in-flight ones", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// NewLogger is idcmd's structured JSON logger at the configured level.
+func NewLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

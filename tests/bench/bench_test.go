@@ -1,0 +1,205 @@
+// Package bench measures idcmd against the fake Okta org: the latency idcmd
+// adds to okta-get-user over the same request sent straight to the fake,
+// throughput with 64 concurrent callers, and the idle memory of the real
+// binary. Figures are reported as benchmark metrics; nothing here asserts
+// wall-clock time.
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/server"
+)
+
+const secret = "bench-secret-0123456789abcdef0123456789"
+
+type rig struct {
+	fake   *oktatest.Server
+	idcmd  string
+	token  string
+	client *http.Client
+	userID string
+}
+
+func newRig(b *testing.B) *rig {
+	b.Helper()
+	fake := oktatest.NewServer(oktatest.Options{Seed: true})
+	b.Cleanup(fake.Close)
+	vars := map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token}
+	cfg, err := config.Load("", func(k string) string { return vars[k] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := server.Build(context.Background(), cfg, server.NewLogger(io.Discard, "error"), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	tok, err := auth.Mint([]byte(secret), "idcmd", "idcmd", "bench", []string{"commands:read"}, time.Hour, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	r := &rig{fake: fake, idcmd: srv.URL, token: tok, client: &http.Client{Transport: tr}}
+	id, ok := fake.Org().UserID(oktatest.DemoActiveUser)
+	if !ok {
+		b.Fatal("demo user missing")
+	}
+	r.userID = id
+	return r
+}
+
+// viaIdcmd is okta-get-user through idcmd.
+func (r *rig) viaIdcmd() error {
+	req, _ := http.NewRequest(http.MethodPost, r.idcmd+"/api/v1/commands/okta-get-user", strings.NewReader(`{"user":"`+r.userID+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	return r.send(req)
+}
+
+// direct is the same Okta request idcmd makes, sent straight to the fake.
+func (r *rig) direct() error {
+	req, _ := http.NewRequest(http.MethodGet, r.fake.URL+"/api/v1/users/"+r.userID, nil)
+	req.Header.Set("Authorization", "SSWS "+r.fake.Token)
+	req.Header.Set("Accept", "application/json")
+	return r.send(req)
+}
+
+func (r *rig) send(req *http.Request) error {
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[int(float64(len(s)-1)*p)]
+}
+
+// BenchmarkGetUserOverhead alternates the direct and the idcmd call with one
+// caller, so both see the same machine state, and reports the medians, the
+// p99s and idcmd's added latency (target: ≤0.3 ms median, ≤1 ms p99).
+func BenchmarkGetUserOverhead(b *testing.B) {
+	r := newRig(b)
+	for range 200 { // warm connections and caches
+		_ = r.direct()
+		_ = r.viaIdcmd()
+	}
+	direct := make([]time.Duration, 0, b.N)
+	via := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if err := r.direct(); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := r.viaIdcmd(); err != nil {
+			b.Fatal(err)
+		}
+		direct = append(direct, t1.Sub(t0))
+		via = append(via, time.Since(t1))
+	}
+	b.StopTimer()
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(percentile(direct, .5)), "direct-p50-ms")
+	b.ReportMetric(ms(percentile(via, .5)), "idcmd-p50-ms")
+	b.ReportMetric(ms(percentile(via, .5)-percentile(direct, .5)), "added-p50-ms")
+	b.ReportMetric(ms(percentile(direct, .99)), "direct-p99-ms")
+	b.ReportMetric(ms(percentile(via, .99)), "idcmd-p99-ms")
+	b.ReportMetric(ms(percentile(via, .99)-percentile(direct, .99)), "added-p99-ms")
+}
+
+// BenchmarkGetUser64Callers runs okta-get-user through idcmd from 64
+// concurrent callers and reports calls per second (target: ≥3,000).
+func BenchmarkGetUser64Callers(b *testing.B) {
+	r := newRig(b)
+	_ = r.viaIdcmd()
+	var failed atomic.Int64
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	start := time.Now()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := r.viaIdcmd(); err != nil {
+				failed.Add(1)
+			}
+		}
+	})
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d calls failed", n)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+}
+
+// BenchmarkIdleMemory builds the real binary, starts it against the fake,
+// lets it settle, and reports its resident memory (target: <50 MB).
+func BenchmarkIdleMemory(b *testing.B) {
+	fake := oktatest.NewServer(oktatest.Options{Seed: true})
+	defer fake.Close()
+	bin := filepath.Join(b.TempDir(), "idcmd")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/idcmd")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	for range b.N {
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+		cmd.Env = []string{"IDCMD_JWT_SECRET=" + secret, "OKTA_BASE_URL=" + fake.URL, "OKTA_API_TOKEN=" + fake.Token, "IDCMD_LOG_LEVEL=warn"}
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(2 * time.Second) // start-up done; idle from here
+		rss := rssMB(b, cmd.Process.Pid)
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		b.ReportMetric(rss, "idle-RSS-MB")
+	}
+}
+
+func rssMB(b *testing.B, pid int) float64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.Fields(rest)[0])
+			return float64(kb) / 1024
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}

@@ -1,0 +1,219 @@
+// Package tests holds black-box tests of the whole server over HTTP: the
+// real Echo app, the real Okta client, and the fake Okta org on loopback.
+package tests
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/server"
+)
+
+const testSecret = "test-secret-0123456789abcdef0123456789"
+
+// env is one idcmd server wired to one fake Okta org.
+type env struct {
+	t    *testing.T
+	okta *oktatest.Server
+	url  string
+	logs *syncBuffer
+}
+
+type envOptions struct {
+	requestTimeout time.Duration
+	oktaToken      string // overrides the fake's token (to test refused credentials)
+	noOkta         bool
+}
+
+func newEnv(t *testing.T, opts ...envOptions) *env {
+	t.Helper()
+	var o envOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	fake := oktatest.NewServer(oktatest.Options{Seed: true})
+	t.Cleanup(fake.Close)
+	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret}
+	if !o.noOkta {
+		vars["OKTA_BASE_URL"] = fake.URL
+		vars["OKTA_API_TOKEN"] = fake.Token
+		if o.oktaToken != "" {
+			vars["OKTA_API_TOKEN"] = o.oktaToken
+		}
+	}
+	cfg, err := config.Load("", func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.requestTimeout > 0 {
+		cfg.Server.RequestTimeout = o.requestTimeout
+	}
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	h, err := server.Build(ctx, cfg, server.NewLogger(logs, "debug"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &env{t: t, okta: fake, url: srv.URL, logs: logs}
+}
+
+// token mints a token for subject "tester" with the given scopes.
+func token(t *testing.T, scopes ...string) string {
+	t.Helper()
+	tok, err := auth.Mint([]byte(testSecret), "idcmd", "idcmd", "tester", scopes, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+var allScopes = []string{"commands:read", "commands:write"}
+
+// response is a finished call.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// do sends a request and checks the response against the OpenAPI document.
+func (e *env) do(method, path, contentType, tok string, body []byte) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r := response{status: resp.StatusCode, header: resp.Header, body: b}
+	checkAgainstDocument(e.t, req, body, r)
+	if r.status >= 500 && r.status != 502 && r.status != 503 && r.status != 504 {
+		e.t.Errorf("%s %s answered %d:\n%s", method, path, r.status, b)
+	}
+	return r
+}
+
+// run calls a command with every scope.
+func (e *env) run(name, body string) response {
+	e.t.Helper()
+	return e.do(http.MethodPost, "/api/v1/commands/"+name, "application/json", token(e.t, allScopes...), []byte(body))
+}
+
+var (
+	docOnce   sync.Once
+	docRouter routers.Router
+	docErr    error
+)
+
+// checkAgainstDocument validates a real response against the generated
+// OpenAPI document: status declared, content type declared, body matches
+// the schema. Swagger UI routes are not in the document.
+func checkAgainstDocument(t *testing.T, req *http.Request, reqBody []byte, r response) {
+	t.Helper()
+	if strings.HasPrefix(req.URL.Path, "/swagger") {
+		return
+	}
+	docOnce.Do(func() {
+		var b []byte
+		b, docErr = os.ReadFile("../openapi/swagger.json")
+		if docErr != nil {
+			return
+		}
+		var v2 openapi2.T
+		if docErr = json.Unmarshal(b, &v2); docErr != nil {
+			return
+		}
+		var v3 *openapi3.T
+		v3, docErr = openapi2conv.ToV3(&v2)
+		if docErr != nil {
+			return
+		}
+		v3.Servers = nil
+		docRouter, docErr = gorillamux.NewRouter(v3)
+	})
+	if docErr != nil {
+		t.Fatalf("load OpenAPI document: %v", docErr)
+	}
+	vreq := req.Clone(context.Background())
+	vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
+	route, params, err := docRouter.FindRoute(vreq)
+	if err != nil {
+		// An unknown command or path has no operation to check against; it
+		// must still be a problem 404.
+		if r.status != http.StatusNotFound {
+			t.Errorf("%s %s is not in the OpenAPI document: %v", req.Method, req.URL.Path, err)
+		}
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route},
+		Status:                 r.status,
+		Header:                 r.header,
+		Body:                   io.NopCloser(bytes.NewReader(r.body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s → %d does not match the OpenAPI document: %v\n%s", req.Method, req.URL.Path, r.status, err, r.body)
+	}
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
