@@ -24,7 +24,7 @@ func changeOktaUser(ctx context.Context, p Providers, user, action string, do fu
 }
 
 // lifecycleSpec declares a command that is one lifecycle call with no options.
-func lifecycleSpec(name, summary, action string, risk Risk, do func(ctx context.Context, c *okta.Client, id string) error) Spec[OktaUserArgs, OktaUserChange] {
+func lifecycleSpec(name, summary, done, action string, risk Risk, do func(ctx context.Context, c *okta.Client, id string) error) Spec[OktaUserArgs, OktaUserChange] {
 	return Spec[OktaUserArgs, OktaUserChange]{
 		Name:     name,
 		Summary:  summary,
@@ -36,25 +36,25 @@ func lifecycleSpec(name, summary, action string, risk Risk, do func(ctx context.
 			if err != nil {
 				return Reply[OktaUserChange]{}, err
 			}
-			return Reply[OktaUserChange]{Outputs: out, Readable: changeTable(summary, out), Raw: rawJSON(after.Raw)}, nil
+			return Reply[OktaUserChange]{Outputs: out, Readable: changeTable(done, out), Raw: rawJSON(after.Raw)}, nil
 		},
 	}
 }
 
 // OktaSuspendUser suspends an ACTIVE user: they cannot sign in until unsuspended.
-var OktaSuspendUser = lifecycleSpec("okta-suspend-user", "Suspend an active Okta user", "suspend", Write,
+var OktaSuspendUser = lifecycleSpec("okta-suspend-user", "Suspend an active Okta user", "Okta user suspended", "suspend", Write,
 	func(ctx context.Context, c *okta.Client, id string) error { return c.SuspendUser(ctx, id) })
 
 // OktaUnsuspendUser returns a SUSPENDED user to ACTIVE.
-var OktaUnsuspendUser = lifecycleSpec("okta-unsuspend-user", "Unsuspend a suspended Okta user", "unsuspend", Write,
+var OktaUnsuspendUser = lifecycleSpec("okta-unsuspend-user", "Unsuspend a suspended Okta user", "Okta user unsuspended", "unsuspend", Write,
 	func(ctx context.Context, c *okta.Client, id string) error { return c.UnsuspendUser(ctx, id) })
 
 // OktaUnlockUser unlocks a LOCKED_OUT user.
-var OktaUnlockUser = lifecycleSpec("okta-unlock-user", "Unlock a locked-out Okta user", "unlock", Write,
+var OktaUnlockUser = lifecycleSpec("okta-unlock-user", "Unlock a locked-out Okta user", "Okta user unlocked", "unlock", Write,
 	func(ctx context.Context, c *okta.Client, id string) error { return c.UnlockUser(ctx, id) })
 
 // OktaResetFactors removes every enrolled MFA factor; the user enrols again at next sign-in.
-var OktaResetFactors = lifecycleSpec("okta-reset-factors", "Reset all MFA factors of an Okta user", "reset_factors", Write,
+var OktaResetFactors = lifecycleSpec("okta-reset-factors", "Reset all MFA factors of an Okta user", "Okta MFA factors reset", "reset_factors", Write,
 	func(ctx context.Context, c *okta.Client, id string) error { return c.ResetFactors(ctx, id) })
 
 // OktaDeactivateUserArgs are the arguments of okta-deactivate-user.

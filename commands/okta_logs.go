@@ -55,7 +55,7 @@ var OktaGetLogs = Spec[OktaGetLogsArgs, []okta.LogEvent]{
 	Risk:     Read,
 	Run: func(ctx context.Context, p Providers, a OktaGetLogsArgs) (Reply[[]okta.LogEvent], error) {
 		q := okta.LogQuery{Filter: a.Filter, Q: a.Q, Since: parseTime(a.Since), Until: parseTime(a.Until), SortOrder: a.SortOrder, Limit: orDefault(a.Limit, 100), Cursor: a.Cursor}
-		return oktaLogReply(ctx, p, "Okta System Log", q)
+		return oktaLogReply(ctx, p, "Okta System Log events", q)
 	},
 }
 
@@ -206,7 +206,7 @@ func oktaLogReply(ctx context.Context, p Providers, title string, q okta.LogQuer
 			e.Actor.AlternateID, targetNames(e.Target), e.Client.IPAddress, place(e.Client.GeographicalContext),
 		})
 	}
-	title = strconv.Itoa(len(events)) + " " + title + " events"
+	title = strconv.Itoa(len(events)) + " " + title
 	if next != "" {
 		title += " (more: pass next_cursor as cursor)"
 	}
