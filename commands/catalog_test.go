@@ -83,7 +83,8 @@ func TestBuiltinCatalogHasEveryOktaCommand(t *testing.T) {
 func TestRiskScopes(t *testing.T) {
 	for _, cmd := range Builtin.All() {
 		info := cmd.Info()
-		read := strings.Contains(info.Name, "-get-") || strings.Contains(info.Name, "-search-")
+		read := strings.Contains(info.Name, "get-") || strings.Contains(info.Name, "-search-") ||
+			strings.Contains(info.Name, "-list-") || info.Name == "pingone-evaluate-risk"
 		if read != (info.Risk == Read) {
 			t.Errorf("%s: risk %s does not fit its name", info.Name, info.Risk)
 		}

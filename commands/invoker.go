@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/idcmd/idcmd/providers/okta"
+	"github.com/idcmd/idcmd/providers/pingone"
 )
 
 // Providers are the provider clients commands run against. A nil client means
 // the provider is not configured.
 type Providers struct {
-	Okta *okta.Client
+	Okta    *okta.Client
+	PingOne *pingone.Client
 }
 
 // Caller is who asked, as the authentication layer established it.

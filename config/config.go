@@ -80,11 +80,20 @@ type PingOne struct {
 	EnvironmentID string `yaml:"environment_id"`
 	ClientID      string `yaml:"client_id"`
 	ClientSecret  string `yaml:"client_secret"`
-	Region        string `yaml:"region"`
-	APIURL        string `yaml:"api_url"`
-	AuthURL       string `yaml:"auth_url"`
+	// Region is com (NA; the SOP's "us"), ca, eu, com.au, sg or asia.
+	Region string `yaml:"region"`
+	// APIURL and AuthURL replace the region's hosts (tests, the sandbox).
+	APIURL  string `yaml:"api_url"`
+	AuthURL string `yaml:"auth_url"`
+	// ClientAuth is how the worker app authenticates: basic (default) or post.
+	ClientAuth        string  `yaml:"client_auth"`
+	RequestsPerSecond float64 `yaml:"requests_per_second"`
+	// WebhookSecret authenticates PingOne webhooks (used by the event pipeline).
 	WebhookSecret string `yaml:"webhook_secret"`
 }
+
+// Configured reports whether the PingOne section names an environment.
+func (p PingOne) Configured() bool { return p.EnvironmentID != "" }
 
 // Integrations are the outside systems events and write-backs go to.
 type Integrations struct {
@@ -186,6 +195,8 @@ func FromEnv(c Config, getenv func(string) string) (Config, error) {
 	set(&c.PingOne.Region, "PINGONE_REGION")
 	set(&c.PingOne.APIURL, "PINGONE_API_URL")
 	set(&c.PingOne.AuthURL, "PINGONE_AUTH_URL")
+	set(&c.PingOne.ClientAuth, "PINGONE_CLIENT_AUTH")
+	set(&c.PingOne.WebhookSecret, "PINGONE_WEBHOOK_SECRET")
 	return c, nil
 }
 
@@ -295,6 +306,9 @@ func (c Config) Validate() error {
 	}
 	if c.Okta.Configured() && c.Okta.APIToken == "" && c.Okta.ClientID == "" {
 		return errors.New("okta: set OKTA_API_TOKEN, or OKTA_CLIENT_ID with a private key")
+	}
+	if c.PingOne.Configured() && (c.PingOne.ClientID == "" || c.PingOne.ClientSecret == "") {
+		return errors.New("pingone: set PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET for the worker application")
 	}
 	return nil
 }

@@ -53,6 +53,543 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/commands/clear-sessions": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "End all of a user's sessions in Okta or PingOne. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "neutral"
+                ],
+                "summary": "End all of a user's sessions in Okta or PingOne",
+                "operationId": "clear-sessions",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ClearSessionsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ClearSessionsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/get-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Get a user from Okta or PingOne as an XSOAR Account. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "neutral"
+                ],
+                "summary": "Get a user from Okta or PingOne as an XSOAR Account",
+                "operationId": "get-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.GetUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.GetUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/get-user-events": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Get a user's recent events from Okta or PingOne in one shape. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "neutral"
+                ],
+                "summary": "Get a user's recent events from Okta or PingOne in one shape",
+                "operationId": "get-user-events",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.GetUserEventsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.GetUserEventsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/get-user-groups": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "List a user's groups in Okta or PingOne. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "neutral"
+                ],
+                "summary": "List a user's groups in Okta or PingOne",
+                "operationId": "get-user-groups",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.GetUserGroupsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.GetUserGroupsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/lock-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "neutral"
+                ],
+                "summary": "Stop a user signing in (Okta: suspend; PingOne: lock)",
+                "operationId": "lock-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.LockUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.LockUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
         "/api/v1/commands/okta-clear-sessions": {
             "post": {
                 "security": [
@@ -1781,6 +2318,1944 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/commands/pingone-disable-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Disable a PingOne user. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Disable a PingOne user",
+                "operationId": "pingone-disable-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneDisableUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneDisableUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-enable-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Enable a disabled PingOne user. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Enable a disabled PingOne user",
+                "operationId": "pingone-enable-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneEnableUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneEnableUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-evaluate-risk": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ask PingOne Protect to score an IP address and user now. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Ask PingOne Protect to score an IP address and user now",
+                "operationId": "pingone-evaluate-risk",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneEvaluateRiskRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneEvaluateRiskResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-applications": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "List the PingOne environment's applications. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "List the PingOne environment's applications",
+                "operationId": "pingone-get-applications",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetApplicationsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetApplicationsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-risk-events": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Get a PingOne user's risk evaluations (level and score) from the audit trail. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Get a PingOne user's risk evaluations (level and score) from the audit trail",
+                "operationId": "pingone-get-risk-events",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetRiskEventsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetRiskEventsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-security-events": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Get PingOne security events (sign-ons, lockouts, MFA failures, password and lifecycle changes). Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Get PingOne security events (sign-ons, lockouts, MFA failures, password and lifecycle changes)",
+                "operationId": "pingone-get-security-events",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetSecurityEventsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetSecurityEventsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Get a PingOne user by ID or username. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Get a PingOne user by ID or username",
+                "operationId": "pingone-get-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-user-events": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Get PingOne audit activities where a user is actor or resource. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Get PingOne audit activities where a user is actor or resource",
+                "operationId": "pingone-get-user-events",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserEventsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserEventsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-user-groups": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "List a PingOne user's groups (direct and indirect). Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "List a PingOne user's groups (direct and indirect)",
+                "operationId": "pingone-get-user-groups",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserGroupsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserGroupsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-user-roles": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "List a PingOne user's admin role assignments. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "List a PingOne user's admin role assignments",
+                "operationId": "pingone-get-user-roles",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserRolesRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserRolesResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-get-user-sessions": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "List a PingOne user's sessions. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "List a PingOne user's sessions",
+                "operationId": "pingone-get-user-sessions",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserSessionsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneGetUserSessionsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-list-users": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "List PingOne users by SCIM filter. Read-only; needs commands:read.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "List PingOne users by SCIM filter",
+                "operationId": "pingone-list-users",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneListUsersRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneListUsersResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:read scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "read",
+                    "scope": "commands:read"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-lock-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Lock a PingOne user's account (optionally until a time). Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Lock a PingOne user's account (optionally until a time)",
+                "operationId": "pingone-lock-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneLockUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneLockUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-reset-password": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Reset a PingOne user's password (e-mail a recovery code or force a change). Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Reset a PingOne user's password (e-mail a recovery code or force a change)",
+                "operationId": "pingone-reset-password",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneResetPasswordRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneResetPasswordResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-terminate-sessions": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "End all of a PingOne user's sessions, reporting each. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "End all of a PingOne user's sessions, reporting each",
+                "operationId": "pingone-terminate-sessions",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneTerminateSessionsRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneTerminateSessionsResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/pingone-unlock-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Unlock a PingOne user's account. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "pingone"
+                ],
+                "summary": "Unlock a PingOne user's account",
+                "operationId": "pingone-unlock-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneUnlockUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.PingoneUnlockUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/reset-password": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Reset a user's password in Okta or PingOne. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "neutral"
+                ],
+                "summary": "Reset a user's password in Okta or PingOne",
+                "operationId": "reset-password",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ResetPasswordRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ResetPasswordResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
+        "/api/v1/commands/unlock-user": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one; PingOne unlocks the account. Changes state; needs commands:write.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "neutral"
+                ],
+                "summary": "Let a user sign in again (Okta: unsuspend or unlock; PingOne: unlock)",
+                "operationId": "unlock-user",
+                "parameters": [
+                    {
+                        "description": "Arguments",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/openapi.UnlockUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.UnlockUserResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid arguments, malformed JSON, unknown field, or input the provider rejected",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing, expired or invalid bearer token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "The token lacks the commands:write scope",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "The user or object does not exist",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Not allowed in the user's current state",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request body over 1 MiB",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Provider rate limit reached; see Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "502": {
+                        "description": "Provider failed or refused idcmd's credentials",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Provider not configured",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "504": {
+                        "description": "Provider timed out",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                },
+                "x-idcmd-risk": {
+                    "level": "write",
+                    "scope": "commands:write"
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -1849,6 +4324,84 @@ const docTemplate = `{
         }
     },
     "definitions": {
+        "commands.Account": {
+            "type": "object",
+            "properties": {
+                "Action": {
+                    "description": "On state-changing commands: what was done and the status before.",
+                    "type": "string"
+                },
+                "CanSignIn": {
+                    "description": "Whether the user can sign in now (Okta ACTIVE or PASSWORD_EXPIRED; PingOne canAuthenticate).",
+                    "type": "boolean"
+                },
+                "DisplayName": {
+                    "type": "string"
+                },
+                "Email": {
+                    "type": "string"
+                },
+                "ID": {
+                    "description": "The provider's user ID.",
+                    "type": "string"
+                },
+                "LastSignIn": {
+                    "type": "string"
+                },
+                "PreviousStatus": {
+                    "type": "string"
+                },
+                "Provider": {
+                    "description": "okta or pingone.",
+                    "type": "string",
+                    "example": "okta"
+                },
+                "Status": {
+                    "description": "The provider's status: Okta's lifecycle status (ACTIVE, SUSPENDED, LOCKED_OUT, ...) or PingOne's ACTIVE, LOCKED, DISABLED.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "Username": {
+                    "description": "Okta login or PingOne username.",
+                    "type": "string"
+                }
+            }
+        },
+        "commands.AccountGroup": {
+            "type": "object",
+            "properties": {
+                "ID": {
+                    "type": "string"
+                },
+                "Name": {
+                    "type": "string"
+                },
+                "Type": {
+                    "description": "Okta group type (OKTA_GROUP, APP_GROUP, BUILT_IN) or PingOne membership (DIRECT, INDIRECT).",
+                    "type": "string"
+                }
+            }
+        },
+        "commands.AccountGroups": {
+            "type": "object",
+            "properties": {
+                "Group": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.AccountGroup"
+                    }
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "Provider": {
+                    "type": "string"
+                },
+                "Username": {
+                    "type": "string"
+                }
+            }
+        },
         "commands.Argument": {
             "type": "object",
             "properties": {
@@ -1945,6 +4498,60 @@ const docTemplate = `{
                 "message": {
                     "type": "string",
                     "example": "is required"
+                }
+            }
+        },
+        "commands.IdentityEvent": {
+            "type": "object",
+            "properties": {
+                "Actor": {
+                    "type": "string"
+                },
+                "ActorID": {
+                    "type": "string"
+                },
+                "ID": {
+                    "description": "The provider's event ID (Okta uuid, PingOne activity id).",
+                    "type": "string"
+                },
+                "IP": {
+                    "type": "string"
+                },
+                "Location": {
+                    "type": "string"
+                },
+                "Outcome": {
+                    "description": "SUCCESS, FAILURE, DENY, FAILED, ...",
+                    "type": "string",
+                    "example": "FAILURE"
+                },
+                "Provider": {
+                    "description": "okta or pingone.",
+                    "type": "string"
+                },
+                "Raw": {
+                    "description": "The provider's event exactly as it sent it.",
+                    "type": "object"
+                },
+                "Reason": {
+                    "type": "string"
+                },
+                "Target": {
+                    "type": "string"
+                },
+                "TargetID": {
+                    "type": "string"
+                },
+                "Time": {
+                    "type": "string"
+                },
+                "Type": {
+                    "description": "The provider's event type (user.session.start, USER.LOCKED, ...).",
+                    "type": "string",
+                    "example": "user.session.start"
+                },
+                "UserAgent": {
+                    "type": "string"
                 }
             }
         },
@@ -2419,6 +5026,610 @@ const docTemplate = `{
                 }
             }
         },
+        "commands.PingOneApplication": {
+            "type": "object",
+            "properties": {
+                "Description": {
+                    "type": "string"
+                },
+                "Enabled": {
+                    "type": "boolean"
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "Name": {
+                    "type": "string"
+                },
+                "Protocol": {
+                    "description": "OPENID_CONNECT, SAML, ...",
+                    "type": "string"
+                },
+                "Type": {
+                    "description": "WEB_APP, NATIVE_APP, SINGLE_PAGE_APP, WORKER, ...",
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOneEvent": {
+            "type": "object",
+            "properties": {
+                "ActorName": {
+                    "type": "string"
+                },
+                "ActorUserID": {
+                    "type": "string"
+                },
+                "ClientID": {
+                    "description": "The application that acted.",
+                    "type": "string"
+                },
+                "Description": {
+                    "type": "string"
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "IP": {
+                    "type": "string"
+                },
+                "Result": {
+                    "description": "SUCCESS or FAILED.",
+                    "type": "string",
+                    "example": "SUCCESS"
+                },
+                "ResultDetail": {
+                    "type": "string"
+                },
+                "Target": {
+                    "type": "string"
+                },
+                "TargetID": {
+                    "type": "string"
+                },
+                "Time": {
+                    "description": "When PingOne recorded it.",
+                    "type": "string"
+                },
+                "Type": {
+                    "description": "Action type, such as USER.LOCKED or OTP.CHECK_FAILED.",
+                    "type": "string",
+                    "example": "USER.LOCKED"
+                },
+                "UserAgent": {
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOneGroup": {
+            "type": "object",
+            "properties": {
+                "Description": {
+                    "type": "string"
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "MembershipType": {
+                    "description": "DIRECT, or INDIRECT through a nested group.",
+                    "type": "string",
+                    "example": "DIRECT"
+                },
+                "Name": {
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOnePasswordReset": {
+            "type": "object",
+            "properties": {
+                "AccountStatus": {
+                    "description": "Account lock status: OK or LOCKED.",
+                    "type": "string",
+                    "example": "OK"
+                },
+                "Action": {
+                    "description": "What was done: lock, unlock, disable, enable, force_password_change, send_recovery_code, terminate_sessions.",
+                    "type": "string",
+                    "example": "lock"
+                },
+                "CanAuthenticate": {
+                    "description": "False when the account is locked or the user disabled.",
+                    "type": "boolean"
+                },
+                "CreatedAt": {
+                    "type": "string"
+                },
+                "DisplayName": {
+                    "type": "string",
+                    "example": "Jane Smith"
+                },
+                "Email": {
+                    "type": "string",
+                    "example": "jsmith@example.com"
+                },
+                "Enabled": {
+                    "description": "Whether the user is enabled.",
+                    "type": "boolean"
+                },
+                "ID": {
+                    "description": "PingOne user ID.",
+                    "type": "string",
+                    "example": "5f4c8a1e-2b6d-4c3a-9e7f-0a1b2c3d4e5f"
+                },
+                "LastSignOn": {
+                    "type": "string"
+                },
+                "LastSignOnIP": {
+                    "type": "string"
+                },
+                "LockedAt": {
+                    "type": "string"
+                },
+                "MFAEnabled": {
+                    "type": "boolean"
+                },
+                "PasswordStatus": {
+                    "description": "Password status (OK, MUST_CHANGE_PASSWORD, PASSWORD_LOCKED_OUT, ...), on commands that read it.",
+                    "type": "string"
+                },
+                "PopulationID": {
+                    "type": "string"
+                },
+                "PreviousStatus": {
+                    "description": "Status before the action.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "RecoveryCodeSent": {
+                    "description": "Whether PingOne e-mailed a recovery code (otherwise a change is forced at next sign-on).",
+                    "type": "boolean"
+                },
+                "Status": {
+                    "description": "One word for the user's state: ACTIVE, LOCKED (account lock) or DISABLED.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "UnlockAt": {
+                    "description": "When a timed lock ends by itself.",
+                    "type": "string"
+                },
+                "UpdatedAt": {
+                    "type": "string"
+                },
+                "Username": {
+                    "description": "Username (PingOne's username).",
+                    "type": "string",
+                    "example": "jsmith"
+                }
+            }
+        },
+        "commands.PingOneRiskEvaluation": {
+            "type": "object",
+            "properties": {
+                "CreatedAt": {
+                    "type": "string"
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "IP": {
+                    "type": "string"
+                },
+                "Level": {
+                    "description": "LOW, MEDIUM or HIGH.",
+                    "type": "string",
+                    "example": "MEDIUM"
+                },
+                "RecommendedAction": {
+                    "type": "string"
+                },
+                "Score": {
+                    "type": "number"
+                },
+                "UserID": {
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOneRiskEvent": {
+            "type": "object",
+            "properties": {
+                "ActionType": {
+                    "description": "RISK_EVALUATION.CREATED or RISK_EVALUATION.UPDATED.",
+                    "type": "string"
+                },
+                "EvaluationID": {
+                    "description": "Risk evaluation ID.",
+                    "type": "string"
+                },
+                "IP": {
+                    "type": "string"
+                },
+                "Level": {
+                    "description": "LOW, MEDIUM or HIGH.",
+                    "type": "string",
+                    "example": "HIGH"
+                },
+                "RecommendedAction": {
+                    "type": "string"
+                },
+                "Score": {
+                    "type": "number",
+                    "example": 82
+                },
+                "Time": {
+                    "type": "string"
+                },
+                "UserID": {
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOneRole": {
+            "type": "object",
+            "properties": {
+                "ID": {
+                    "description": "Role assignment ID.",
+                    "type": "string"
+                },
+                "ReadOnly": {
+                    "type": "boolean"
+                },
+                "RoleID": {
+                    "type": "string"
+                },
+                "ScopeID": {
+                    "type": "string"
+                },
+                "ScopeType": {
+                    "description": "ORGANIZATION, ENVIRONMENT, POPULATION or APPLICATION.",
+                    "type": "string",
+                    "example": "ENVIRONMENT"
+                }
+            }
+        },
+        "commands.PingOneSession": {
+            "type": "object",
+            "properties": {
+                "ActiveAt": {
+                    "type": "string"
+                },
+                "Browser": {
+                    "type": "string"
+                },
+                "CreatedAt": {
+                    "type": "string"
+                },
+                "Device": {
+                    "type": "string"
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "LastIP": {
+                    "type": "string"
+                },
+                "Location": {
+                    "description": "Last known place: city, region, country.",
+                    "type": "string"
+                },
+                "OS": {
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOneSessionResult": {
+            "type": "object",
+            "properties": {
+                "Error": {
+                    "type": "string"
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "Result": {
+                    "description": "deleted, already_gone or failed.",
+                    "type": "string",
+                    "example": "deleted"
+                }
+            }
+        },
+        "commands.PingOneSessionsTerminated": {
+            "type": "object",
+            "properties": {
+                "AccountStatus": {
+                    "description": "Account lock status: OK or LOCKED.",
+                    "type": "string",
+                    "example": "OK"
+                },
+                "Action": {
+                    "description": "What was done: lock, unlock, disable, enable, force_password_change, send_recovery_code, terminate_sessions.",
+                    "type": "string",
+                    "example": "lock"
+                },
+                "CanAuthenticate": {
+                    "description": "False when the account is locked or the user disabled.",
+                    "type": "boolean"
+                },
+                "CreatedAt": {
+                    "type": "string"
+                },
+                "DisplayName": {
+                    "type": "string",
+                    "example": "Jane Smith"
+                },
+                "Email": {
+                    "type": "string",
+                    "example": "jsmith@example.com"
+                },
+                "Enabled": {
+                    "description": "Whether the user is enabled.",
+                    "type": "boolean"
+                },
+                "Failed": {
+                    "description": "Sessions PingOne refused to delete.",
+                    "type": "integer"
+                },
+                "ID": {
+                    "description": "PingOne user ID.",
+                    "type": "string",
+                    "example": "5f4c8a1e-2b6d-4c3a-9e7f-0a1b2c3d4e5f"
+                },
+                "LastSignOn": {
+                    "type": "string"
+                },
+                "LastSignOnIP": {
+                    "type": "string"
+                },
+                "LockedAt": {
+                    "type": "string"
+                },
+                "MFAEnabled": {
+                    "type": "boolean"
+                },
+                "PasswordStatus": {
+                    "description": "Password status (OK, MUST_CHANGE_PASSWORD, PASSWORD_LOCKED_OUT, ...), on commands that read it.",
+                    "type": "string"
+                },
+                "PopulationID": {
+                    "type": "string"
+                },
+                "PreviousStatus": {
+                    "description": "Status before the action.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "Session": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneSessionResult"
+                    }
+                },
+                "Status": {
+                    "description": "One word for the user's state: ACTIVE, LOCKED (account lock) or DISABLED.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "Terminated": {
+                    "description": "Sessions deleted (or already gone).",
+                    "type": "integer"
+                },
+                "UnlockAt": {
+                    "description": "When a timed lock ends by itself.",
+                    "type": "string"
+                },
+                "UpdatedAt": {
+                    "type": "string"
+                },
+                "Username": {
+                    "description": "Username (PingOne's username).",
+                    "type": "string",
+                    "example": "jsmith"
+                }
+            }
+        },
+        "commands.PingOneUser": {
+            "type": "object",
+            "properties": {
+                "AccountStatus": {
+                    "description": "Account lock status: OK or LOCKED.",
+                    "type": "string",
+                    "example": "OK"
+                },
+                "CanAuthenticate": {
+                    "description": "False when the account is locked or the user disabled.",
+                    "type": "boolean"
+                },
+                "CreatedAt": {
+                    "type": "string"
+                },
+                "DisplayName": {
+                    "type": "string",
+                    "example": "Jane Smith"
+                },
+                "Email": {
+                    "type": "string",
+                    "example": "jsmith@example.com"
+                },
+                "Enabled": {
+                    "description": "Whether the user is enabled.",
+                    "type": "boolean"
+                },
+                "ID": {
+                    "description": "PingOne user ID.",
+                    "type": "string",
+                    "example": "5f4c8a1e-2b6d-4c3a-9e7f-0a1b2c3d4e5f"
+                },
+                "LastSignOn": {
+                    "type": "string"
+                },
+                "LastSignOnIP": {
+                    "type": "string"
+                },
+                "LockedAt": {
+                    "type": "string"
+                },
+                "MFAEnabled": {
+                    "type": "boolean"
+                },
+                "PasswordStatus": {
+                    "description": "Password status (OK, MUST_CHANGE_PASSWORD, PASSWORD_LOCKED_OUT, ...), on commands that read it.",
+                    "type": "string"
+                },
+                "PopulationID": {
+                    "type": "string"
+                },
+                "Status": {
+                    "description": "One word for the user's state: ACTIVE, LOCKED (account lock) or DISABLED.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "UnlockAt": {
+                    "description": "When a timed lock ends by itself.",
+                    "type": "string"
+                },
+                "UpdatedAt": {
+                    "type": "string"
+                },
+                "Username": {
+                    "description": "Username (PingOne's username).",
+                    "type": "string",
+                    "example": "jsmith"
+                }
+            }
+        },
+        "commands.PingOneUserChange": {
+            "type": "object",
+            "properties": {
+                "AccountStatus": {
+                    "description": "Account lock status: OK or LOCKED.",
+                    "type": "string",
+                    "example": "OK"
+                },
+                "Action": {
+                    "description": "What was done: lock, unlock, disable, enable, force_password_change, send_recovery_code, terminate_sessions.",
+                    "type": "string",
+                    "example": "lock"
+                },
+                "CanAuthenticate": {
+                    "description": "False when the account is locked or the user disabled.",
+                    "type": "boolean"
+                },
+                "CreatedAt": {
+                    "type": "string"
+                },
+                "DisplayName": {
+                    "type": "string",
+                    "example": "Jane Smith"
+                },
+                "Email": {
+                    "type": "string",
+                    "example": "jsmith@example.com"
+                },
+                "Enabled": {
+                    "description": "Whether the user is enabled.",
+                    "type": "boolean"
+                },
+                "ID": {
+                    "description": "PingOne user ID.",
+                    "type": "string",
+                    "example": "5f4c8a1e-2b6d-4c3a-9e7f-0a1b2c3d4e5f"
+                },
+                "LastSignOn": {
+                    "type": "string"
+                },
+                "LastSignOnIP": {
+                    "type": "string"
+                },
+                "LockedAt": {
+                    "type": "string"
+                },
+                "MFAEnabled": {
+                    "type": "boolean"
+                },
+                "PasswordStatus": {
+                    "description": "Password status (OK, MUST_CHANGE_PASSWORD, PASSWORD_LOCKED_OUT, ...), on commands that read it.",
+                    "type": "string"
+                },
+                "PopulationID": {
+                    "type": "string"
+                },
+                "PreviousStatus": {
+                    "description": "Status before the action.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "Status": {
+                    "description": "One word for the user's state: ACTIVE, LOCKED (account lock) or DISABLED.",
+                    "type": "string",
+                    "example": "ACTIVE"
+                },
+                "UnlockAt": {
+                    "description": "When a timed lock ends by itself.",
+                    "type": "string"
+                },
+                "UpdatedAt": {
+                    "type": "string"
+                },
+                "Username": {
+                    "description": "Username (PingOne's username).",
+                    "type": "string",
+                    "example": "jsmith"
+                }
+            }
+        },
+        "commands.PingOneUserGroups": {
+            "type": "object",
+            "properties": {
+                "Group": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneGroup"
+                    }
+                },
+                "ID": {
+                    "type": "string"
+                },
+                "Username": {
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOneUserRoles": {
+            "type": "object",
+            "properties": {
+                "ID": {
+                    "type": "string"
+                },
+                "Role": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneRole"
+                    }
+                },
+                "Username": {
+                    "type": "string"
+                }
+            }
+        },
+        "commands.PingOneUserSessions": {
+            "type": "object",
+            "properties": {
+                "ID": {
+                    "type": "string"
+                },
+                "Session": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneSession"
+                    }
+                },
+                "Username": {
+                    "type": "string"
+                }
+            }
+        },
         "commands.Provider": {
             "type": "string",
             "enum": [
@@ -2598,6 +5809,417 @@ const docTemplate = `{
                 },
                 "rawUserAgent": {
                     "type": "string"
+                }
+            }
+        },
+        "openapi.ClearSessionsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "oauth_tokens": {
+                    "description": "Okta only: also revoke OAuth/OIDC tokens.",
+                    "type": "boolean",
+                    "default": false
+                },
+                "provider": {
+                    "description": "Identity provider holding the user; optional when only one is configured.",
+                    "type": "string",
+                    "enum": [
+                        "okta",
+                        "pingone"
+                    ],
+                    "example": "okta"
+                },
+                "user": {
+                    "description": "User ID, or Okta login / PingOne username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jdoe@example.com"
+                }
+            }
+        },
+        "openapi.ClearSessionsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under Account.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Account"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.GetUserEventsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "event_types": {
+                    "description": "Only these event types, in the provider's names (Okta user.session.start; PingOne USER.LOCKED or SOP names such as MFA_VERIFY_FAILED).",
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "hours": {
+                    "description": "Look back this many hours (1-336); default 24.",
+                    "type": "integer",
+                    "default": 24,
+                    "maximum": 336,
+                    "minimum": 1
+                },
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "limit": {
+                    "description": "Maximum events to return (1-1000).",
+                    "type": "integer",
+                    "default": 100,
+                    "maximum": 1000,
+                    "minimum": 1
+                },
+                "provider": {
+                    "description": "Identity provider holding the user; optional when only one is configured.",
+                    "type": "string",
+                    "enum": [
+                        "okta",
+                        "pingone"
+                    ],
+                    "example": "okta"
+                },
+                "since": {
+                    "description": "Start of the range (RFC 3339) instead of hours.",
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "user": {
+                    "description": "User ID, or Okta login / PingOne username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jdoe@example.com"
+                }
+            }
+        },
+        "openapi.GetUserEventsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under Identity.Event.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.IdentityEvent"
+                    }
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.GetUserGroupsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "provider": {
+                    "description": "Identity provider holding the user; optional when only one is configured.",
+                    "type": "string",
+                    "enum": [
+                        "okta",
+                        "pingone"
+                    ],
+                    "example": "okta"
+                },
+                "user": {
+                    "description": "User ID, or Okta login / PingOne username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jdoe@example.com"
+                }
+            }
+        },
+        "openapi.GetUserGroupsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under Account.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.AccountGroups"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.GetUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "provider": {
+                    "description": "Identity provider holding the user; optional when only one is configured.",
+                    "type": "string",
+                    "enum": [
+                        "okta",
+                        "pingone"
+                    ],
+                    "example": "okta"
+                },
+                "user": {
+                    "description": "User ID, or Okta login / PingOne username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jdoe@example.com"
+                }
+            }
+        },
+        "openapi.GetUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under Account.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Account"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.LockUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "provider": {
+                    "description": "Identity provider holding the user; optional when only one is configured.",
+                    "type": "string",
+                    "enum": [
+                        "okta",
+                        "pingone"
+                    ],
+                    "example": "okta"
+                },
+                "user": {
+                    "description": "User ID, or Okta login / PingOne username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jdoe@example.com"
+                }
+            }
+        },
+        "openapi.LockUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under Account.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Account"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
                 }
             }
         },
@@ -3781,6 +7403,1349 @@ const docTemplate = `{
                     "allOf": [
                         {
                             "$ref": "#/definitions/commands.OktaUserChange"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneDisableUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneDisableUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUserChange"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneEnableUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneEnableUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUserChange"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneEvaluateRiskRequest": {
+            "type": "object",
+            "required": [
+                "ip",
+                "user"
+            ],
+            "properties": {
+                "flow_type": {
+                    "description": "Kind of flow: AUTHENTICATION (default), REGISTRATION, ACCESS, AUTHORIZATION or TRANSACTION.",
+                    "type": "string",
+                    "default": "AUTHENTICATION",
+                    "enum": [
+                        "AUTHENTICATION",
+                        "REGISTRATION",
+                        "ACCESS",
+                        "AUTHORIZATION",
+                        "TRANSACTION"
+                    ]
+                },
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "ip": {
+                    "description": "Client IP address to evaluate.",
+                    "type": "string",
+                    "example": "203.0.113.7"
+                },
+                "risk_policy_set_id": {
+                    "description": "Risk policy set to use; default the environment's.",
+                    "type": "string",
+                    "maxLength": 64
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneEvaluateRiskResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.RiskEvaluation.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneRiskEvaluation"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetApplicationsRequest": {
+            "type": "object",
+            "properties": {
+                "enabled_only": {
+                    "description": "Only enabled applications.",
+                    "type": "boolean"
+                },
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "name": {
+                    "description": "Only applications whose name contains this text (case-insensitive).",
+                    "type": "string",
+                    "maxLength": 255
+                }
+            }
+        },
+        "openapi.PingoneGetApplicationsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.Application.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneApplication"
+                    }
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetRiskEventsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "hours": {
+                    "description": "Look back this many hours (1-336); default 168 (a week).",
+                    "type": "integer",
+                    "default": 168,
+                    "maximum": 336,
+                    "minimum": 1
+                },
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "limit": {
+                    "description": "Maximum evaluations to return (1-200).",
+                    "type": "integer",
+                    "default": 50,
+                    "maximum": 200,
+                    "minimum": 1
+                },
+                "min_level": {
+                    "description": "Only evaluations at or above this level.",
+                    "type": "string",
+                    "enum": [
+                        "LOW",
+                        "MEDIUM",
+                        "HIGH"
+                    ]
+                },
+                "since": {
+                    "description": "Start of the range (RFC 3339, within the last 14 days) instead of hours.",
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneGetRiskEventsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.RiskEvent.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneRiskEvent"
+                    }
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetSecurityEventsRequest": {
+            "type": "object",
+            "properties": {
+                "event_types": {
+                    "description": "Action types or SOP event names; default the SOP's security event list.",
+                    "type": "array",
+                    "maxItems": 30,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "failures_only": {
+                    "description": "Only failed activities.",
+                    "type": "boolean"
+                },
+                "hours": {
+                    "description": "Look back this many hours when since is not given (1-336); default 24.",
+                    "type": "integer",
+                    "default": 24,
+                    "maximum": 336,
+                    "minimum": 1
+                },
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "limit": {
+                    "description": "Maximum events to return (1-1000).",
+                    "type": "integer",
+                    "default": 100,
+                    "maximum": 1000,
+                    "minimum": 1
+                },
+                "since": {
+                    "description": "Start of the range (RFC 3339, within the last 14 days); default: hours ago.",
+                    "type": "string",
+                    "format": "date-time"
+                }
+            }
+        },
+        "openapi.PingoneGetSecurityEventsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.Event.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneEvent"
+                    }
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetUserEventsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "event_types": {
+                    "description": "Only these action types (USER.LOCKED) or SOP event names (USER_LOGIN, MFA_VERIFY_FAILED, ...).",
+                    "type": "array",
+                    "maxItems": 30,
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "hours": {
+                    "description": "Look back this many hours (1-336, PingOne's 14-day window); default 24.",
+                    "type": "integer",
+                    "default": 24,
+                    "maximum": 336,
+                    "minimum": 1
+                },
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "limit": {
+                    "description": "Maximum events to return (1-1000).",
+                    "type": "integer",
+                    "default": 100,
+                    "maximum": 1000,
+                    "minimum": 1
+                },
+                "since": {
+                    "description": "Start of the range (RFC 3339, within the last 14 days) instead of hours.",
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneGetUserEventsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.Event.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneEvent"
+                    }
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetUserGroupsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneGetUserGroupsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUserGroups"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneGetUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUser"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetUserRolesRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneGetUserRolesResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUserRoles"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneGetUserSessionsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneGetUserSessionsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUserSessions"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneListUsersRequest": {
+            "type": "object",
+            "properties": {
+                "cursor": {
+                    "description": "Cursor from a previous call's next_cursor.",
+                    "type": "string",
+                    "maxLength": 4096
+                },
+                "filter": {
+                    "description": "SCIM filter, e.g. username sw \"j\" or email eq \"jsmith@example.com\" or enabled eq false.",
+                    "type": "string",
+                    "maxLength": 1024,
+                    "example": "username sw \"j\""
+                },
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "limit": {
+                    "description": "Maximum users to return (1-1000).",
+                    "type": "integer",
+                    "default": 50,
+                    "maximum": 1000,
+                    "minimum": 1
+                }
+            }
+        },
+        "openapi.PingoneListUsersResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/commands.PingOneUser"
+                    }
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneLockUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "unlock_at": {
+                    "description": "Unlock automatically at this time (RFC 3339, in the future); without it the lock stays until pingone-unlock-user.",
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneLockUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUserChange"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneResetPasswordRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "send_email": {
+                    "description": "E-mail the user a recovery code (the SOP's send_email: true; default). When false, force a password change at next sign-on instead.",
+                    "type": "boolean",
+                    "default": true
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneResetPasswordResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOnePasswordReset"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneTerminateSessionsRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneTerminateSessionsResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneSessionsTerminated"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.PingoneUnlockUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "user": {
+                    "description": "PingOne user ID or username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jsmith"
+                }
+            }
+        },
+        "openapi.PingoneUnlockUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under PingOne.User.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PingOneUserChange"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.ResetPasswordRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "provider": {
+                    "description": "Identity provider holding the user; optional when only one is configured.",
+                    "type": "string",
+                    "enum": [
+                        "okta",
+                        "pingone"
+                    ],
+                    "example": "okta"
+                },
+                "send_email": {
+                    "description": "Send the user an e-mail (Okta: reset link; PingOne: recovery code); default true. When false, Okta returns a one-time link to the caller and PingOne forces a change at next sign-on.",
+                    "type": "boolean",
+                    "default": true
+                },
+                "user": {
+                    "description": "User ID, or Okta login / PingOne username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jdoe@example.com"
+                }
+            }
+        },
+        "openapi.ResetPasswordResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under Account.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Account"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
+        "openapi.UnlockUserRequest": {
+            "type": "object",
+            "required": [
+                "user"
+            ],
+            "properties": {
+                "incident": {
+                    "description": "Incident the result is written back to (XSOAR war room or XDR incident).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Incident"
+                        }
+                    ]
+                },
+                "provider": {
+                    "description": "Identity provider holding the user; optional when only one is configured.",
+                    "type": "string",
+                    "enum": [
+                        "okta",
+                        "pingone"
+                    ],
+                    "example": "okta"
+                },
+                "user": {
+                    "description": "User ID, or Okta login / PingOne username.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "example": "jdoe@example.com"
+                }
+            }
+        },
+        "openapi.UnlockUserResult": {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "Typed outputs, stored in XSOAR context under Account.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.Account"
                         }
                     ]
                 },

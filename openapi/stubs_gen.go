@@ -8,6 +8,208 @@ import (
 	"github.com/idcmd/idcmd/providers/okta"
 )
 
+// ClearSessionsRequest is the body of clear-sessions: its arguments and the optional incident.
+type ClearSessionsRequest struct {
+	commands.ClearSessionsArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// ClearSessionsResult is the result of clear-sessions.
+type ClearSessionsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.Account `json:"outputs"`
+}
+
+// clearSessions godoc
+//
+// @ID           clear-sessions
+// @Summary      End all of a user's sessions in Okta or PingOne
+// @Description  End all of a user's sessions in Okta or PingOne. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body ClearSessionsRequest true "Arguments"
+// @Success      200 {object} ClearSessionsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/clear-sessions [post]
+func clearSessions() {}
+
+// GetUserRequest is the body of get-user: its arguments and the optional incident.
+type GetUserRequest struct {
+	commands.IdentityUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// GetUserResult is the result of get-user.
+type GetUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.Account `json:"outputs"`
+}
+
+// getUser godoc
+//
+// @ID           get-user
+// @Summary      Get a user from Okta or PingOne as an XSOAR Account
+// @Description  Get a user from Okta or PingOne as an XSOAR Account. Read-only; needs commands:read.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body GetUserRequest true "Arguments"
+// @Success      200 {object} GetUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/get-user [post]
+func getUser() {}
+
+// GetUserEventsRequest is the body of get-user-events: its arguments and the optional incident.
+type GetUserEventsRequest struct {
+	commands.UserEventsArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// GetUserEventsResult is the result of get-user-events.
+type GetUserEventsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Identity.Event.
+	Outputs []commands.IdentityEvent `json:"outputs"`
+}
+
+// getUserEvents godoc
+//
+// @ID           get-user-events
+// @Summary      Get a user's recent events from Okta or PingOne in one shape
+// @Description  Get a user's recent events from Okta or PingOne in one shape. Read-only; needs commands:read.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body GetUserEventsRequest true "Arguments"
+// @Success      200 {object} GetUserEventsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/get-user-events [post]
+func getUserEvents() {}
+
+// GetUserGroupsRequest is the body of get-user-groups: its arguments and the optional incident.
+type GetUserGroupsRequest struct {
+	commands.IdentityUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// GetUserGroupsResult is the result of get-user-groups.
+type GetUserGroupsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.AccountGroups `json:"outputs"`
+}
+
+// getUserGroups godoc
+//
+// @ID           get-user-groups
+// @Summary      List a user's groups in Okta or PingOne
+// @Description  List a user's groups in Okta or PingOne. Read-only; needs commands:read.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body GetUserGroupsRequest true "Arguments"
+// @Success      200 {object} GetUserGroupsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/get-user-groups [post]
+func getUserGroups() {}
+
+// LockUserRequest is the body of lock-user: its arguments and the optional incident.
+type LockUserRequest struct {
+	commands.IdentityUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// LockUserResult is the result of lock-user.
+type LockUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.Account `json:"outputs"`
+}
+
+// lockUser godoc
+//
+// @ID           lock-user
+// @Summary      Stop a user signing in (Okta: suspend; PingOne: lock)
+// @Description  Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body LockUserRequest true "Arguments"
+// @Success      200 {object} LockUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/lock-user [post]
+func lockUser() {}
+
 // OktaClearSessionsRequest is the body of okta-clear-sessions: its arguments and the optional incident.
 type OktaClearSessionsRequest struct {
 	commands.OktaClearSessionsArgs
@@ -656,10 +858,743 @@ type OktaUnsuspendUserResult struct {
 // @Router       /api/v1/commands/okta-unsuspend-user [post]
 func oktaUnsuspendUser() {}
 
+// PingoneDisableUserRequest is the body of pingone-disable-user: its arguments and the optional incident.
+type PingoneDisableUserRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneDisableUserResult is the result of pingone-disable-user.
+type PingoneDisableUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserChange `json:"outputs"`
+}
+
+// pingoneDisableUser godoc
+//
+// @ID           pingone-disable-user
+// @Summary      Disable a PingOne user
+// @Description  Disable a PingOne user. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneDisableUserRequest true "Arguments"
+// @Success      200 {object} PingoneDisableUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-disable-user [post]
+func pingoneDisableUser() {}
+
+// PingoneEnableUserRequest is the body of pingone-enable-user: its arguments and the optional incident.
+type PingoneEnableUserRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneEnableUserResult is the result of pingone-enable-user.
+type PingoneEnableUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserChange `json:"outputs"`
+}
+
+// pingoneEnableUser godoc
+//
+// @ID           pingone-enable-user
+// @Summary      Enable a disabled PingOne user
+// @Description  Enable a disabled PingOne user. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneEnableUserRequest true "Arguments"
+// @Success      200 {object} PingoneEnableUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-enable-user [post]
+func pingoneEnableUser() {}
+
+// PingoneEvaluateRiskRequest is the body of pingone-evaluate-risk: its arguments and the optional incident.
+type PingoneEvaluateRiskRequest struct {
+	commands.PingOneEvaluateRiskArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneEvaluateRiskResult is the result of pingone-evaluate-risk.
+type PingoneEvaluateRiskResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.RiskEvaluation.
+	Outputs commands.PingOneRiskEvaluation `json:"outputs"`
+}
+
+// pingoneEvaluateRisk godoc
+//
+// @ID           pingone-evaluate-risk
+// @Summary      Ask PingOne Protect to score an IP address and user now
+// @Description  Ask PingOne Protect to score an IP address and user now. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneEvaluateRiskRequest true "Arguments"
+// @Success      200 {object} PingoneEvaluateRiskResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-evaluate-risk [post]
+func pingoneEvaluateRisk() {}
+
+// PingoneGetApplicationsRequest is the body of pingone-get-applications: its arguments and the optional incident.
+type PingoneGetApplicationsRequest struct {
+	commands.PingOneApplicationsArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetApplicationsResult is the result of pingone-get-applications.
+type PingoneGetApplicationsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.Application.
+	Outputs []commands.PingOneApplication `json:"outputs"`
+}
+
+// pingoneGetApplications godoc
+//
+// @ID           pingone-get-applications
+// @Summary      List the PingOne environment's applications
+// @Description  List the PingOne environment's applications. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetApplicationsRequest true "Arguments"
+// @Success      200 {object} PingoneGetApplicationsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-applications [post]
+func pingoneGetApplications() {}
+
+// PingoneGetRiskEventsRequest is the body of pingone-get-risk-events: its arguments and the optional incident.
+type PingoneGetRiskEventsRequest struct {
+	commands.PingOneRiskEventsArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetRiskEventsResult is the result of pingone-get-risk-events.
+type PingoneGetRiskEventsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.RiskEvent.
+	Outputs []commands.PingOneRiskEvent `json:"outputs"`
+}
+
+// pingoneGetRiskEvents godoc
+//
+// @ID           pingone-get-risk-events
+// @Summary      Get a PingOne user's risk evaluations (level and score) from the audit trail
+// @Description  Get a PingOne user's risk evaluations (level and score) from the audit trail. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetRiskEventsRequest true "Arguments"
+// @Success      200 {object} PingoneGetRiskEventsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-risk-events [post]
+func pingoneGetRiskEvents() {}
+
+// PingoneGetSecurityEventsRequest is the body of pingone-get-security-events: its arguments and the optional incident.
+type PingoneGetSecurityEventsRequest struct {
+	commands.PingOneSecurityEventsArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetSecurityEventsResult is the result of pingone-get-security-events.
+type PingoneGetSecurityEventsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.Event.
+	Outputs []commands.PingOneEvent `json:"outputs"`
+}
+
+// pingoneGetSecurityEvents godoc
+//
+// @ID           pingone-get-security-events
+// @Summary      Get PingOne security events (sign-ons, lockouts, MFA failures, password and lifecycle changes)
+// @Description  Get PingOne security events (sign-ons, lockouts, MFA failures, password and lifecycle changes). Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetSecurityEventsRequest true "Arguments"
+// @Success      200 {object} PingoneGetSecurityEventsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-security-events [post]
+func pingoneGetSecurityEvents() {}
+
+// PingoneGetUserRequest is the body of pingone-get-user: its arguments and the optional incident.
+type PingoneGetUserRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetUserResult is the result of pingone-get-user.
+type PingoneGetUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUser `json:"outputs"`
+}
+
+// pingoneGetUser godoc
+//
+// @ID           pingone-get-user
+// @Summary      Get a PingOne user by ID or username
+// @Description  Get a PingOne user by ID or username. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetUserRequest true "Arguments"
+// @Success      200 {object} PingoneGetUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-user [post]
+func pingoneGetUser() {}
+
+// PingoneGetUserEventsRequest is the body of pingone-get-user-events: its arguments and the optional incident.
+type PingoneGetUserEventsRequest struct {
+	commands.PingOneUserEventsArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetUserEventsResult is the result of pingone-get-user-events.
+type PingoneGetUserEventsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.Event.
+	Outputs []commands.PingOneEvent `json:"outputs"`
+}
+
+// pingoneGetUserEvents godoc
+//
+// @ID           pingone-get-user-events
+// @Summary      Get PingOne audit activities where a user is actor or resource
+// @Description  Get PingOne audit activities where a user is actor or resource. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetUserEventsRequest true "Arguments"
+// @Success      200 {object} PingoneGetUserEventsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-user-events [post]
+func pingoneGetUserEvents() {}
+
+// PingoneGetUserGroupsRequest is the body of pingone-get-user-groups: its arguments and the optional incident.
+type PingoneGetUserGroupsRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetUserGroupsResult is the result of pingone-get-user-groups.
+type PingoneGetUserGroupsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserGroups `json:"outputs"`
+}
+
+// pingoneGetUserGroups godoc
+//
+// @ID           pingone-get-user-groups
+// @Summary      List a PingOne user's groups (direct and indirect)
+// @Description  List a PingOne user's groups (direct and indirect). Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetUserGroupsRequest true "Arguments"
+// @Success      200 {object} PingoneGetUserGroupsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-user-groups [post]
+func pingoneGetUserGroups() {}
+
+// PingoneGetUserRolesRequest is the body of pingone-get-user-roles: its arguments and the optional incident.
+type PingoneGetUserRolesRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetUserRolesResult is the result of pingone-get-user-roles.
+type PingoneGetUserRolesResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserRoles `json:"outputs"`
+}
+
+// pingoneGetUserRoles godoc
+//
+// @ID           pingone-get-user-roles
+// @Summary      List a PingOne user's admin role assignments
+// @Description  List a PingOne user's admin role assignments. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetUserRolesRequest true "Arguments"
+// @Success      200 {object} PingoneGetUserRolesResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-user-roles [post]
+func pingoneGetUserRoles() {}
+
+// PingoneGetUserSessionsRequest is the body of pingone-get-user-sessions: its arguments and the optional incident.
+type PingoneGetUserSessionsRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetUserSessionsResult is the result of pingone-get-user-sessions.
+type PingoneGetUserSessionsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserSessions `json:"outputs"`
+}
+
+// pingoneGetUserSessions godoc
+//
+// @ID           pingone-get-user-sessions
+// @Summary      List a PingOne user's sessions
+// @Description  List a PingOne user's sessions. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetUserSessionsRequest true "Arguments"
+// @Success      200 {object} PingoneGetUserSessionsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-user-sessions [post]
+func pingoneGetUserSessions() {}
+
+// PingoneListUsersRequest is the body of pingone-list-users: its arguments and the optional incident.
+type PingoneListUsersRequest struct {
+	commands.PingOneListUsersArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneListUsersResult is the result of pingone-list-users.
+type PingoneListUsersResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs []commands.PingOneUser `json:"outputs"`
+}
+
+// pingoneListUsers godoc
+//
+// @ID           pingone-list-users
+// @Summary      List PingOne users by SCIM filter
+// @Description  List PingOne users by SCIM filter. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneListUsersRequest true "Arguments"
+// @Success      200 {object} PingoneListUsersResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-list-users [post]
+func pingoneListUsers() {}
+
+// PingoneLockUserRequest is the body of pingone-lock-user: its arguments and the optional incident.
+type PingoneLockUserRequest struct {
+	commands.PingOneLockUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneLockUserResult is the result of pingone-lock-user.
+type PingoneLockUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserChange `json:"outputs"`
+}
+
+// pingoneLockUser godoc
+//
+// @ID           pingone-lock-user
+// @Summary      Lock a PingOne user's account (optionally until a time)
+// @Description  Lock a PingOne user's account (optionally until a time). Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneLockUserRequest true "Arguments"
+// @Success      200 {object} PingoneLockUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-lock-user [post]
+func pingoneLockUser() {}
+
+// PingoneResetPasswordRequest is the body of pingone-reset-password: its arguments and the optional incident.
+type PingoneResetPasswordRequest struct {
+	commands.PingOneResetPasswordArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneResetPasswordResult is the result of pingone-reset-password.
+type PingoneResetPasswordResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOnePasswordReset `json:"outputs"`
+}
+
+// pingoneResetPassword godoc
+//
+// @ID           pingone-reset-password
+// @Summary      Reset a PingOne user's password (e-mail a recovery code or force a change)
+// @Description  Reset a PingOne user's password (e-mail a recovery code or force a change). Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneResetPasswordRequest true "Arguments"
+// @Success      200 {object} PingoneResetPasswordResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-reset-password [post]
+func pingoneResetPassword() {}
+
+// PingoneTerminateSessionsRequest is the body of pingone-terminate-sessions: its arguments and the optional incident.
+type PingoneTerminateSessionsRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneTerminateSessionsResult is the result of pingone-terminate-sessions.
+type PingoneTerminateSessionsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneSessionsTerminated `json:"outputs"`
+}
+
+// pingoneTerminateSessions godoc
+//
+// @ID           pingone-terminate-sessions
+// @Summary      End all of a PingOne user's sessions, reporting each
+// @Description  End all of a PingOne user's sessions, reporting each. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneTerminateSessionsRequest true "Arguments"
+// @Success      200 {object} PingoneTerminateSessionsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-terminate-sessions [post]
+func pingoneTerminateSessions() {}
+
+// PingoneUnlockUserRequest is the body of pingone-unlock-user: its arguments and the optional incident.
+type PingoneUnlockUserRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneUnlockUserResult is the result of pingone-unlock-user.
+type PingoneUnlockUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserChange `json:"outputs"`
+}
+
+// pingoneUnlockUser godoc
+//
+// @ID           pingone-unlock-user
+// @Summary      Unlock a PingOne user's account
+// @Description  Unlock a PingOne user's account. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneUnlockUserRequest true "Arguments"
+// @Success      200 {object} PingoneUnlockUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-unlock-user [post]
+func pingoneUnlockUser() {}
+
+// ResetPasswordRequest is the body of reset-password: its arguments and the optional incident.
+type ResetPasswordRequest struct {
+	commands.ResetPasswordArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// ResetPasswordResult is the result of reset-password.
+type ResetPasswordResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.Account `json:"outputs"`
+}
+
+// resetPassword godoc
+//
+// @ID           reset-password
+// @Summary      Reset a user's password in Okta or PingOne
+// @Description  Reset a user's password in Okta or PingOne. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body ResetPasswordRequest true "Arguments"
+// @Success      200 {object} ResetPasswordResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/reset-password [post]
+func resetPassword() {}
+
+// UnlockUserRequest is the body of unlock-user: its arguments and the optional incident.
+type UnlockUserRequest struct {
+	commands.IdentityUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// UnlockUserResult is the result of unlock-user.
+type UnlockUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.Account `json:"outputs"`
+}
+
+// unlockUser godoc
+//
+// @ID           unlock-user
+// @Summary      Let a user sign in again (Okta: unsuspend or unlock; PingOne: unlock)
+// @Description  Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one; PingOne unlocks the account. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body UnlockUserRequest true "Arguments"
+// @Success      200 {object} UnlockUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/unlock-user [post]
+func unlockUser() {}
+
 // The stubs exist for swag; referencing them keeps linters quiet, and the
 // problem import gives swag the package the failure annotations name.
 var (
 	_ = []func(){
+		clearSessions,
+		getUser,
+		getUserEvents,
+		getUserGroups,
+		lockUser,
 		oktaClearSessions,
 		oktaDeactivateUser,
 		oktaExpirePassword,
@@ -676,6 +1611,24 @@ var (
 		oktaSuspendUser,
 		oktaUnlockUser,
 		oktaUnsuspendUser,
+		pingoneDisableUser,
+		pingoneEnableUser,
+		pingoneEvaluateRisk,
+		pingoneGetApplications,
+		pingoneGetRiskEvents,
+		pingoneGetSecurityEvents,
+		pingoneGetUser,
+		pingoneGetUserEvents,
+		pingoneGetUserGroups,
+		pingoneGetUserRoles,
+		pingoneGetUserSessions,
+		pingoneListUsers,
+		pingoneLockUser,
+		pingoneResetPassword,
+		pingoneTerminateSessions,
+		pingoneUnlockUser,
+		resetPassword,
+		unlockUser,
 	}
 	_ problem.Problem
 )

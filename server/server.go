@@ -22,6 +22,7 @@ import (
 	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/metrics"
 	"github.com/idcmd/idcmd/providers/okta"
+	"github.com/idcmd/idcmd/providers/pingone"
 )
 
 // Build wires configuration into a ready HTTP handler: provider clients,
@@ -87,6 +88,25 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 		}
 		p.Okta = c
 		checks["okta"] = c.Ping
+	}
+	if cfg.PingOne.Configured() {
+		c, err := pingone.New(pingone.Config{
+			EnvironmentID:     cfg.PingOne.EnvironmentID,
+			ClientID:          cfg.PingOne.ClientID,
+			ClientSecret:      cfg.PingOne.ClientSecret,
+			Region:            cfg.PingOne.Region,
+			APIURL:            cfg.PingOne.APIURL,
+			AuthURL:           cfg.PingOne.AuthURL,
+			AuthStyle:         cfg.PingOne.ClientAuth,
+			RequestsPerSecond: cfg.PingOne.RequestsPerSecond,
+			Observer:          m.ObserveProvider,
+			Version:           version,
+		})
+		if err != nil {
+			return p, nil, fmt.Errorf("pingone: %w", err)
+		}
+		p.PingOne = c
+		checks["pingone"] = c.Ping
 	}
 	return p, checks, nil
 }

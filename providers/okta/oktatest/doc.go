@@ -28,4 +28,24 @@
 //
 // The sandbox can instead mount Handler on its own listener; see
 // NewHandlerServer and SetURL.
+//
+// # Demo org
+//
+// With Options.Seed (or SeedDemo) the org holds about 75 users, with one
+// well-known fixture per status (all @example.com):
+//
+//	DemoActiveUser           jdoe         ACTIVE   groups, apps, 4 factors, 3 sessions; MFA-fatigue story from RU
+//	DemoAdminUser            awong        ACTIVE   Super Admins, Okta Admins, Domain Admins; odd-hour grant
+//	DemoSuspendedUser        bwilson      SUSPENDED         impossible travel, then suspended
+//	DemoLockedUser           kpatel       LOCKED_OUT        password spraying from NG, then locked
+//	DemoStagedUser           lchen        STAGED            no password, no factors
+//	DemoProvisionedUser      snguyen      PROVISIONED       activated without a password
+//	DemoDeprovisionedUser    mgarcia      DEPROVISIONED     offboarded; no app links
+//	DemoPasswordExpiredUser  ejohnson     PASSWORD_EXPIRED
+//	DemoRecoveryUser         rbrown       RECOVERY
+//	ServiceAccountLogin      idcmd.svc    ACTIVE   owner of the SSWS token, actor of API actions
+//
+// and at least 1,200 System Log events over the 7 days before the seed
+// time. Demo users work in US Eastern time (UTC−5, fixed), which is what
+// "odd hours" in the stories refers to.
 package oktatest

@@ -160,8 +160,9 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 // Org gives tests direct access to the org's state.
 func (s *Server) Org() *Org { return s.org }
 
-// SetLatency makes every API call wait d before it is handled. The wait
-// ends early if the request is cancelled.
+// SetLatency makes every API call (and token request) wait d before it is
+// handled. The wait ends early, with no response, if the request is
+// cancelled.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 
 // Requests returns how many HTTP requests the fake has received: API calls

@@ -70,7 +70,8 @@ func (o *Org) AppendEvents(events ...LogEvent) {
 	}
 }
 
-// Events returns a copy of the System Log in persistence order.
+// Events returns a copy of the System Log in persistence order. Nested
+// maps and pointers are shared with the log: treat them as read-only.
 func (o *Org) Events() []LogEvent {
 	o.mu.RLock()
 	defer o.mu.RUnlock()

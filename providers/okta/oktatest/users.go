@@ -145,6 +145,9 @@ const (
 	defaultQUserLimit = 10
 )
 
+// qAttrs are the profile attributes a q query matches the start of.
+var qAttrs = []string{"firstName", "lastName", "email"}
+
 // userCursor is the sealed position of a user listing: the sort key and ID
 // of the last user on the page.
 type userCursor struct {
@@ -193,7 +196,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) *api
 			if u.status == StatusDeprovisioned {
 				return false
 			}
-			for _, k := range []string{"firstName", "lastName", "email"} {
+			for _, k := range qAttrs {
 				if strings.HasPrefix(strings.ToLower(u.profile[k]), prefix) {
 					return true
 				}
