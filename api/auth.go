@@ -51,3 +51,18 @@ func requireScope(scope string) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// requireAnyScope passes a caller holding at least one of scopes.
+func requireAnyScope(scopes ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			caller := handlers.CallerFrom(c)
+			for _, s := range scopes {
+				if caller.Has(s) {
+					return next(c)
+				}
+			}
+			return &commands.ScopeError{Scope: strings.Join(scopes, " or ")}
+		}
+	}
+}

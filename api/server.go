@@ -76,6 +76,16 @@ func New(o Options) *echo.Echo {
 	v1 := e.Group("/api/v1", requireToken(o.Verifier))
 	v1.GET("/commands", catalog.List, requireScope(commands.ScopeRead))
 	v1.POST("/commands/:name", cmds.Run)
+
+	approvals := &handlers.Approvals{Invoker: o.Invoker}
+	v1.GET("/approvals", approvals.List, requireAnyScope(commands.ScopeRead, commands.ScopeApprovalsDecide))
+	v1.GET("/approvals/:id", approvals.Get, requireAnyScope(commands.ScopeRead, commands.ScopeApprovalsDecide))
+	v1.POST("/approvals/:id/approve", approvals.Approve) // the Invoker checks approvals:decide
+	v1.POST("/approvals/:id/reject", approvals.Reject)
+	v1.POST("/approvals/:id/cancel", approvals.Cancel) // only the requester, checked by the store
+
+	audit := &handlers.Audit{Store: o.Invoker.Store}
+	v1.GET("/audit", audit.List, requireScope(commands.ScopeAuditRead))
 	return e
 }
 

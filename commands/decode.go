@@ -216,6 +216,16 @@ func splitIncident(body []byte) ([]byte, *Incident, error) {
 	return rest, inc, nil
 }
 
+// DecodeJSON decodes one JSON object strictly into v, for request bodies
+// that are not command arguments.
+func DecodeJSON(data []byte, v any) error {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil
+	}
+	return decodeStrict(data, v, "body")
+}
+
 // decodeStrict decodes one JSON value into v and turns encoding/json's errors
 // into field-named input errors.
 func decodeStrict(data []byte, v any, where string) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
+	"github.com/idcmd/idcmd/store"
 )
 
 // Providers are the provider clients commands run against. A nil client means
@@ -35,6 +36,12 @@ type Request struct {
 	Incident  *Incident
 	Caller    Caller
 	RequestID string
+	// IdempotencyKey makes a state-changing call run at most once.
+	IdempotencyKey string
+	// Automated marks a run started by an event rule, not a person.
+	Automated bool
+	// approval is set when an approved call runs; only Decide sets it.
+	approval *store.Approval
 }
 
 // Result is a successful run, with XSOAR CommandResults field names so a thin
@@ -43,6 +50,10 @@ type Result struct {
 	ResultMeta
 	// The typed result, stored in XSOAR context under outputs_prefix.
 	Outputs any `json:"outputs"`
+	// Approval is set when the call waits for a second person (HTTP 202).
+	Approval *PendingApproval `json:"approval,omitempty"`
+	// Replayed is set when the outcome was stored under the idempotency key.
+	Replayed bool `json:"-"`
 }
 
 // ResultMeta is every field of a Result but the typed outputs; the OpenAPI
@@ -62,6 +73,8 @@ type ResultMeta struct {
 	RawResponse any `json:"raw_response"`
 	// On paged commands: pass it back as the cursor argument for the next page.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// The call's record in the audit log (GET /api/v1/audit).
+	AuditID int64 `json:"audit_id,omitempty" example:"1042"`
 }
 
 // Errors the Invoker returns; the HTTP layer maps them.
@@ -92,6 +105,17 @@ type Invoker struct {
 	Providers Providers
 	Validator *Validator
 	Observe   Observer
+	// Store keeps the audit log, idempotency keys and approvals; nil (in
+	// unit tests only) turns all three off.
+	Store store.Store
+	// Policy says which calls need a second person.
+	Policy ApprovalPolicy
+	// IdempotencyTTL is how long a key is remembered (default 24 h).
+	IdempotencyTTL time.Duration
+	// ApprovalTTL is how long an approval may stay pending (default 1 h).
+	ApprovalTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewInvoker wires a catalog to provider clients.
@@ -133,16 +157,52 @@ func (inv *Invoker) invoke(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	info := cmd.Info()
 	if err := inv.Authorize(cmd, req.Caller); err != nil {
-		return nil, err
+		return nil, inv.refuse(ctx, req, info.Name, err)
 	}
 	if err := inv.Validator.Check(req.Args, req.Incident); err != nil {
-		return nil, err
+		return nil, inv.refuse(ctx, req, info.Name, err)
 	}
+	if info.Risk.ChangesState() && req.IdempotencyKey != "" && inv.Store != nil {
+		return inv.once(ctx, req, cmd)
+	}
+	return inv.gateAndRun(ctx, req, cmd)
+}
+
+// refuse records a call that was not allowed to run (denied calls are
+// audited too) and returns why.
+func (inv *Invoker) refuse(ctx context.Context, req Request, name string, why error) error {
+	rec := draftRecord(req, name)
+	rec.Outcome = OutcomeRejected
+	rec.Detail = rejectedDetail(why)
+	if _, err := inv.record(ctx, rec); err != nil {
+		return err
+	}
+	return why
+}
+
+// gateAndRun holds the call for approval where policy asks, or runs it
+// against the provider and records the outcome before answering.
+func (inv *Invoker) gateAndRun(ctx context.Context, req Request, cmd Command) (*Result, error) {
 	info := cmd.Info()
-	reply, err := cmd.run(ctx, inv.Providers, req.Args)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", info.Name, err)
+	if req.approval == nil && inv.Store != nil && inv.Policy.Requires(info, inv.effectiveProvider(info, req.Args), req.Automated) {
+		return inv.requestApproval(ctx, req, cmd)
+	}
+	rec := draftRecord(req, info.Name)
+	start := time.Now()
+	reply, runErr := cmd.run(ctx, inv.Providers, req.Args)
+	settle(&rec, runErr, time.Since(start))
+	seq, auditErr := inv.record(ctx, rec)
+	if runErr != nil {
+		runErr = fmt.Errorf("%s: %w", info.Name, runErr)
+		if auditErr != nil {
+			return nil, errors.Join(runErr, auditErr)
+		}
+		return nil, &AuditedError{AuditID: seq, Err: runErr}
+	}
+	if auditErr != nil {
+		return nil, auditErr
 	}
 	return &Result{
 		ResultMeta: ResultMeta{
@@ -153,6 +213,7 @@ func (inv *Invoker) invoke(ctx context.Context, req Request) (*Result, error) {
 			ReadableOutput:  reply.Readable,
 			RawResponse:     reply.Raw,
 			NextCursor:      reply.NextCursor,
+			AuditID:         seq,
 		},
 		Outputs: reply.Outputs,
 	}, nil

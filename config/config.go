@@ -21,6 +21,8 @@ import (
 type Config struct {
 	Server             Server              `yaml:"server"`
 	Auth               Auth                `yaml:"auth"`
+	Store              Store               `yaml:"store"`
+	Approvals          Approvals           `yaml:"approvals"`
 	Okta               Okta                `yaml:"okta"`
 	PingOne            PingOne             `yaml:"pingone"`
 	Integrations       Integrations        `yaml:"integrations"`
@@ -40,6 +42,30 @@ type Server struct {
 	CORSOrigins []string `yaml:"cors_origins"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+}
+
+// Store is where the audit log, idempotency keys and approvals live.
+type Store struct {
+	// URL is a postgres:// URL for replicas sharing one database; empty
+	// means embedded SQLite in DataDir.
+	URL string `yaml:"url"`
+	// DataDir holds the SQLite file; created on first start.
+	DataDir string `yaml:"data_dir"`
+	// IdempotencyTTL is how long an Idempotency-Key is remembered.
+	IdempotencyTTL time.Duration `yaml:"idempotency_ttl"`
+}
+
+// Approvals is the policy for commands that need a second person. The
+// most specific setting wins: commands, then providers, then destructive.
+type Approvals struct {
+	// TTL is how long a request may wait for a decision.
+	TTL time.Duration `yaml:"ttl"`
+	// Destructive requires approval for every destructive command (default true).
+	Destructive *bool `yaml:"destructive"`
+	// Commands maps a command name to whether it needs approval.
+	Commands map[string]bool `yaml:"commands"`
+	// Providers maps okta / pingone to whether their state-changing commands need approval.
+	Providers map[string]bool `yaml:"providers"`
 }
 
 // Auth configures bearer-token checking.
@@ -147,8 +173,10 @@ type ResponseAction struct {
 // Defaults are the values used when neither the environment nor the file sets one.
 func Defaults() Config {
 	return Config{
-		Server: Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
-		Auth:   Auth{Issuer: "idcmd", Audience: "idcmd"},
+		Server:    Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
+		Auth:      Auth{Issuer: "idcmd", Audience: "idcmd"},
+		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
+		Approvals: Approvals{TTL: time.Hour},
 	}
 }
 
@@ -162,6 +190,8 @@ func FromEnv(c Config, getenv func(string) string) (Config, error) {
 	set(&c.Server.Addr, "IDCMD_ADDR")
 	set(&c.Server.LogLevel, "IDCMD_LOG_LEVEL")
 	set(&c.Auth.JWTSecret, "IDCMD_JWT_SECRET")
+	set(&c.Store.URL, "IDCMD_STORE_URL")
+	set(&c.Store.DataDir, "IDCMD_DATA_DIR")
 	set(&c.Auth.JWKSURL, "IDCMD_JWKS_URL")
 	set(&c.Auth.Issuer, "IDCMD_JWT_ISSUER")
 	set(&c.Auth.Audience, "IDCMD_JWT_AUDIENCE")
@@ -203,6 +233,16 @@ func FromEnv(c Config, getenv func(string) string) (Config, error) {
 // Load builds the configuration: defaults, then the environment, then the
 // file when path is not empty (the file's values win where it sets them).
 func Load(path string, getenv func(string) string) (Config, error) {
+	c, err := LoadUnchecked(path, getenv)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// LoadUnchecked is Load without Validate, for tools that need only part of
+// the configuration (idcmd audit verify needs the store, not a JWT secret).
+func LoadUnchecked(path string, getenv func(string) string) (Config, error) {
 	c, err := FromEnv(Defaults(), getenv)
 	if err != nil {
 		return c, err
@@ -216,7 +256,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
-	return c, c.Validate()
+	return c, nil
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
@@ -303,6 +343,17 @@ func (c Config) Validate() error {
 	}
 	if c.Server.RequestTimeout <= 0 {
 		return errors.New("server.request_timeout must be positive")
+	}
+	if c.Store.URL == "" && c.Store.DataDir == "" {
+		return errors.New("store: set IDCMD_DATA_DIR (SQLite) or IDCMD_STORE_URL (postgres://...)")
+	}
+	if c.Store.IdempotencyTTL <= 0 || c.Approvals.TTL <= 0 {
+		return errors.New("store.idempotency_ttl and approvals.ttl must be positive")
+	}
+	for p := range c.Approvals.Providers {
+		if p != "okta" && p != "pingone" {
+			return fmt.Errorf("approvals.providers: unknown provider %q (okta or pingone)", p)
+		}
 	}
 	if c.Okta.Configured() && c.Okta.APIToken == "" && c.Okta.ClientID == "" {
 		return errors.New("okta: set OKTA_API_TOKEN, or OKTA_CLIENT_ID with a private key")

@@ -23,9 +23,17 @@ func (h *Commands) Run(c echo.Context) error {
 		return err
 	}
 	caller := CallerFrom(c)
-	// Refuse a missing scope before reading the body; Invoke checks again,
-	// because it is the gate for every path, not only HTTP.
+	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	// Authorization comes first: a caller without the scope gets 403
+	// whatever the body holds. The Invoker refuses and records the denial,
+	// with the arguments and incident when the body could be read.
 	if err := h.Invoker.Authorize(cmd, caller); err != nil {
+		var args any
+		var inc *commands.Incident
+		if body, rerr := io.ReadAll(c.Request().Body); rerr == nil && requireJSON(c.Request()) == nil {
+			args, inc, _ = commands.Decode(cmd, body)
+		}
+		_, err = h.Invoker.Invoke(c.Request().Context(), commands.Request{Command: cmd.Info().Name, Args: args, Incident: inc, Caller: caller, RequestID: reqID})
 		return err
 	}
 	if err := requireJSON(c.Request()); err != nil {
@@ -39,21 +47,56 @@ func (h *Commands) Run(c echo.Context) error {
 		}
 		return problem.New(http.StatusBadRequest, "unreadable-body", "Unreadable body", "The request body could not be read.")
 	}
+	key, err := idempotencyKey(c.Request())
+	if err != nil {
+		return err
+	}
 	args, inc, err := commands.Decode(cmd, body)
 	if err != nil {
 		return err
 	}
 	res, err := h.Invoker.Invoke(c.Request().Context(), commands.Request{
-		Command:   cmd.Info().Name,
-		Args:      args,
-		Incident:  inc,
-		Caller:    caller,
-		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		Command:        cmd.Info().Name,
+		Args:           args,
+		Incident:       inc,
+		Caller:         caller,
+		RequestID:      reqID,
+		IdempotencyKey: key,
 	})
+	var ae *commands.AuditedError
+	if (err == nil && res.Replayed) || (errors.As(err, &ae) && ae.Replayed) {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+	}
 	if err != nil {
 		return err
 	}
+	if res.Approval != nil {
+		c.Response().Header().Set(echo.HeaderLocation, res.Approval.StatusURL)
+		return c.JSON(http.StatusAccepted, res)
+	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// idempotencyKey reads the optional Idempotency-Key header: printable
+// ASCII, at most 255 characters.
+func idempotencyKey(r *http.Request) (string, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		return "", nil
+	}
+	if len(key) > commands.MaxIdempotencyKey {
+		return "", badHeader("Idempotency-Key", "must be at most 255 characters")
+	}
+	for _, ch := range key {
+		if ch < 0x21 || ch > 0x7e {
+			return "", badHeader("Idempotency-Key", "must be printable ASCII without spaces")
+		}
+	}
+	return key, nil
+}
+
+func badHeader(name, msg string) error {
+	return &commands.InputError{Detail: "A request header is invalid", Errors: []commands.FieldError{{Location: "header." + name, Message: msg}}}
 }
 
 // requireJSON accepts application/json (any parameters) and an empty body

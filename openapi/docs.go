@@ -15,6 +15,477 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/api/v1/approvals": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "approvals"
+                ],
+                "summary": "List approvals, newest first",
+                "operationId": "list-approvals",
+                "parameters": [
+                    {
+                        "enum": [
+                            "pending",
+                            "approved",
+                            "rejected",
+                            "expired",
+                            "cancelled",
+                            "running",
+                            "executed",
+                            "failed"
+                        ],
+                        "type": "string",
+                        "description": "Only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only this requester",
+                        "name": "requester",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only this command",
+                        "name": "command",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-500)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ApprovalList"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid query",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs commands:read or approvals:decide",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/approvals/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "approvals"
+                ],
+                "summary": "One approval, with the command's result once it ran",
+                "operationId": "get-approval",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Approval id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/store.Approval"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs commands:read or approvals:decide",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "No such approval",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/approvals/{id}/approve": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "approvals"
+                ],
+                "summary": "Approve: the held command runs now (at most once), as requested, with the approver recorded",
+                "operationId": "approve-approval",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Approval id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Comment",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.Decision"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Decided; status executed or failed, with the result",
+                        "schema": {
+                            "$ref": "#/definitions/store.Approval"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid body",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs approvals:decide, or the approver is the requester",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "No such approval",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Already decided, cancelled or expired",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Body is not JSON",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/approvals/{id}/cancel": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "approvals"
+                ],
+                "summary": "Cancel a pending approval (the requester only)",
+                "operationId": "cancel-approval",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Approval id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/store.Approval"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Not the requester",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "No such approval",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "No longer pending",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/approvals/{id}/reject": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "approvals"
+                ],
+                "summary": "Reject: the held command never runs",
+                "operationId": "reject-approval",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Approval id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Comment",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.Decision"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/store.Approval"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid body",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs approvals:decide, or the approver is the requester",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "No such approval",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Already decided, cancelled or expired",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Body is not JSON",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/audit": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "audit"
+                ],
+                "summary": "The audit log: who ran what against whom, why, and the outcome; newest first",
+                "operationId": "list-audit",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Only this command",
+                        "name": "command",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only this caller",
+                        "name": "subject",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only calls about this user (as the caller named them)",
+                        "name": "user",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only calls with this incident id",
+                        "name": "incident",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "success",
+                            "provider_error",
+                            "rejected",
+                            "pending_approval",
+                            "error"
+                        ],
+                        "type": "string",
+                        "description": "Only this outcome",
+                        "name": "outcome",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "From this time (RFC 3339, inclusive)",
+                        "name": "since",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Up to this time (RFC 3339, exclusive)",
+                        "name": "until",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-500)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.AuditList"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid query",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs audit:read",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/commands": {
             "get": {
                 "security": [
@@ -82,6 +553,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.ClearSessionsRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -89,6 +566,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.ClearSessionsResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -116,7 +605,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -129,6 +618,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -508,6 +1003,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.LockUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -515,6 +1016,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.LockUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -542,7 +1055,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -555,6 +1068,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -619,6 +1138,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaClearSessionsRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -626,6 +1151,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaClearSessionsResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -653,7 +1190,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -666,6 +1203,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -730,6 +1273,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaDeactivateUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -737,6 +1286,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaDeactivateUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -764,7 +1325,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -777,6 +1338,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -841,6 +1408,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaExpirePasswordRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -848,6 +1421,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaExpirePasswordResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -875,7 +1460,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -888,6 +1473,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -1687,6 +2278,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaResetFactorsRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1694,6 +2291,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaResetFactorsResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -1721,7 +2330,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -1734,6 +2343,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -1798,6 +2413,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaResetPasswordRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1805,6 +2426,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaResetPasswordResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -1832,7 +2465,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -1845,6 +2478,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2014,6 +2653,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaSuspendUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2021,6 +2666,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaSuspendUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -2048,7 +2705,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2061,6 +2718,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2125,6 +2788,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaUnlockUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2132,6 +2801,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaUnlockUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -2159,7 +2840,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2172,6 +2853,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2236,6 +2923,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaUnsuspendUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2243,6 +2936,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.OktaUnsuspendUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -2270,7 +2975,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2283,6 +2988,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2347,6 +3058,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneDisableUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2354,6 +3071,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneDisableUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -2381,7 +3110,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2394,6 +3123,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2458,6 +3193,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneEnableUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2465,6 +3206,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneEnableUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -2492,7 +3245,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -2505,6 +3258,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3619,6 +4378,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneLockUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3626,6 +4391,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneLockUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -3653,7 +4430,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3666,6 +4443,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3730,6 +4513,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneResetPasswordRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3737,6 +4526,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneResetPasswordResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -3764,7 +4565,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3777,6 +4578,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3841,6 +4648,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneTerminateSessionsRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3848,6 +4661,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneTerminateSessionsResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -3875,7 +4700,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3888,6 +4713,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3952,6 +4783,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneUnlockUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3959,6 +4796,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.PingoneUnlockUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -3986,7 +4835,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -3999,6 +4848,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -4063,6 +4918,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.ResetPasswordRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -4070,6 +4931,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.ResetPasswordResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -4097,7 +4970,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -4110,6 +4983,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -4174,6 +5053,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/openapi.UnlockUserRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -4181,6 +5066,18 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/openapi.UnlockUserResult"
+                        },
+                        "headers": {
+                            "Idempotent-Replayed": {
+                                "type": "string",
+                                "description": "true when the outcome was replayed from the Idempotency-Key"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Held for a second person's approval; nothing was done yet",
+                        "schema": {
+                            "$ref": "#/definitions/openapi.ApprovalPendingResult"
                         }
                     },
                     "400": {
@@ -4208,7 +5105,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "Not allowed in the user's current state",
+                        "description": "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -4221,6 +5118,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Content-Type is not application/json",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Idempotency-Key reused with a different request",
                         "schema": {
                             "$ref": "#/definitions/problem.Problem"
                         }
@@ -5026,6 +5929,29 @@ const docTemplate = `{
                 }
             }
         },
+        "commands.PendingApproval": {
+            "type": "object",
+            "properties": {
+                "expires_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "description": "Approval id.",
+                    "type": "string",
+                    "example": "apr_3k2j4h5g6f7d8s9a0q1w"
+                },
+                "status": {
+                    "description": "pending until decided, then approved, rejected, expired, cancelled, executed or failed.",
+                    "type": "string",
+                    "example": "pending"
+                },
+                "status_url": {
+                    "description": "Where to poll the approval.",
+                    "type": "string",
+                    "example": "/api/v1/approvals/apr_3k2j4h5g6f7d8s9a0q1w"
+                }
+            }
+        },
         "commands.PingOneApplication": {
             "type": "object",
             "properties": {
@@ -5656,6 +6582,36 @@ const docTemplate = `{
                 "Destructive"
             ]
         },
+        "handlers.ApprovalList": {
+            "type": "object",
+            "properties": {
+                "approvals": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/store.Approval"
+                    }
+                },
+                "next_cursor": {
+                    "description": "Pass it back as cursor for the next page.",
+                    "type": "string"
+                }
+            }
+        },
+        "handlers.AuditList": {
+            "type": "object",
+            "properties": {
+                "next_cursor": {
+                    "description": "Pass it back as cursor for the next page.",
+                    "type": "string"
+                },
+                "records": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/store.AuditRecord"
+                    }
+                }
+            }
+        },
         "handlers.CatalogList": {
             "type": "object",
             "properties": {
@@ -5664,6 +6620,17 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/commands.Description"
                     }
+                }
+            }
+        },
+        "handlers.Decision": {
+            "type": "object",
+            "properties": {
+                "comment": {
+                    "description": "Why, for the audit log and the requester.",
+                    "type": "string",
+                    "maxLength": 1000,
+                    "example": "Confirmed with the user's manager"
                 }
             }
         },
@@ -5812,6 +6779,64 @@ const docTemplate = `{
                 }
             }
         },
+        "openapi.ApprovalPendingResult": {
+            "type": "object",
+            "properties": {
+                "approval": {
+                    "description": "Poll status_url, or approve it with POST /api/v1/approvals/{id}/approve.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PendingApproval"
+                        }
+                    ]
+                },
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
+                "command": {
+                    "description": "The command that ran.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "next_cursor": {
+                    "description": "On paged commands: pass it back as the cursor argument for the next page.",
+                    "type": "string"
+                },
+                "outputs": {
+                    "description": "The pending approval, also under approval.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.PendingApproval"
+                        }
+                    ]
+                },
+                "outputs_key_field": {
+                    "description": "Field XSOAR uses to merge repeated outputs.",
+                    "type": "string",
+                    "example": "ID"
+                },
+                "outputs_prefix": {
+                    "description": "XSOAR context path the outputs land under.",
+                    "type": "string",
+                    "example": "Okta.User"
+                },
+                "raw_response": {
+                    "description": "The provider's answer as it sent it."
+                },
+                "readable_output": {
+                    "description": "Markdown table for the war room.",
+                    "type": "string",
+                    "example": "### Okta user suspended"
+                },
+                "request_id": {
+                    "description": "The request's id, also in X-Request-Id and the logs.",
+                    "type": "string",
+                    "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                }
+            }
+        },
         "openapi.ClearSessionsRequest": {
             "type": "object",
             "required": [
@@ -5851,6 +6876,11 @@ const docTemplate = `{
         "openapi.ClearSessionsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -5954,6 +6984,11 @@ const docTemplate = `{
         "openapi.GetUserEventsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6029,6 +7064,11 @@ const docTemplate = `{
         "openapi.GetUserGroupsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6105,6 +7145,11 @@ const docTemplate = `{
         "openapi.GetUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6181,6 +7226,11 @@ const docTemplate = `{
         "openapi.LockUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6258,6 +7308,11 @@ const docTemplate = `{
         "openapi.OktaClearSessionsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6330,6 +7385,11 @@ const docTemplate = `{
         "openapi.OktaDeactivateUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6397,6 +7457,11 @@ const docTemplate = `{
         "openapi.OktaExpirePasswordResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6498,6 +7563,11 @@ const docTemplate = `{
         "openapi.OktaGetLogsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6591,6 +7661,11 @@ const docTemplate = `{
         "openapi.OktaGetSecurityEventsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6657,6 +7732,11 @@ const docTemplate = `{
         "openapi.OktaGetUserAppsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6757,6 +7837,11 @@ const docTemplate = `{
         "openapi.OktaGetUserEventsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6823,6 +7908,11 @@ const docTemplate = `{
         "openapi.OktaGetUserFactorsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6890,6 +7980,11 @@ const docTemplate = `{
         "openapi.OktaGetUserGroupsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -6957,6 +8052,11 @@ const docTemplate = `{
         "openapi.OktaGetUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7024,6 +8124,11 @@ const docTemplate = `{
         "openapi.OktaResetFactorsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7101,6 +8206,11 @@ const docTemplate = `{
         "openapi.OktaResetPasswordResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7189,6 +8299,11 @@ const docTemplate = `{
         "openapi.OktaSearchUsersResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7255,6 +8370,11 @@ const docTemplate = `{
         "openapi.OktaSuspendUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7322,6 +8442,11 @@ const docTemplate = `{
         "openapi.OktaUnlockUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7389,6 +8514,11 @@ const docTemplate = `{
         "openapi.OktaUnsuspendUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7456,6 +8586,11 @@ const docTemplate = `{
         "openapi.PingoneDisableUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7523,6 +8658,11 @@ const docTemplate = `{
         "openapi.PingoneEnableUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7613,6 +8753,11 @@ const docTemplate = `{
         "openapi.PingoneEvaluateRiskResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7680,6 +8825,11 @@ const docTemplate = `{
         "openapi.PingoneGetApplicationsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7774,6 +8924,11 @@ const docTemplate = `{
         "openapi.PingoneGetRiskEventsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7862,6 +9017,11 @@ const docTemplate = `{
         "openapi.PingoneGetSecurityEventsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -7955,6 +9115,11 @@ const docTemplate = `{
         "openapi.PingoneGetUserEventsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8021,6 +9186,11 @@ const docTemplate = `{
         "openapi.PingoneGetUserGroupsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8088,6 +9258,11 @@ const docTemplate = `{
         "openapi.PingoneGetUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8155,6 +9330,11 @@ const docTemplate = `{
         "openapi.PingoneGetUserRolesResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8222,6 +9402,11 @@ const docTemplate = `{
         "openapi.PingoneGetUserSessionsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8298,6 +9483,11 @@ const docTemplate = `{
         "openapi.PingoneListUsersResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8369,6 +9559,11 @@ const docTemplate = `{
         "openapi.PingoneLockUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8441,6 +9636,11 @@ const docTemplate = `{
         "openapi.PingoneResetPasswordResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8508,6 +9708,11 @@ const docTemplate = `{
         "openapi.PingoneTerminateSessionsResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8575,6 +9780,11 @@ const docTemplate = `{
         "openapi.PingoneUnlockUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8656,6 +9866,11 @@ const docTemplate = `{
         "openapi.ResetPasswordResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8732,6 +9947,11 @@ const docTemplate = `{
         "openapi.UnlockUserResult": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log (GET /api/v1/audit).",
+                    "type": "integer",
+                    "example": 1042
+                },
                 "command": {
                     "description": "The command that ran.",
                     "type": "string",
@@ -8777,6 +9997,10 @@ const docTemplate = `{
         "problem.Problem": {
             "type": "object",
             "properties": {
+                "audit_id": {
+                    "description": "The call's record in the audit log, when it has one.",
+                    "type": "integer"
+                },
                 "detail": {
                     "description": "What went wrong in this call, in words a responder can act on.",
                     "type": "string",
@@ -8826,6 +10050,137 @@ const docTemplate = `{
                     "description": "URI reference naming the problem type.",
                     "type": "string",
                     "example": "https://idcmd.dev/problems/validation"
+                }
+            }
+        },
+        "store.Approval": {
+            "type": "object",
+            "properties": {
+                "approver": {
+                    "type": "string"
+                },
+                "args": {},
+                "audit_seq": {
+                    "type": "integer"
+                },
+                "command": {
+                    "type": "string"
+                },
+                "comment": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "decided_at": {
+                    "type": "string"
+                },
+                "expires_at": {
+                    "type": "string"
+                },
+                "finished_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string"
+                },
+                "incident": {},
+                "reason": {
+                    "type": "string"
+                },
+                "request_id": {
+                    "type": "string"
+                },
+                "requester": {
+                    "type": "string"
+                },
+                "result": {},
+                "status": {
+                    "$ref": "#/definitions/store.ApprovalStatus"
+                }
+            }
+        },
+        "store.ApprovalStatus": {
+            "type": "string",
+            "enum": [
+                "pending",
+                "approved",
+                "rejected",
+                "expired",
+                "cancelled",
+                "running",
+                "executed",
+                "failed"
+            ],
+            "x-enum-varnames": [
+                "ApprovalPending",
+                "ApprovalApproved",
+                "ApprovalRejected",
+                "ApprovalExpired",
+                "ApprovalCancelled",
+                "ApprovalRunning",
+                "ApprovalExecuted",
+                "ApprovalFailed"
+            ]
+        },
+        "store.AuditRecord": {
+            "type": "object",
+            "properties": {
+                "approval_id": {
+                    "type": "string"
+                },
+                "approver": {
+                    "type": "string"
+                },
+                "args": {
+                    "description": "Args are the command's arguments, already redacted by the caller."
+                },
+                "command": {
+                    "type": "string"
+                },
+                "detail": {
+                    "type": "string"
+                },
+                "duration_ms": {
+                    "type": "integer"
+                },
+                "hash": {
+                    "type": "string"
+                },
+                "idempotency_key": {
+                    "type": "string"
+                },
+                "incident": {
+                    "description": "Incident is the incident context of the call; nil when none. Its \"id\"\nmember is what AuditFilter.IncidentID matches."
+                },
+                "outcome": {
+                    "description": "Outcome is success, provider_error, rejected, pending_approval or error.",
+                    "type": "string"
+                },
+                "prev_hash": {
+                    "description": "PrevHash is the Hash of record Seq-1 (64 zeros for record 1) and Hash\nthe hex SHA-256 of PrevHash and every other field; see auditHash.",
+                    "type": "string"
+                },
+                "provider_code": {
+                    "type": "string"
+                },
+                "provider_status": {
+                    "type": "integer"
+                },
+                "request_id": {
+                    "type": "string"
+                },
+                "seq": {
+                    "type": "integer"
+                },
+                "subject": {
+                    "type": "string"
+                },
+                "target_user": {
+                    "type": "string"
+                },
+                "time": {
+                    "type": "string"
                 }
             }
         }

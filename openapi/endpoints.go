@@ -1,8 +1,10 @@
 package openapi
 
 import (
+	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/problem"
+	"github.com/idcmd/idcmd/store"
 )
 
 // Swag stubs for the endpoints that are not commands. Command operations are
@@ -59,4 +61,139 @@ var (
 	_ = []func(){healthz, readyz, metrics, listCommands}
 	_ handlers.HealthStatus
 	_ problem.Problem
+)
+
+// ApprovalPendingResult is the 202 answer of a state-changing command that
+// policy holds for a second person.
+type ApprovalPendingResult struct {
+	commands.ResultMeta
+	// The pending approval, also under approval.
+	Outputs commands.PendingApproval `json:"outputs"`
+	// Poll status_url, or approve it with POST /api/v1/approvals/{id}/approve.
+	Approval commands.PendingApproval `json:"approval"`
+}
+
+// listApprovals godoc
+//
+// @ID           list-approvals
+// @Summary      List approvals, newest first
+// @Tags         approvals
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        status     query  string  false  "Only this status"  Enums(pending, approved, rejected, expired, cancelled, running, executed, failed)
+// @Param        requester  query  string  false  "Only this requester"
+// @Param        command    query  string  false  "Only this command"
+// @Param        limit      query  int     false  "Page size (1-500)"  default(50)
+// @Param        cursor     query  string  false  "next_cursor of the previous page"
+// @Success      200  {object}  handlers.ApprovalList
+// @Failure      400  {object}  problem.Problem  "Invalid query"
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs commands:read or approvals:decide"
+// @Router       /api/v1/approvals [get]
+func listApprovals() {}
+
+// getApproval godoc
+//
+// @ID           get-approval
+// @Summary      One approval, with the command's result once it ran
+// @Tags         approvals
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        id   path  string  true  "Approval id"
+// @Success      200  {object}  store.Approval
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs commands:read or approvals:decide"
+// @Failure      404  {object}  problem.Problem  "No such approval"
+// @Router       /api/v1/approvals/{id} [get]
+func getApproval() {}
+
+// approveApproval godoc
+//
+// @ID           approve-approval
+// @Summary      Approve: the held command runs now (at most once), as requested, with the approver recorded
+// @Tags         approvals
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        id    path  string              true   "Approval id"
+// @Param        body  body  handlers.Decision  false  "Comment"
+// @Success      200  {object}  store.Approval  "Decided; status executed or failed, with the result"
+// @Failure      400  {object}  problem.Problem  "Invalid body"
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs approvals:decide, or the approver is the requester"
+// @Failure      404  {object}  problem.Problem  "No such approval"
+// @Failure      409  {object}  problem.Problem  "Already decided, cancelled or expired"
+// @Failure      415  {object}  problem.Problem  "Body is not JSON"
+// @Router       /api/v1/approvals/{id}/approve [post]
+func approveApproval() {}
+
+// rejectApproval godoc
+//
+// @ID           reject-approval
+// @Summary      Reject: the held command never runs
+// @Tags         approvals
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        id    path  string              true   "Approval id"
+// @Param        body  body  handlers.Decision  false  "Comment"
+// @Success      200  {object}  store.Approval
+// @Failure      400  {object}  problem.Problem  "Invalid body"
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs approvals:decide, or the approver is the requester"
+// @Failure      404  {object}  problem.Problem  "No such approval"
+// @Failure      409  {object}  problem.Problem  "Already decided, cancelled or expired"
+// @Failure      415  {object}  problem.Problem  "Body is not JSON"
+// @Router       /api/v1/approvals/{id}/reject [post]
+func rejectApproval() {}
+
+// cancelApproval godoc
+//
+// @ID           cancel-approval
+// @Summary      Cancel a pending approval (the requester only)
+// @Tags         approvals
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        id   path  string  true  "Approval id"
+// @Success      200  {object}  store.Approval
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Not the requester"
+// @Failure      404  {object}  problem.Problem  "No such approval"
+// @Failure      409  {object}  problem.Problem  "No longer pending"
+// @Router       /api/v1/approvals/{id}/cancel [post]
+func cancelApproval() {}
+
+// listAudit godoc
+//
+// @ID           list-audit
+// @Summary      The audit log: who ran what against whom, why, and the outcome; newest first
+// @Tags         audit
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        command   query  string  false  "Only this command"
+// @Param        subject   query  string  false  "Only this caller"
+// @Param        user      query  string  false  "Only calls about this user (as the caller named them)"
+// @Param        incident  query  string  false  "Only calls with this incident id"
+// @Param        outcome   query  string  false  "Only this outcome"  Enums(success, provider_error, rejected, pending_approval, error)
+// @Param        since     query  string  false  "From this time (RFC 3339, inclusive)"
+// @Param        until     query  string  false  "Up to this time (RFC 3339, exclusive)"
+// @Param        limit     query  int     false  "Page size (1-500)"  default(50)
+// @Param        cursor    query  string  false  "next_cursor of the previous page"
+// @Success      200  {object}  handlers.AuditList
+// @Failure      400  {object}  problem.Problem  "Invalid query"
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs audit:read"
+// @Router       /api/v1/audit [get]
+func listAudit() {}
+
+var (
+	_ = []func(){listApprovals, getApproval, approveApproval, rejectApproval, cancelApproval, listAudit}
+	_ store.Approval
+	_ commands.PendingApproval
 )

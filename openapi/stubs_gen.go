@@ -33,12 +33,16 @@ type ClearSessionsResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body ClearSessionsRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} ClearSessionsResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -194,12 +198,16 @@ type LockUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body LockUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} LockUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -235,12 +243,16 @@ type OktaClearSessionsResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaClearSessionsRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaClearSessionsResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -276,12 +288,16 @@ type OktaDeactivateUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaDeactivateUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaDeactivateUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -317,12 +333,16 @@ type OktaExpirePasswordResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaExpirePasswordRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaExpirePasswordResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -638,12 +658,16 @@ type OktaResetFactorsResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaResetFactorsRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaResetFactorsResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -679,12 +703,16 @@ type OktaResetPasswordResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaResetPasswordRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaResetPasswordResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -760,12 +788,16 @@ type OktaSuspendUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaSuspendUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaSuspendUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -801,12 +833,16 @@ type OktaUnlockUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaUnlockUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaUnlockUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -842,12 +878,16 @@ type OktaUnsuspendUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body OktaUnsuspendUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} OktaUnsuspendUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -883,12 +923,16 @@ type PingoneDisableUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body PingoneDisableUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} PingoneDisableUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -924,12 +968,16 @@ type PingoneEnableUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body PingoneEnableUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} PingoneEnableUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -1365,12 +1413,16 @@ type PingoneLockUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body PingoneLockUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} PingoneLockUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -1406,12 +1458,16 @@ type PingoneResetPasswordResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body PingoneResetPasswordRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} PingoneResetPasswordResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -1447,12 +1503,16 @@ type PingoneTerminateSessionsResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body PingoneTerminateSessionsRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} PingoneTerminateSessionsResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -1488,12 +1548,16 @@ type PingoneUnlockUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body PingoneUnlockUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} PingoneUnlockUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -1529,12 +1593,16 @@ type ResetPasswordResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body ResetPasswordRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} ResetPasswordResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
@@ -1570,12 +1638,16 @@ type UnlockUserResult struct {
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        body body UnlockUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
 // @Success      200 {object} UnlockUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
 // @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
 // @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
 // @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
 // @Failure      404 {object} problem.Problem "The user or object does not exist"
-// @Failure      409 {object} problem.Problem "Not allowed in the user's current state"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
 // @Failure      413 {object} problem.Problem "Request body over 1 MiB"
 // @Failure      415 {object} problem.Problem "Content-Type is not application/json"
 // @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"

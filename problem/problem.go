@@ -38,6 +38,10 @@ type Problem struct {
 	ProviderCode string `json:"provider_code,omitempty" example:"E0000038"`
 	// Seconds to wait before retrying, for rate-limit problems.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// The call's record in the audit log, when it has one.
+	AuditID int64 `json:"audit_id,omitempty"`
+	// Replayed is set when the problem was stored under the idempotency key.
+	Replayed bool `json:"-"`
 }
 
 const typeBase = "https://idcmd.dev/problems/"
@@ -53,6 +57,13 @@ func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
 // From maps any error to a problem. Unknown errors become a 500 whose detail
 // says nothing of the cause: the cause goes to the log, never to the caller.
 func From(err error) *Problem {
+	var ae *commands.AuditedError
+	if errors.As(err, &ae) {
+		p := *From(ae.Err)
+		p.AuditID = ae.AuditID
+		p.Replayed = ae.Replayed
+		return &p
+	}
 	var p *Problem
 	var ie *commands.InputError
 	var se *commands.ScopeError
@@ -69,6 +80,25 @@ func From(err error) *Problem {
 		return New(http.StatusNotFound, "unknown-command", "Unknown command", err.Error()+"; GET /api/v1/commands lists them.")
 	case errors.Is(err, commands.ErrProviderNotConfigured):
 		return New(http.StatusServiceUnavailable, "provider-not-configured", "Provider not configured", err.Error())
+	case errors.Is(err, commands.ErrIdempotencyMismatch):
+		return New(http.StatusUnprocessableEntity, "idempotency-mismatch", "Idempotency key reused",
+			"This Idempotency-Key was used with a different request; use a new key for a new request.")
+	case errors.Is(err, commands.ErrIdempotencyInProgress):
+		return New(http.StatusConflict, "idempotency-in-progress", "Request in progress",
+			"The first request with this Idempotency-Key is still running; retry shortly to get its outcome.")
+	case errors.Is(err, commands.ErrAuditUnavailable):
+		return New(http.StatusServiceUnavailable, "audit-unavailable", "Audit log unavailable",
+			"idcmd could not write the audit record, so the call is not acknowledged; check the store and retry with the same Idempotency-Key.")
+	case errors.Is(err, commands.ErrApprovalNotFound):
+		return New(http.StatusNotFound, "approval-not-found", "Approval not found", "No approval with that id.")
+	case errors.Is(err, commands.ErrSelfApproval):
+		return New(http.StatusForbidden, "self-approval", "Self-approval not allowed", "A second person must decide: the requester cannot approve or reject their own request.")
+	case errors.Is(err, commands.ErrNotRequester):
+		return New(http.StatusForbidden, "not-requester", "Not the requester", "Only the requester can cancel an approval.")
+	case errors.Is(err, commands.ErrApprovalExpired):
+		return New(http.StatusConflict, "approval-expired", "Approval expired", "The approval expired before it was decided; request the command again.")
+	case errors.Is(err, commands.ErrApprovalNotPending):
+		return New(http.StatusConflict, "approval-not-pending", "Approval already decided", "The approval is no longer pending: someone decided, cancelled or ran it already.")
 	}
 	if ue := upstream.As(err); ue != nil {
 		return fromUpstream(ue)

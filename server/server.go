@@ -23,11 +23,27 @@ import (
 	"github.com/idcmd/idcmd/metrics"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
+	"github.com/idcmd/idcmd/store"
 )
 
-// Build wires configuration into a ready HTTP handler: provider clients,
+// App is a wired idcmd: the HTTP handler and what must be closed after.
+type App struct {
+	Handler http.Handler
+	Invoker *commands.Invoker
+	Store   store.Store
+	stop    context.CancelFunc
+}
+
+// Close stops background work and closes the store (waiting for queued
+// writes to commit).
+func (a *App) Close() error {
+	a.stop()
+	return a.Store.Close()
+}
+
+// Build wires configuration into a ready App: provider clients, the store,
 // metrics, token verification, the Invoker and the Echo routes.
-func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version string) (http.Handler, error) {
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version string) (*App, error) {
 	m := metrics.New()
 	providers, checks, err := buildProviders(cfg, m, version)
 	if err != nil {
@@ -44,9 +60,23 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	if err != nil {
 		return nil, err
 	}
+	policy, err := approvalPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.Store.URL, cfg.Store.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	inv := commands.NewInvoker(commands.Builtin, providers)
 	inv.Observe = m.ObserveCommand
-	return api.New(api.Options{
+	inv.Store = st
+	inv.Policy = policy
+	inv.IdempotencyTTL = cfg.Store.IdempotencyTTL
+	inv.ApprovalTTL = cfg.Approvals.TTL
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go housekeeping(bg, st, cfg.Store.IdempotencyTTL, log)
+	h := api.New(api.Options{
 		Invoker:        inv,
 		Verifier:       verifier,
 		Metrics:        m,
@@ -54,7 +84,52 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		ReadyChecks:    checks,
 		RequestTimeout: cfg.Server.RequestTimeout,
 		CORSOrigins:    cfg.Server.CORSOrigins,
-	}), nil
+	})
+	return &App{Handler: h, Invoker: inv, Store: st, stop: stop}, nil
+}
+
+// approvalPolicy turns the approvals and automated_responses sections into
+// the Invoker's policy.
+func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
+	p := commands.ApprovalPolicy{Destructive: true, Commands: map[string]bool{}, Providers: map[commands.Provider]bool{}}
+	if cfg.Approvals.Destructive != nil {
+		p.Destructive = *cfg.Approvals.Destructive
+	}
+	for name, req := range cfg.Approvals.Commands {
+		if _, ok := commands.Builtin.Lookup(name); !ok {
+			return p, fmt.Errorf("approvals.commands: unknown command %q", name)
+		}
+		p.Commands[name] = req
+	}
+	for prov, req := range cfg.Approvals.Providers {
+		p.Providers[commands.Provider(prov)] = req
+	}
+	automated := map[string]bool{}
+	for action, a := range cfg.AutomatedResponses.Actions {
+		automated[action] = a.RequireApproval
+	}
+	var err error
+	p.Automated, err = commands.AutomatedPolicy(automated)
+	return p, err
+}
+
+// housekeeping expires pending approvals and forgets old idempotency keys.
+func housekeeping(ctx context.Context, st store.Store, keyTTL time.Duration, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := st.ExpireApprovals(ctx, now); err != nil && ctx.Err() == nil {
+				log.Warn("expire approvals", "error", err)
+			}
+			if _, err := st.PurgeIdempotent(ctx, now.Add(-keyTTL)); err != nil && ctx.Err() == nil {
+				log.Warn("purge idempotency keys", "error", err)
+			}
+		}
+	}
 }
 
 // buildProviders creates a client for each configured provider and its

@@ -22,15 +22,17 @@ import (
 func FuzzCommandBody(f *testing.F) {
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	f.Cleanup(fake.Close)
-	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token}
+	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": f.TempDir()}
 	cfg, err := config.Load("", func(k string) string { return vars[k] })
 	if err != nil {
 		f.Fatal(err)
 	}
-	h, err := server.Build(context.Background(), cfg, server.NewLogger(io.Discard, "error"), "fuzz")
+	app, err := server.Build(context.Background(), cfg, server.NewLogger(io.Discard, "error"), "fuzz")
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(func() { _ = app.Close() })
+	h := app.Handler
 	tok, err := auth.Mint([]byte(testSecret), "idcmd", "idcmd", "fuzzer", allScopes, time.Hour, time.Now())
 	if err != nil {
 		f.Fatal(err)

@@ -51,7 +51,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	}
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	t.Cleanup(fake.Close)
-	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret}
+	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": t.TempDir()}
 	if !o.noOkta {
 		vars["OKTA_BASE_URL"] = fake.URL
 		vars["OKTA_API_TOKEN"] = fake.Token
@@ -69,11 +69,12 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	h, err := server.Build(ctx, cfg, server.NewLogger(logs, "debug"), "test")
+	app, err := server.Build(ctx, cfg, server.NewLogger(logs, "debug"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	t.Cleanup(func() { _ = app.Close() })
+	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
 	return &env{t: t, okta: fake, url: srv.URL, logs: logs}
 }
@@ -81,7 +82,13 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 // token mints a token for subject "tester" with the given scopes.
 func token(t *testing.T, scopes ...string) string {
 	t.Helper()
-	tok, err := auth.Mint([]byte(testSecret), "idcmd", "idcmd", "tester", scopes, time.Hour, time.Now())
+	return tokenFor(t, "tester", scopes...)
+}
+
+// tokenFor mints a token for a subject with the given scopes.
+func tokenFor(t *testing.T, subject string, scopes ...string) string {
+	t.Helper()
+	tok, err := auth.Mint([]byte(testSecret), "idcmd", "idcmd", subject, scopes, time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +126,14 @@ func (e *env) do(method, path, contentType, tok string, body []byte) response {
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
+	return e.send(req, body)
+}
+
+// send sends a prepared request and checks the response against the
+// OpenAPI document.
+func (e *env) send(req *http.Request, body []byte) response {
+	e.t.Helper()
+	method, path := req.Method, req.URL.Path
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)

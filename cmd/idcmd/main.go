@@ -3,6 +3,7 @@
 //
 //	idcmd serve [--config FILE] [--addr HOST:PORT] [--sandbox]
 //	idcmd token --subject NAME [--scope "commands:read commands:write"] [--ttl 720h]
+//	idcmd audit verify [--config FILE]
 //	idcmd version
 package main
 
@@ -35,6 +36,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "token":
 		err = token(os.Args[2:], os.Stdout)
+	case "audit":
+		err = audit(os.Args[2:], os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("idcmd", version)
 	case "help", "--help", "-h":

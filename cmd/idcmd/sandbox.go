@@ -19,8 +19,9 @@ import (
 // realistic tenant, and the environment that points idcmd at them. idcmd
 // talks to them through the same clients and HTTP calls as to real tenants.
 type sandboxEnv struct {
-	okta *oktatest.Server
-	env  map[string]string
+	okta    *oktatest.Server
+	env     map[string]string
+	dataDir string
 }
 
 func startSandbox() (*sandboxEnv, error) {
@@ -34,10 +35,19 @@ func startSandbox() (*sandboxEnv, error) {
 		}
 		secret = base64.RawURLEncoding.EncodeToString(b)
 	}
-	return &sandboxEnv{okta: o, env: map[string]string{
+	// A fresh store per run: the sandbox's audit log and approvals belong
+	// to its throwaway org.
+	dir, err := os.MkdirTemp("", "idcmd-sandbox-")
+	if err != nil {
+		o.Close()
+		return nil, err
+	}
+	return &sandboxEnv{okta: o, dataDir: dir, env: map[string]string{
 		"OKTA_BASE_URL":    o.URL,
 		"OKTA_API_TOKEN":   o.Token,
 		"IDCMD_JWT_SECRET": secret,
+		"IDCMD_DATA_DIR":   dir,
+		"IDCMD_STORE_URL":  "",
 	}}, nil
 }
 
@@ -46,6 +56,11 @@ func startSandbox() (*sandboxEnv, error) {
 // on a real tenant by accident.
 func (s *sandboxEnv) getenv(key string) string {
 	if v, ok := s.env[key]; ok {
+		if key == "IDCMD_STORE_URL" || key == "IDCMD_DATA_DIR" {
+			if env := os.Getenv(key); env != "" {
+				return env
+			}
+		}
 		return v
 	}
 	if strings.HasPrefix(key, "OKTA_") {
@@ -54,13 +69,22 @@ func (s *sandboxEnv) getenv(key string) string {
 	return os.Getenv(key)
 }
 
-func (s *sandboxEnv) Close() { s.okta.Close() }
+func (s *sandboxEnv) Close() {
+	s.okta.Close()
+	_ = os.RemoveAll(s.dataDir)
+}
 
 // announce prints what a new user needs: the Swagger UI address and a token
 // with every scope.
 func (s *sandboxEnv) announce(w io.Writer, addr string, cfg config.Config) error {
 	scopes := []string{commands.ScopeRead, commands.ScopeWrite, commands.ScopeApprovalsDecide, commands.ScopeAuditRead}
 	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), cfg.Auth.Issuer, cfg.Auth.Audience, "sandbox-responder", scopes, 12*time.Hour, time.Now())
+	if err != nil {
+		return err
+	}
+	// A second person, for approving what the responder's token requested.
+	approver, err := auth.Mint([]byte(cfg.Auth.JWTSecret), cfg.Auth.Issuer, cfg.Auth.Audience, "sandbox-approver",
+		[]string{commands.ScopeRead, commands.ScopeApprovalsDecide, commands.ScopeAuditRead}, 12*time.Hour, time.Now())
 	if err != nil {
 		return err
 	}
@@ -74,10 +98,14 @@ Paste this into your shell (and into Swagger UI's Authorize box as "Bearer <toke
 
 export IDCMD_TOKEN=%s
 
+A second person (approvals:decide), for commands that need approval such as okta-deactivate-user:
+
+export IDCMD_APPROVER_TOKEN=%s
+
 Try:
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
     -d '{"user":"%s"}' http://%s/api/v1/commands/okta-suspend-user
 
-`, s.okta.URL, addr, addr, tok, oktatest.DemoActiveUser, addr)
+`, s.okta.URL, addr, addr, tok, approver, oktatest.DemoActiveUser, addr)
 	return err
 }

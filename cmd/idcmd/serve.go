@@ -43,10 +43,11 @@ func serve(args []string) error {
 		cfg.Server.Addr = *addr
 	}
 	log := server.NewLogger(os.Stdout, cfg.Server.LogLevel)
-	srv, err := server.Build(ctx, cfg, log, version)
+	app, err := server.Build(ctx, cfg, log, version)
 	if err != nil {
 		return err
 	}
+	defer app.Close()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return err
@@ -57,5 +58,5 @@ func serve(args []string) error {
 		}
 	}
 	log.Info("idcmd listening", "addr", ln.Addr().String(), "version", version, "commands", len(commands.Builtin.All()))
-	return server.Run(ctx, srv, ln, cfg.Server.ShutdownTimeout, log)
+	return server.Run(ctx, app.Handler, ln, cfg.Server.ShutdownTimeout, log)
 }

@@ -50,7 +50,14 @@ func Stubs(cat *commands.Catalog) ([]byte, error) {
 		line("Produce", "application/problem+json")
 		line("Security", "BearerAuth")
 		line("Param", fmt.Sprintf("body body %sRequest true \"Arguments\"", id))
+		if info.Risk.ChangesState() {
+			line("Param", `Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"`)
+		}
 		line("Success", fmt.Sprintf("200 {object} %sResult", id))
+		if info.Risk.ChangesState() {
+			line("Header", `200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"`)
+			line("Success", `202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"`)
+		}
 		for _, f := range failures(info) {
 			line("Failure", fmt.Sprintf("%d {object} problem.Problem %q", f.status, f.text))
 		}
@@ -89,7 +96,8 @@ func failures(info commands.Info) []failure {
 		{404, "The user or object does not exist"},
 	}
 	if info.Risk.ChangesState() {
-		fs = append(fs, failure{409, "Not allowed in the user's current state"})
+		fs = append(fs, failure{409, "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"})
+		fs = append(fs, failure{422, "Idempotency-Key reused with a different request"})
 	}
 	return append(fs,
 		failure{413, "Request body over 1 MiB"},

@@ -8,7 +8,7 @@ import (
 
 // SwagDirs are the packages swag reads: the stubs first (they hold the
 // general API info), then every package whose types the stubs name.
-var SwagDirs = "./openapi,./commands,./problem,./handlers,./providers/okta"
+var SwagDirs = "./openapi,./commands,./problem,./handlers,./store,./providers/okta"
 
 // Swag runs the pinned swag tool (go tool swag) from root, writing docs.go,
 // swagger.json and swagger.yaml into outDir.
@@ -20,6 +20,7 @@ func Swag(root, outDir string) error {
 		"--output", outDir,
 		"--outputTypes", "go,json,yaml",
 		"--packageName", "openapi",
+		"--overridesFile", "./openapi/swag.overrides",
 	)
 	cmd.Dir = root
 	var stderr bytes.Buffer

@@ -69,12 +69,16 @@ func TestGeneratedFilesAreFresh(t *testing.T) {
 // swaggerDoc is the part of the committed swagger.json these tests read.
 type swaggerDoc struct {
 	Paths map[string]map[string]struct {
-		OperationID string                       `json:"operationId"`
-		Tags        []string                     `json:"tags"`
-		Security    []map[string][]string        `json:"security"`
-		Parameters  []struct{ Schema schemaRef } `json:"parameters"`
-		Responses   map[string]struct{ Schema schemaRef }
-		Risk        *struct{ Level, Scope string } `json:"x-idcmd-risk"`
+		OperationID string                `json:"operationId"`
+		Tags        []string              `json:"tags"`
+		Security    []map[string][]string `json:"security"`
+		Parameters  []struct {
+			In     string    `json:"in"`
+			Name   string    `json:"name"`
+			Schema schemaRef `json:"schema"`
+		} `json:"parameters"`
+		Responses map[string]struct{ Schema schemaRef }
+		Risk      *struct{ Level, Scope string } `json:"x-idcmd-risk"`
 	} `json:"paths"`
 	Definitions map[string]schema `json:"definitions"`
 }
@@ -136,11 +140,28 @@ func TestDocumentMatchesCatalog(t *testing.T) {
 		if op.Risk == nil || op.Risk.Level != string(desc.Risk) || op.Risk.Scope != desc.Scope {
 			t.Errorf("%s: x-idcmd-risk %+v, want %s/%s", desc.Name, op.Risk, desc.Risk, desc.Scope)
 		}
-		if len(op.Parameters) != 1 {
-			t.Errorf("%s: want one body parameter", desc.Name)
+		var body schemaRef
+		header := false
+		for _, p := range op.Parameters {
+			switch {
+			case p.In == "body":
+				body = p.Schema
+			case p.In == "header" && p.Name == "Idempotency-Key":
+				header = true
+			}
+		}
+		if body.Ref == "" {
+			t.Errorf("%s: no body parameter", desc.Name)
 			continue
 		}
-		req := d.resolve(op.Parameters[0].Schema)
+		changes := desc.Risk != commands.Read
+		if header != changes {
+			t.Errorf("%s: Idempotency-Key header documented=%v, command changes state=%v", desc.Name, header, changes)
+		}
+		if _, ok := op.Responses["202"]; ok != changes {
+			t.Errorf("%s: 202 documented=%v, command changes state=%v", desc.Name, ok, changes)
+		}
+		req := d.resolve(body)
 		var wantReq []string
 		for _, a := range desc.Arguments {
 			if a.Required {

@@ -16,8 +16,11 @@ import (
 func TestErrorMapping(t *testing.T) {
 	// Calls by what they are: a read, account and password actions.
 	calls := map[string]func(*Client) error{
-		"read":    func(c *Client) error { _, err := c.GetPasswordState(context.Background(), testUserID); return err },
-		"list":    func(c *Client) error { _, _, err := c.ListUsers(context.Background(), UserQuery{Filter: "x"}); return err },
+		"read": func(c *Client) error { _, err := c.GetPasswordState(context.Background(), testUserID); return err },
+		"list": func(c *Client) error {
+			_, _, err := c.ListUsers(context.Background(), UserQuery{Filter: "x"})
+			return err
+		},
 		"lock":    func(c *Client) error { return c.LockUser(context.Background(), testUserID, nil) },
 		"unlock":  func(c *Client) error { return c.UnlockUser(context.Background(), testUserID) },
 		"disable": func(c *Client) error { return c.SetEnabled(context.Background(), testUserID, false) },

@@ -43,16 +43,17 @@ func newRig(b *testing.B) *rig {
 	b.Helper()
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	b.Cleanup(fake.Close)
-	vars := map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token}
+	vars := map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": b.TempDir()}
 	cfg, err := config.Load("", func(k string) string { return vars[k] })
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := server.Build(context.Background(), cfg, server.NewLogger(io.Discard, "error"), "bench")
+	app, err := server.Build(context.Background(), cfg, server.NewLogger(io.Discard, "error"), "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	b.Cleanup(func() { _ = app.Close() })
+	srv := httptest.NewServer(app.Handler)
 	b.Cleanup(srv.Close)
 	tok, err := auth.Mint([]byte(secret), "idcmd", "idcmd", "bench", []string{"commands:read"}, time.Hour, time.Now())
 	if err != nil {
@@ -174,7 +175,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 	}
 	for range b.N {
 		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-		cmd.Env = []string{"IDCMD_JWT_SECRET=" + secret, "OKTA_BASE_URL=" + fake.URL, "OKTA_API_TOKEN=" + fake.Token, "IDCMD_LOG_LEVEL=warn"}
+		cmd.Env = []string{"IDCMD_JWT_SECRET=" + secret, "OKTA_BASE_URL=" + fake.URL, "OKTA_API_TOKEN=" + fake.Token, "IDCMD_LOG_LEVEL=warn", "IDCMD_DATA_DIR=" + b.TempDir()}
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)

@@ -1,0 +1,179 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/idcmd/idcmd/providers/upstream"
+	"github.com/idcmd/idcmd/store"
+)
+
+// Audit outcomes.
+const (
+	OutcomeSuccess         = "success"
+	OutcomeProviderError   = "provider_error"
+	OutcomeRejected        = "rejected"
+	OutcomePendingApproval = "pending_approval"
+	OutcomeError           = "error"
+)
+
+// ErrAuditUnavailable: the audit record could not be written. The call is
+// not acknowledged as a success without its record.
+var ErrAuditUnavailable = errors.New("audit log unavailable")
+
+// redacted replaces an argument tagged audit:"redact" in the audit log.
+const redacted = "[redacted]"
+
+// auditArgs encodes a command's arguments for the audit log, replacing
+// every field tagged audit:"redact" (secrets, one-time links).
+func auditArgs(args any) json.RawMessage {
+	v := reflect.ValueOf(args)
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil // a refused call whose body was never read
+	}
+	m := map[string]any{}
+	flattenArgs(v, m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		return json.RawMessage(`{"error":"arguments could not be encoded"}`)
+	}
+	return b
+}
+
+func flattenArgs(v reflect.Value, m map[string]any) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			flattenArgs(v.Field(i), m)
+			continue
+		}
+		name := jsonName(f)
+		if name == "" {
+			continue
+		}
+		fv := v.Field(i)
+		if fv.IsZero() {
+			continue
+		}
+		if f.Tag.Get("audit") == "redact" {
+			m[name] = redacted
+			continue
+		}
+		m[name] = fv.Interface()
+	}
+}
+
+// targetUser is the user a call is about, for the audit filter.
+func targetUser(args any) string {
+	v := reflect.ValueOf(args)
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	var find func(v reflect.Value) string
+	find = func(v reflect.Value) string {
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				if s := find(v.Field(i)); s != "" {
+					return s
+				}
+				continue
+			}
+			if jsonName(f) == "user" && f.Type.Kind() == reflect.String {
+				return v.Field(i).String()
+			}
+		}
+		return ""
+	}
+	return find(v)
+}
+
+// draftRecord starts the audit record of a call.
+func draftRecord(req Request, name string) store.AuditRecord {
+	rec := store.AuditRecord{
+		RequestID:      req.RequestID,
+		Subject:        req.Caller.Subject,
+		Command:        name,
+		Args:           auditArgs(req.Args),
+		TargetUser:     targetUser(req.Args),
+		IdempotencyKey: req.IdempotencyKey,
+	}
+	if req.Incident != nil {
+		rec.Incident, _ = json.Marshal(req.Incident)
+	}
+	if req.approval != nil {
+		rec.ApprovalID = req.approval.ID
+		rec.Approver = req.approval.Approver
+	}
+	return rec
+}
+
+// settle fills in the outcome of a run.
+func settle(rec *store.AuditRecord, err error, elapsed time.Duration) {
+	rec.DurationMS = elapsed.Milliseconds()
+	if err == nil {
+		rec.Outcome = OutcomeSuccess
+		return
+	}
+	rec.Detail = truncate(err.Error(), 500)
+	if ue := upstream.As(err); ue != nil {
+		rec.Outcome = OutcomeProviderError
+		rec.ProviderStatus = ue.Status
+		rec.ProviderCode = ue.Code
+		return
+	}
+	var ie *InputError
+	if errors.As(err, &ie) || errors.Is(err, ErrForbidden) {
+		rec.Outcome = OutcomeRejected
+		return
+	}
+	rec.Outcome = OutcomeError
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// record appends to the audit log; without a store (unit tests) it is a
+// no-op. The record is durable when this returns.
+func (inv *Invoker) record(ctx context.Context, rec store.AuditRecord) (int64, error) {
+	if inv.Store == nil {
+		return 0, nil
+	}
+	// The caller's deadline must not cost an acknowledged action its
+	// record: the audit write gets its own short deadline.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	out, err := inv.Store.AppendAudit(actx, rec)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+	}
+	return out.Seq, nil
+}
+
+// rejectedArgs is the audit detail for refused calls.
+func rejectedDetail(err error) string {
+	return truncate(strings.TrimSpace(err.Error()), 500)
+}

@@ -1,0 +1,339 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// genesisHash is the PrevHash of record 1.
+const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// auditHashVersion is the first field of every hashed encoding. A change to
+// the encoding needs a new version, or every stored chain stops verifying.
+const auditHashVersion = "idcmd-audit-v1"
+
+// auditHash is r's link in the chain: the lowercase hex SHA-256 of the
+// canonical encoding of r, which is this sequence of fields, each written as
+// its length in bytes (8-byte big-endian unsigned) followed by its bytes:
+//
+//	"idcmd-audit-v1", PrevHash, Seq, Time, RequestID, Subject, Command,
+//	Args, Incident, TargetUser, Outcome, ProviderStatus, ProviderCode,
+//	Detail, DurationMS, IdempotencyKey, ApprovalID, Approver
+//
+// Integers are base-10 ASCII ("-1", "0", "42"); Time is UTC in RFC 3339 with
+// fractional seconds as time.RFC3339Nano writes them (trailing zeros
+// dropped); Args and Incident are their exact JSON bytes, empty when nil.
+// The length prefixes make the encoding unambiguous: no two different records
+// encode to the same bytes, whatever their fields contain. Hash itself is the
+// only field left out.
+func auditHash(r AuditRecord) string {
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	str := func(s string) { field([]byte(s)) }
+	num := func(i int64) { str(strconv.FormatInt(i, 10)) }
+
+	str(auditHashVersion)
+	str(r.PrevHash)
+	num(r.Seq)
+	str(r.Time.UTC().Format(time.RFC3339Nano))
+	str(r.RequestID)
+	str(r.Subject)
+	str(r.Command)
+	field(r.Args)
+	field(r.Incident)
+	str(r.TargetUser)
+	str(r.Outcome)
+	num(int64(r.ProviderStatus))
+	str(r.ProviderCode)
+	str(r.Detail)
+	num(r.DurationMS)
+	str(r.IdempotencyKey)
+	str(r.ApprovalID)
+	str(r.Approver)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// cleanText makes s storable as PostgreSQL text, which refuses NUL bytes and
+// invalid UTF-8, while SQLite would keep them. Cleaning on both backends keeps
+// them identical, and an audit record is never refused because a provider
+// sent a malformed error message.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// checkJSON reports whether b is empty or one valid UTF-8 JSON value. The
+// store keeps JSON as text byte for byte (re-encoding would change the hash),
+// so it must be storable as text.
+func checkJSON(name string, b []byte) error {
+	if len(b) > 0 && (!json.Valid(b) || !utf8.Valid(b)) {
+		return fmt.Errorf("store: %s is not valid JSON", name)
+	}
+	return nil
+}
+
+// incidentID is the "id" member of an incident context (a string, or a
+// number as written), kept in its own column so ListAudit can filter on it.
+func incidentID(incident json.RawMessage) string {
+	if len(incident) == 0 {
+		return ""
+	}
+	var v struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(incident, &v) != nil || len(v.ID) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(v.ID, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(v.ID, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+const auditColumns = `seq, recorded_at, request_id, subject, command, args, incident, incident_id,
+	target_user, outcome, provider_status, provider_code, detail, duration_ms,
+	idempotency_key, approval_id, approver, prev_hash, hash`
+
+func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error) {
+	if err := checkJSON("audit args", r.Args); err != nil {
+		return AuditRecord{}, err
+	}
+	if err := checkJSON("audit incident", r.Incident); err != nil {
+		return AuditRecord{}, err
+	}
+	for _, f := range []*string{&r.RequestID, &r.Subject, &r.Command, &r.TargetUser, &r.Outcome,
+		&r.ProviderCode, &r.Detail, &r.IdempotencyKey, &r.ApprovalID, &r.Approver} {
+		*f = cleanText(*f)
+	}
+	if len(r.Args) == 0 {
+		r.Args = nil
+	}
+	if len(r.Incident) == 0 {
+		r.Incident = nil
+	}
+	if !r.Time.IsZero() {
+		r.Time = dbTimeOf(r.Time)
+	}
+
+	var out AuditRecord
+	err := s.appendTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// The row lock on audit_head (PostgreSQL) or the write lock
+		// (SQLite) is held until commit, so no other append, in this
+		// process or another, can take the same Seq or link to the same
+		// PrevHash.
+		var headSeq int64
+		var headHash string
+		err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+s.d.forUpdate).
+			Scan(&headSeq, &headHash)
+		if err != nil {
+			return fmt.Errorf("store: read audit head: %w", err)
+		}
+		rec := r
+		rec.Seq = headSeq + 1
+		rec.PrevHash = headHash
+		if headSeq == 0 {
+			rec.PrevHash = genesisHash
+		}
+		if rec.Time.IsZero() {
+			rec.Time = dbNow()
+		}
+		rec.Hash = auditHash(rec)
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit (`+auditColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			rec.Seq, s.d.ts(rec.Time), rec.RequestID, rec.Subject, rec.Command,
+			textArg(rec.Args), textArg(rec.Incident), incidentID(rec.Incident),
+			rec.TargetUser, rec.Outcome, rec.ProviderStatus, rec.ProviderCode, rec.Detail, rec.DurationMS,
+			rec.IdempotencyKey, rec.ApprovalID, rec.Approver, rec.PrevHash, rec.Hash)
+		if err != nil {
+			return fmt.Errorf("store: insert audit record: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+			rec.Seq, rec.Hash); err != nil {
+			return fmt.Errorf("store: update audit head: %w", err)
+		}
+		out = rec
+		return nil
+	})
+	if err != nil {
+		return AuditRecord{}, err
+	}
+	return out, nil
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanAudit scans auditColumns; it also returns the stored incident_id,
+// which VerifyAudit checks against the incident.
+func scanAudit(row rowScanner) (AuditRecord, string, error) {
+	var r AuditRecord
+	var at scanTime
+	var args, incident scanBytes
+	var incID string
+	var providerStatus int64
+	err := row.Scan(&r.Seq, &at, &r.RequestID, &r.Subject, &r.Command, &args, &incident, &incID,
+		&r.TargetUser, &r.Outcome, &providerStatus, &r.ProviderCode, &r.Detail, &r.DurationMS,
+		&r.IdempotencyKey, &r.ApprovalID, &r.Approver, &r.PrevHash, &r.Hash)
+	if err != nil {
+		return AuditRecord{}, "", err
+	}
+	r.Time = at.t
+	r.Args = json.RawMessage(args)
+	r.Incident = json.RawMessage(incident)
+	r.ProviderStatus = int(providerStatus)
+	return r, incID, nil
+}
+
+func (s *sqlStore) GetAudit(ctx context.Context, seq int64) (AuditRecord, error) {
+	row := s.db.QueryRowContext(ctx, "SELECT "+auditColumns+" FROM audit WHERE seq = $1", seq)
+	r, _, err := scanAudit(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AuditRecord{}, fmt.Errorf("store: audit record %d: %w", seq, ErrNotFound)
+	}
+	if err != nil {
+		return AuditRecord{}, fmt.Errorf("store: get audit record %d: %w", seq, err)
+	}
+	return r, nil
+}
+
+func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, string, error) {
+	var w where
+	for _, c := range []struct{ col, val string }{
+		{"command", f.Command}, {"subject", f.Subject}, {"target_user", f.TargetUser},
+		{"incident_id", f.IncidentID}, {"outcome", f.Outcome},
+	} {
+		if c.val != "" {
+			w.add(c.col+" = ?", c.val)
+		}
+	}
+	if !f.Since.IsZero() {
+		w.add("recorded_at >= ?", s.d.ts(dbTimeOf(f.Since)))
+	}
+	if !f.Until.IsZero() {
+		w.add("recorded_at < ?", s.d.ts(dbTimeOf(f.Until)))
+	}
+	if f.Cursor != "" {
+		parts, err := decodeCursor("a", f.Cursor, 1)
+		if err != nil {
+			return nil, "", err
+		}
+		before, err := strconv.ParseInt(parts[0], 10, 64)
+		if err != nil {
+			return nil, "", ErrInvalidCursor
+		}
+		w.add("seq < ?", before)
+	}
+	limit := pageLimit(f.Limit)
+	query := "SELECT " + auditColumns + " FROM audit" + w.String() +
+		" ORDER BY seq DESC LIMIT " + w.arg(limit+1)
+	rows, err := s.db.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list audit: %w", err)
+	}
+	defer rows.Close()
+	var records []AuditRecord
+	for rows.Next() {
+		r, _, err := scanAudit(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: list audit: %w", err)
+		}
+		records = append(records, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: list audit: %w", err)
+	}
+	next := ""
+	if len(records) > limit {
+		records = records[:limit]
+		next = encodeCursor("a", strconv.FormatInt(records[limit-1].Seq, 10))
+	}
+	return records, next, nil
+}
+
+// VerifyAudit reads the head first and then the records up to it. Records
+// are never changed once the head names them, so no snapshot is needed:
+// appends that land meanwhile are simply not checked this time.
+//
+// What it detects: a changed field (the hash no longer matches), a deleted
+// record (a gap in Seq), a replaced record (the next PrevHash no longer
+// matches) and a deleted tail (the head names a later record). What it cannot
+// detect alone is a consistent rewrite of the whole chain and its head by
+// someone with write access to the database; comparing Head with a copy kept
+// elsewhere does.
+func (s *sqlStore) VerifyAudit(ctx context.Context) (AuditVerification, error) {
+	var headSeq int64
+	var headHash string
+	if err := s.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").
+		Scan(&headSeq, &headHash); err != nil {
+		return AuditVerification{}, fmt.Errorf("store: verify audit: read head: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit WHERE seq <= $1 ORDER BY seq", headSeq)
+	if err != nil {
+		return AuditVerification{}, fmt.Errorf("store: verify audit: %w", err)
+	}
+	defer rows.Close()
+
+	var v AuditVerification
+	broken := func(seq int64, format string, args ...any) (AuditVerification, error) {
+		v.FirstBroken = seq
+		v.Reason = fmt.Sprintf(format, args...)
+		return v, nil
+	}
+	prev, want := genesisHash, int64(1)
+	for rows.Next() {
+		r, incID, err := scanAudit(rows)
+		if err != nil {
+			return AuditVerification{}, fmt.Errorf("store: verify audit: %w", err)
+		}
+		v.Checked++
+		switch {
+		case r.Seq != want:
+			return broken(want, "record %d is missing (the next record is %d): records were deleted", want, r.Seq)
+		case r.PrevHash != prev:
+			return broken(r.Seq, "record %d does not link to record %d (prev_hash differs): a record was replaced", r.Seq, want-1)
+		case auditHash(r) != r.Hash:
+			return broken(r.Seq, "record %d does not match its hash: it was altered", r.Seq)
+		case incID != incidentID(r.Incident):
+			return broken(r.Seq, "record %d: incident_id does not match its incident: it was altered", r.Seq)
+		}
+		prev = r.Hash
+		want++
+	}
+	if err := rows.Err(); err != nil {
+		return AuditVerification{}, fmt.Errorf("store: verify audit: %w", err)
+	}
+	if want <= headSeq {
+		return broken(want, "records %d to %d are missing: the end of the log was deleted", want, headSeq)
+	}
+	if headSeq > 0 && headHash != prev {
+		return broken(headSeq, "the chain head does not match record %d: it was altered", headSeq)
+	}
+	v.OK = true
+	v.Head = prev
+	if headSeq == 0 {
+		v.Head = ""
+	}
+	return v, nil
+}

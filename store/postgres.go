@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// postgresConns bounds the connections one idcmd process opens. Writes other
+// than audit appends run concurrently, each in a short transaction, so a
+// pool of this size keeps up with many callers while several replicas stay
+// well under PostgreSQL's default max_connections (100).
+const postgresConns = 16
+
+// openPostgres opens the PostgreSQL database named by the pgx connection URL
+// dsn.
+//
+// Durability: a commit returns once PostgreSQL has flushed its WAL
+// (synchronous_commit=on, the server default); the store does not lower it.
+//
+// Concurrency across replicas: audit appends lock audit_head's single row
+// (SELECT … FOR UPDATE) in the appending transaction, so the chain is linear
+// whichever replica appends; idempotency claims and approval decisions lock
+// the row they decide on. Every rule therefore holds between processes, not
+// only between goroutines.
+func openPostgres(ctx context.Context, dsn string) (Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres DSN: %w", err)
+	}
+	db := sql.OpenDB(pgConnector{cfg: cfg})
+	db.SetMaxOpenConns(postgresConns)
+	db.SetMaxIdleConns(postgresConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: connect to postgres: %w", err), db.Close())
+	}
+	d := dialect{name: postgresName, forUpdate: " FOR UPDATE"}
+	if err := migrate(ctx, db, d); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return &sqlStore{d: d, db: db, batch: newBatcher(db), closers: []func() error{db.Close}}, nil
+}

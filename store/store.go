@@ -1,0 +1,287 @@
+// Package store is idcmd's durable core: the tamper-evident audit log, the
+// idempotency keys that keep a retried call from running twice, and the
+// approvals that put a second person in front of a destructive command.
+//
+// There is one interface, Store, and two backends behind it. Embedded SQLite
+// (modernc.org/sqlite, pure Go, WAL) is the default: one file under the data
+// directory, nothing to operate. PostgreSQL (github.com/jackc/pgx/v5) is for
+// several idcmd replicas behind one load balancer: every rule that must hold
+// across replicas — one linear audit chain, one owner per idempotency key, one
+// winner per approval decision, one run per approval — is enforced by the
+// database (row locks and compare-and-set updates), not by process memory.
+//
+// Every write is durable before the call returns: committed and flushed to
+// disk by the backend (SQLite synchronous=FULL; PostgreSQL's default
+// synchronous_commit=on). On SQLite all writes go through one writer goroutine
+// that commits whatever is queued as one transaction (group commit), so one
+// fsync covers many callers without acknowledging anything early.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Store is idcmd's durable state. All methods are safe for concurrent use, and
+// the PostgreSQL backend keeps every guarantee across processes sharing one
+// database.
+type Store interface {
+	// AppendAudit appends r to the audit log. It assigns Seq (1, 2, 3, …
+	// without gaps), Time when zero, PrevHash and Hash, and returns the
+	// record as stored. The record is committed and on disk before
+	// AppendAudit returns. Time is stored in UTC with microsecond precision
+	// (PostgreSQL's), so the returned record is what VerifyAudit rehashes.
+	AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error)
+	// ListAudit returns the records that match f, newest first, and an
+	// opaque cursor for the next page ("" on the last page).
+	ListAudit(ctx context.Context, f AuditFilter) (records []AuditRecord, next string, err error)
+	// GetAudit returns the record with the given Seq, or ErrNotFound.
+	GetAudit(ctx context.Context, seq int64) (AuditRecord, error)
+	// VerifyAudit walks the chain in Seq order, recomputes every hash and
+	// reports the first record that does not verify.
+	VerifyAudit(ctx context.Context) (AuditVerification, error)
+
+	// BeginIdempotent claims k for a request whose body hashes to
+	// requestHash. See IdemState for the outcomes. A stored key older than
+	// ttl is treated as absent and replaced; ttl must be positive. With
+	// IdemNew the caller owns the key and must CompleteIdempotent or
+	// ReleaseIdempotent it.
+	BeginIdempotent(ctx context.Context, k IdemKey, requestHash string, ttl time.Duration) (IdemClaim, error)
+	// CompleteIdempotent stores the response of the claimed key so that
+	// retries replay it. ErrNotFound when k has no claim in progress.
+	CompleteIdempotent(ctx context.Context, k IdemKey, resp StoredResponse) error
+	// ReleaseIdempotent drops the claim on k (the owner could not run the
+	// call at all), so a retry runs it. ErrNotFound when k has no claim in
+	// progress.
+	ReleaseIdempotent(ctx context.Context, k IdemKey) error
+	// PurgeIdempotent deletes the keys created before olderThan and returns
+	// how many it deleted.
+	PurgeIdempotent(ctx context.Context, olderThan time.Time) (int64, error)
+
+	// CreateApproval stores a pending approval. It assigns ID, Status
+	// (pending) and CreatedAt; ExpiresAt defaults to one hour after
+	// CreatedAt.
+	CreateApproval(ctx context.Context, a Approval) (Approval, error)
+	// GetApproval returns the approval with the given ID, or ErrNotFound.
+	GetApproval(ctx context.Context, id string) (Approval, error)
+	// ListApprovals returns the approvals that match f, newest first, and an
+	// opaque cursor for the next page ("" on the last page).
+	ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval, string, error)
+	// DecideApproval moves a pending approval to approved or rejected, as
+	// one compare-and-set: of two concurrent deciders exactly one succeeds
+	// and the other gets ErrNotPending. Errors: ErrNotFound,
+	// ErrSelfApproval (approver is the requester), ErrNotPending, and
+	// ErrExpired when now ≥ ExpiresAt (the approval is then marked expired).
+	DecideApproval(ctx context.Context, id, approver string, approve bool, comment string, now time.Time) (Approval, error)
+	// ClaimApprovalRun moves an approved approval to running. It returns
+	// true for exactly one caller ever, so an approved command runs at most
+	// once; false when the approval is in any other state.
+	ClaimApprovalRun(ctx context.Context, id string) (bool, error)
+	// FinishApproval records the outcome of a running approval: status is
+	// ApprovalExecuted or ApprovalFailed, result the command's result (JSON)
+	// and auditSeq the audit record of the run. ErrNotPending when the
+	// approval is not running.
+	FinishApproval(ctx context.Context, id string, status ApprovalStatus, result []byte, auditSeq int64) (Approval, error)
+	// CancelApproval cancels a pending approval on behalf of its requester.
+	// Errors: ErrNotFound, ErrNotRequester, ErrNotPending, ErrExpired.
+	CancelApproval(ctx context.Context, id, requester string, now time.Time) (Approval, error)
+	// ExpireApprovals marks every pending approval with ExpiresAt ≤ now as
+	// expired and returns how many it marked.
+	ExpireApprovals(ctx context.Context, now time.Time) (int64, error)
+
+	// Close waits for queued writes to commit and closes the database.
+	Close() error
+}
+
+// Errors returned by Store methods, possibly wrapped: test with errors.Is.
+var (
+	// ErrNotFound: no audit record, approval or idempotency claim by that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrSelfApproval: the approver is the requester; a second person must decide.
+	ErrSelfApproval = errors.New("store: the requester cannot decide their own approval")
+	// ErrNotPending: the approval is not in the state the operation needs —
+	// pending for a decision or a cancellation, running for FinishApproval —
+	// typically because someone else already decided, cancelled or ran it.
+	ErrNotPending = errors.New("store: approval is not pending")
+	// ErrExpired: the approval expired before it was decided or cancelled.
+	ErrExpired = errors.New("store: approval has expired")
+	// ErrNotRequester: only the requester may cancel an approval.
+	ErrNotRequester = errors.New("store: only the requester can cancel an approval")
+	// ErrInvalidCursor: a paging cursor that this store did not hand out.
+	ErrInvalidCursor = errors.New("store: invalid cursor")
+)
+
+// AuditRecord is one entry of the audit log: who ran which command against
+// whom, why (the incident), and what happened.
+type AuditRecord struct {
+	Seq       int64     `json:"seq"`
+	Time      time.Time `json:"time"`
+	RequestID string    `json:"request_id"`
+	Subject   string    `json:"subject"`
+	Command   string    `json:"command"`
+	// Args are the command's arguments, already redacted by the caller.
+	Args json.RawMessage `json:"args,omitempty"`
+	// Incident is the incident context of the call; nil when none. Its "id"
+	// member is what AuditFilter.IncidentID matches.
+	Incident   json.RawMessage `json:"incident,omitempty"`
+	TargetUser string          `json:"target_user,omitempty"`
+	// Outcome is success, provider_error, rejected, pending_approval or error.
+	Outcome        string `json:"outcome"`
+	ProviderStatus int    `json:"provider_status,omitempty"`
+	ProviderCode   string `json:"provider_code,omitempty"`
+	Detail         string `json:"detail,omitempty"`
+	DurationMS     int64  `json:"duration_ms"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	ApprovalID     string `json:"approval_id,omitempty"`
+	Approver       string `json:"approver,omitempty"`
+	// PrevHash is the Hash of record Seq-1 (64 zeros for record 1) and Hash
+	// the hex SHA-256 of PrevHash and every other field; see auditHash.
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
+}
+
+// AuditFilter selects audit records. Empty fields do not filter.
+type AuditFilter struct {
+	Command    string
+	Subject    string
+	TargetUser string
+	IncidentID string
+	Outcome    string
+	Since      time.Time // inclusive
+	Until      time.Time // exclusive
+	Limit      int       // default 50, at most 500
+	Cursor     string    // the next value of the previous page
+}
+
+// AuditVerification is the result of VerifyAudit.
+type AuditVerification struct {
+	Checked     int64  `json:"checked"`                // records read
+	OK          bool   `json:"ok"`                     // every record verified
+	FirstBroken int64  `json:"first_broken,omitempty"` // Seq of the first record that does not verify
+	Reason      string `json:"reason,omitempty"`       // why it does not verify
+	// Head is the Hash of the last verified record. Keeping it somewhere
+	// else (a ticket, a SIEM) detects even a rewrite of the whole chain.
+	Head string `json:"head,omitempty"`
+}
+
+// IdemKey names an idempotency key. Keys are scoped by the caller's subject,
+// so two callers cannot collide or replay each other's responses.
+type IdemKey struct {
+	Subject string
+	Key     string
+	Command string
+}
+
+// IdemState is the outcome of BeginIdempotent.
+type IdemState string
+
+const (
+	// IdemNew: the caller now owns the key and must run the call, then
+	// CompleteIdempotent or ReleaseIdempotent.
+	IdemNew IdemState = "new"
+	// IdemReplay: the call already ran; IdemClaim.Response is its response.
+	IdemReplay IdemState = "replay"
+	// IdemInProgress: another request owns the key and has not finished.
+	IdemInProgress IdemState = "in_progress"
+	// IdemMismatch: the key was used with a different request (body or
+	// command); the caller answers 422.
+	IdemMismatch IdemState = "mismatch"
+)
+
+// IdemClaim is the result of BeginIdempotent.
+type IdemClaim struct {
+	State    IdemState
+	Response StoredResponse // set when State is IdemReplay
+}
+
+// StoredResponse is the response kept for replaying an idempotent call.
+type StoredResponse struct {
+	Status int               `json:"status"`
+	Header map[string]string `json:"header,omitempty"`
+	Body   []byte            `json:"body,omitempty"`
+}
+
+// ApprovalStatus is where an approval is in its life:
+// pending → approved → running → executed | failed, or
+// pending → rejected | expired | cancelled.
+type ApprovalStatus string
+
+const (
+	ApprovalPending   ApprovalStatus = "pending"
+	ApprovalApproved  ApprovalStatus = "approved"
+	ApprovalRejected  ApprovalStatus = "rejected"
+	ApprovalExpired   ApprovalStatus = "expired"
+	ApprovalCancelled ApprovalStatus = "cancelled"
+	ApprovalRunning   ApprovalStatus = "running"
+	ApprovalExecuted  ApprovalStatus = "executed"
+	ApprovalFailed    ApprovalStatus = "failed"
+)
+
+// Approval is a command call waiting for, or carried out after, a second
+// person's decision.
+type Approval struct {
+	ID         string          `json:"id"`
+	Status     ApprovalStatus  `json:"status"`
+	Command    string          `json:"command"`
+	Args       json.RawMessage `json:"args,omitempty"`
+	Incident   json.RawMessage `json:"incident,omitempty"`
+	Requester  string          `json:"requester"`
+	RequestID  string          `json:"request_id,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+	ExpiresAt  time.Time       `json:"expires_at"`
+	Approver   string          `json:"approver,omitempty"`
+	Comment    string          `json:"comment,omitempty"`
+	DecidedAt  *time.Time      `json:"decided_at,omitempty"`
+	Result     json.RawMessage `json:"result,omitempty"`
+	AuditSeq   int64           `json:"audit_seq,omitempty"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+}
+
+// ApprovalFilter selects approvals. Empty fields do not filter.
+type ApprovalFilter struct {
+	Status    ApprovalStatus
+	Requester string
+	Command   string
+	Limit     int    // default 50, at most 500
+	Cursor    string // the next value of the previous page
+}
+
+// Open opens (creating if needed) the store named by dsn and applies the
+// embedded schema migrations:
+//
+//   - "" or "sqlite": the SQLite file <dataDir>/idcmd.db; dataDir is created
+//     (mode 0700) if missing.
+//   - "sqlite:<path>": the SQLite file at path.
+//   - "sqlite::memory:" or a "file:" URI (e.g. "file::memory:"): SQLite for
+//     tests; an in-memory database lives as long as the Store.
+//   - "postgres://…" or "postgresql://…": PostgreSQL. Parameters that are not
+//     connection settings, such as search_path, are sent to the server as
+//     session settings.
+func Open(ctx context.Context, dsn string, dataDir string) (Store, error) {
+	switch {
+	case dsn == "" || dsn == "sqlite":
+		if dataDir == "" {
+			return nil, errors.New("store: a data directory is required for the SQLite store")
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create data directory: %w", err)
+		}
+		return openSQLite(ctx, filepath.Join(dataDir, "idcmd.db"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "file:"):
+		return openSQLite(ctx, dsn)
+	default:
+		scheme, _, _ := strings.Cut(dsn, ":")
+		return nil, fmt.Errorf("store: unsupported DSN scheme %q: want sqlite, file: or postgres://", scheme)
+	}
+}
