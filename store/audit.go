@@ -324,7 +324,10 @@ func (s *sqlStore) VerifyAudit(ctx context.Context) (AuditVerification, error) {
 	if err := rows.Err(); err != nil {
 		return AuditVerification{}, fmt.Errorf("store: verify audit: %w", err)
 	}
-	if want <= headSeq {
+	switch {
+	case want == headSeq:
+		return broken(want, "record %d is missing: the end of the log was deleted", want)
+	case want < headSeq:
 		return broken(want, "records %d to %d are missing: the end of the log was deleted", want, headSeq)
 	}
 	if headSeq > 0 && headHash != prev {

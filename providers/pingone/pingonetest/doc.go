@@ -1,0 +1,41 @@
+// Package pingonetest is a stateful fake PingOne environment served over
+// real HTTP, in the spirit of net/http/httptest but behaving like the real
+// PingOne Platform API (SSO/Base and Protect).
+//
+// It exists so that the PingOne client and everything above it are tested
+// against the wire behaviour that matters in production rather than against
+// a mock of the client's own assumptions:
+//
+//   - the worker application's client_credentials token endpoint on the
+//     auth host path (/{envID}/as/token), with HTTP Basic or form client
+//     authentication, token expiry on the injected clock, and ExpireTokens;
+//   - every resource under /v1/environments/{envID}, HAL collections with
+//     count/size and tamper-evident cursor paging through _links.next.href;
+//   - users with a SCIM filter subset, account lock/unlock by vendor content
+//     type (with auto-unlock at unlockAt), enable/disable, password state and
+//     actions (forceChange, sendRecoveryCode, unlock, recover, set, reset),
+//     direct and nested (INDIRECT) group memberships, role assignments,
+//     sessions (ten per user, newest first, deleted one at a time);
+//   - audit activities with PingOne's filter rules (a recordedat range is
+//     required, 14 days of retention), newest first, by GET or POST;
+//   - Protect risk evaluations scored deterministically from the IP address,
+//     the user's recent failures and impossible travel;
+//   - PingOne error bodies (id, code, message, details) for every failure,
+//     and injectable 429s, other statuses and latency.
+//
+// Each successful change is recorded as an audit activity, as PingOne does,
+// so a test can assert on the audit trail an action leaves.
+//
+// The fake deliberately does not import the idcmd PingOne client, so a
+// decoding mistake in the client cannot be mirrored here and go unnoticed.
+//
+// Typical use in a test:
+//
+//	srv := pingonetest.NewServer(pingonetest.Options{Seed: true})
+//	defer srv.Close()
+//	// API base srv.URL, token URL srv.TokenURL(),
+//	// credentials srv.ClientID / srv.ClientSecret.
+//
+// The sandbox can instead mount Handler on its own listener; see
+// NewHandlerServer and SetURL.
+package pingonetest
