@@ -428,7 +428,11 @@ var GetUserEvents = Spec[UserEventsArgs, []IdentityEvent]{
 		for _, e := range events {
 			rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339), e.Type, e.Outcome, e.Actor, e.Target, e.IP, e.Location})
 		}
-		return Reply[[]IdentityEvent]{Outputs: events,
+		raws := make([]any, 0, len(events))
+		for _, e := range events {
+			raws = append(raws, rawJSON(e.Raw))
+		}
+		return Reply[[]IdentityEvent]{Outputs: events, Raw: raws,
 			Readable: table(strconv.Itoa(len(events))+" "+string(prov)+" events of "+a.User, []string{"Time", "Type", "Outcome", "Actor", "Target", "IP", "Location"}, rows)}, nil
 	},
 }

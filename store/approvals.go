@@ -231,28 +231,19 @@ func (s *sqlStore) setApprovalStatus(ctx context.Context, tx *sql.Tx, id string,
 }
 
 func (s *sqlStore) ClaimApprovalRun(ctx context.Context, id string) (bool, error) {
-	var claimed bool
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			"UPDATE approvals SET status = 'running' WHERE id = $1 AND status = 'approved'", id)
-		if err != nil {
-			return fmt.Errorf("store: claim approval %s: %w", id, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("store: claim approval %s: %w", id, err)
-		}
-		if n == 1 {
-			claimed = true
-			return nil
-		}
-		_, err = s.getApproval(ctx, tx, id, false)
-		return err
-	})
+	n, err := rowsAffected(s.exec(ctx,
+		"UPDATE approvals SET status = 'running' WHERE id = $1 AND status = 'approved'", id))
 	if err != nil {
+		return false, fmt.Errorf("store: claim approval %s: %w", id, err)
+	}
+	if n == 1 {
+		return true, nil
+	}
+	// Not claimable; tell a wrong ID from a lost race.
+	if _, err := s.GetApproval(ctx, id); err != nil {
 		return false, err
 	}
-	return claimed, nil
+	return false, nil
 }
 
 func (s *sqlStore) FinishApproval(ctx context.Context, id string, status ApprovalStatus, result []byte, auditSeq int64) (Approval, error) {
@@ -320,17 +311,8 @@ func (s *sqlStore) CancelApproval(ctx context.Context, id, requester string, now
 }
 
 func (s *sqlStore) ExpireApprovals(ctx context.Context, now time.Time) (int64, error) {
-	now = nowOr(now)
-	var n int64
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			"UPDATE approvals SET status = 'expired' WHERE status = 'pending' AND expires_at <= $1", s.d.ts(now))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := rowsAffected(s.exec(ctx,
+		"UPDATE approvals SET status = 'expired' WHERE status = 'pending' AND expires_at <= $1", s.d.ts(nowOr(now))))
 	if err != nil {
 		return 0, fmt.Errorf("store: expire approvals: %w", err)
 	}

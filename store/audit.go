@@ -312,6 +312,9 @@ func (s *sqlStore) VerifyAudit(ctx context.Context) (AuditVerification, error) {
 		case r.Seq != want:
 			return broken(want, "record %d is missing (the next record is %d): records were deleted", want, r.Seq)
 		case r.PrevHash != prev:
+			if r.Seq == 1 {
+				return broken(1, "record 1 does not start the chain (prev_hash is not the genesis value): it was altered")
+			}
 			return broken(r.Seq, "record %d does not link to record %d (prev_hash differs): a record was replaced", r.Seq, want-1)
 		case auditHash(r) != r.Hash:
 			return broken(r.Seq, "record %d does not match its hash: it was altered", r.Seq)

@@ -16,8 +16,16 @@ func (s *sqlStore) BeginIdempotent(ctx context.Context, k IdemKey, requestHash s
 	if ttl <= 0 {
 		return IdemClaim{}, fmt.Errorf("store: idempotency ttl must be positive, got %v", ttl)
 	}
+	// The common case, a key never seen, needs one statement.
+	res, err := s.exec(ctx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(dbNow()))
+	if n, _ := rowsAffected(res, err); n == 1 {
+		return IdemClaim{State: IdemNew}, nil
+	}
+	if err != nil {
+		return IdemClaim{}, fmt.Errorf("store: begin idempotent %q: %w", k.Key, err)
+	}
 	var claim IdemClaim
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		claim, err = s.beginIdempotentTx(ctx, tx, k, requestHash, ttl)
 		return err
@@ -27,6 +35,11 @@ func (s *sqlStore) BeginIdempotent(ctx context.Context, k IdemKey, requestHash s
 	}
 	return claim, nil
 }
+
+// idemInsert claims a key unless it is already claimed.
+const idemInsert = `INSERT INTO idempotency (subject, idem_key, command, request_hash, state, created_at)
+	VALUES ($1, $2, $3, $4, 'in_progress', $5)
+	ON CONFLICT (subject, idem_key) DO NOTHING`
 
 // beginIdempotentTx claims the key with an insert that does nothing when
 // the key exists, then reads and locks the existing row to tell the caller
@@ -38,17 +51,11 @@ func (s *sqlStore) beginIdempotentTx(ctx context.Context, tx *sql.Tx, k IdemKey,
 	// purged by another replica); then the insert is tried again.
 	for range 3 {
 		now := dbNow()
-		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency
-			(subject, idem_key, command, request_hash, state, created_at)
-			VALUES ($1, $2, $3, $4, 'in_progress', $5)
-			ON CONFLICT (subject, idem_key) DO NOTHING`,
-			k.Subject, k.Key, k.Command, requestHash, s.d.ts(now))
+		n, err := rowsAffected(tx.ExecContext(ctx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(now)))
 		if err != nil {
 			return IdemClaim{}, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return IdemClaim{}, err
-		} else if n == 1 {
+		if n == 1 {
 			return IdemClaim{State: IdemNew}, nil
 		}
 
@@ -112,13 +119,10 @@ func (s *sqlStore) CompleteIdempotent(ctx context.Context, k IdemKey, resp Store
 	if len(resp.Body) > 0 {
 		body = resp.Body
 	}
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE idempotency
-			SET state = 'completed', status = $3, header = $4, body = $5, completed_at = $6
-			WHERE subject = $1 AND idem_key = $2 AND state = 'in_progress'`,
-			k.Subject, k.Key, resp.Status, header, body, s.d.ts(dbNow()))
-		return oneRow(res, err)
-	})
+	err := claimed(s.exec(ctx, `UPDATE idempotency
+		SET state = 'completed', status = $3, header = $4, body = $5, completed_at = $6
+		WHERE subject = $1 AND idem_key = $2 AND state = 'in_progress'`,
+		k.Subject, k.Key, resp.Status, header, body, s.d.ts(dbNow())))
 	if err != nil {
 		return fmt.Errorf("store: complete idempotent %q: %w", k.Key, err)
 	}
@@ -126,12 +130,9 @@ func (s *sqlStore) CompleteIdempotent(ctx context.Context, k IdemKey, resp Store
 }
 
 func (s *sqlStore) ReleaseIdempotent(ctx context.Context, k IdemKey) error {
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			"DELETE FROM idempotency WHERE subject = $1 AND idem_key = $2 AND state = 'in_progress'",
-			k.Subject, k.Key)
-		return oneRow(res, err)
-	})
+	err := claimed(s.exec(ctx,
+		"DELETE FROM idempotency WHERE subject = $1 AND idem_key = $2 AND state = 'in_progress'",
+		k.Subject, k.Key))
 	if err != nil {
 		return fmt.Errorf("store: release idempotent %q: %w", k.Key, err)
 	}
@@ -139,29 +140,17 @@ func (s *sqlStore) ReleaseIdempotent(ctx context.Context, k IdemKey) error {
 }
 
 func (s *sqlStore) PurgeIdempotent(ctx context.Context, olderThan time.Time) (int64, error) {
-	var n int64
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM idempotency WHERE created_at < $1",
-			s.d.ts(dbTimeOf(olderThan)))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := rowsAffected(s.exec(ctx, "DELETE FROM idempotency WHERE created_at < $1", s.d.ts(dbTimeOf(olderThan))))
 	if err != nil {
 		return 0, fmt.Errorf("store: purge idempotency keys: %w", err)
 	}
 	return n, nil
 }
 
-// oneRow turns the result of a compare-and-set statement into ErrNotFound
-// when it matched no row.
-func oneRow(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
+// claimed turns the result of a statement that changes an in-progress claim
+// into ErrNotFound when there was none.
+func claimed(res sql.Result, err error) error {
+	n, err := rowsAffected(res, err)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,30 @@ func (s *sqlStore) writeTx(ctx context.Context, fn txFunc) error {
 	return nil
 }
 
+// exec runs one write statement and returns once it is committed. On
+// PostgreSQL a single statement is its own transaction, which saves the
+// BEGIN and COMMIT round trips; on SQLite it joins the writer's next batch.
+func (s *sqlStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.d.name == postgresName {
+		return s.db.ExecContext(ctx, query, args...)
+	}
+	var res sql.Result
+	err := s.batch.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// rowsAffected is how many rows the statement that returned res, err changed.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 func (s *sqlStore) Close() error {
 	s.batch.close()
 	var errs []error

@@ -32,7 +32,7 @@ func outputList(t *testing.T, r response) []any {
 func mustStatus(t *testing.T, r response, want int) {
 	t.Helper()
 	if r.status != want {
-		t.Fatalf("status %d, want %d:\n%s", r.status, want, r.body)
+		t.Fatalf("status %d, want %d:\n%.2000s", r.status, want, r.body)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/idcmd/idcmd/auth"
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/server"
 )
 
@@ -31,13 +32,16 @@ const testSecret = "test-secret-0123456789abcdef0123456789"
 
 // env is one idcmd server wired to one fake Okta org.
 type env struct {
-	t    *testing.T
-	okta *oktatest.Server
+	t       *testing.T
+	okta    *oktatest.Server
+	pingone *pingonetest.Server
 	url  string
 	logs *syncBuffer
 }
 
 type envOptions struct {
+	// pingone also configures the fake PingOne environment.
+	pingone        bool
 	requestTimeout time.Duration
 	oktaToken      string // overrides the fake's token (to test refused credentials)
 	noOkta         bool
@@ -59,6 +63,16 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 			vars["OKTA_API_TOKEN"] = o.oktaToken
 		}
 	}
+	var p1 *pingonetest.Server
+	if o.pingone {
+		p1 = pingonetest.NewServer(pingonetest.Options{Seed: true})
+		t.Cleanup(p1.Close)
+		vars["PINGONE_ENVIRONMENT_ID"] = p1.EnvironmentID
+		vars["PINGONE_CLIENT_ID"] = p1.ClientID
+		vars["PINGONE_CLIENT_SECRET"] = p1.ClientSecret
+		vars["PINGONE_API_URL"] = p1.URL
+		vars["PINGONE_AUTH_URL"] = p1.AuthURL
+	}
 	cfg, err := config.Load("", func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +90,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	t.Cleanup(func() { _ = app.Close() })
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, okta: fake, url: srv.URL, logs: logs}
+	return &env{t: t, okta: fake, pingone: p1, url: srv.URL, logs: logs}
 }
 
 // token mints a token for subject "tester" with the given scopes.
@@ -211,7 +225,7 @@ func checkAgainstDocument(t *testing.T, req *http.Request, reqBody []byte, r res
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		t.Errorf("%s %s → %d does not match the OpenAPI document: %v\n%s", req.Method, req.URL.Path, r.status, err, r.body)
+		t.Errorf("%s %s → %d does not match the OpenAPI document: %.1500s\n%.1500s", req.Method, req.URL.Path, r.status, err.Error(), r.body)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 )
 
 // sandboxEnv is the embedded demo: fake providers on loopback, seeded with a
@@ -20,17 +21,20 @@ import (
 // talks to them through the same clients and HTTP calls as to real tenants.
 type sandboxEnv struct {
 	okta    *oktatest.Server
+	pingone *pingonetest.Server
 	env     map[string]string
 	dataDir string
 }
 
 func startSandbox() (*sandboxEnv, error) {
 	o := oktatest.NewServer(oktatest.Options{Seed: true})
+	p := pingonetest.NewServer(pingonetest.Options{Seed: true})
 	secret := os.Getenv("IDCMD_JWT_SECRET")
 	if secret == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			o.Close()
+			p.Close()
 			return nil, err
 		}
 		secret = base64.RawURLEncoding.EncodeToString(b)
@@ -40,11 +44,18 @@ func startSandbox() (*sandboxEnv, error) {
 	dir, err := os.MkdirTemp("", "idcmd-sandbox-")
 	if err != nil {
 		o.Close()
+		p.Close()
 		return nil, err
 	}
-	return &sandboxEnv{okta: o, dataDir: dir, env: map[string]string{
-		"OKTA_BASE_URL":    o.URL,
-		"OKTA_API_TOKEN":   o.Token,
+	return &sandboxEnv{okta: o, pingone: p, dataDir: dir, env: map[string]string{
+		"OKTA_BASE_URL":          o.URL,
+		"OKTA_API_TOKEN":         o.Token,
+		"PINGONE_ENVIRONMENT_ID": p.EnvironmentID,
+		"PINGONE_CLIENT_ID":      p.ClientID,
+		"PINGONE_CLIENT_SECRET":  p.ClientSecret,
+		"PINGONE_API_URL":        p.URL,
+		"PINGONE_AUTH_URL":       p.AuthURL,
+		"PINGONE_REGION":         "com",
 		"IDCMD_JWT_SECRET": secret,
 		"IDCMD_DATA_DIR":   dir,
 		"IDCMD_STORE_URL":  "",
@@ -63,7 +74,7 @@ func (s *sandboxEnv) getenv(key string) string {
 		}
 		return v
 	}
-	if strings.HasPrefix(key, "OKTA_") {
+	if strings.HasPrefix(key, "OKTA_") || strings.HasPrefix(key, "PINGONE_") {
 		return ""
 	}
 	return os.Getenv(key)
@@ -71,6 +82,7 @@ func (s *sandboxEnv) getenv(key string) string {
 
 func (s *sandboxEnv) Close() {
 	s.okta.Close()
+	s.pingone.Close()
 	_ = os.RemoveAll(s.dataDir)
 }
 
@@ -89,7 +101,7 @@ func (s *sandboxEnv) announce(w io.Writer, addr string, cfg config.Config) error
 		return err
 	}
 	_, err = fmt.Fprintf(w, `
-idcmd sandbox is up: a seeded fake Okta org at %s
+idcmd sandbox is up: a seeded fake Okta org at %s and a seeded fake PingOne environment at %s
 
   Swagger UI:  http://%s/swagger/index.html
   Catalog:     curl -H "Authorization: Bearer $IDCMD_TOKEN" http://%s/api/v1/commands
@@ -106,6 +118,9 @@ Try:
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
     -d '{"user":"%s"}' http://%s/api/v1/commands/okta-suspend-user
 
-`, s.okta.URL, addr, addr, tok, approver, oktatest.DemoActiveUser, addr)
+  curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
+    -d '{"provider":"pingone","user":"%s","hours":48}' http://%s/api/v1/commands/get-user-events
+
+`, s.okta.URL, s.pingone.URL, addr, addr, tok, approver, oktatest.DemoActiveUser, addr, pingonetest.DemoRiskyUser, addr)
 	return err
 }

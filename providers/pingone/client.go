@@ -183,9 +183,9 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 // quoteForMessage quotes a caller's value for an error message, cut short
 // so a pasted blob cannot flood a responder's view.
 func quoteForMessage(s string) string {
-	const max = 80
-	if len(s) > max {
-		s = s[:max] + "…"
+	const limit = 80
+	if len(s) > limit {
+		s = s[:limit] + "…"
 	}
 	return strconv.Quote(s)
 }

@@ -210,3 +210,26 @@ func TestTokenEndpointErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestObserverSeesTokenAndCalls(t *testing.T) {
+	type obs struct {
+		Provider, Op string
+		Status       int
+	}
+	var mu sync.Mutex
+	var got []obs
+	c, _, _ := newTestClient(t, http.HandlerFunc(okUsers), func(cfg *Config) {
+		cfg.Observer = func(provider, op string, status int, _ time.Duration) {
+			mu.Lock()
+			got = append(got, obs{provider, op, status})
+			mu.Unlock()
+		}
+	})
+	if err := c.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []obs{{"pingone", "token", 200}, {"pingone", "ping", 200}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("observations (-want +got):\n%s", diff)
+	}
+}

@@ -231,6 +231,9 @@ func testAuditKeepsFieldsExactly(t *testing.T, s store.Store) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("AppendAudit returned (-want +got):\n%s", diff)
 	}
+	if h := specHash(want); got.Hash != h {
+		t.Errorf("Hash = %s, want %s as documented", got.Hash, h)
+	}
 	stored, err := s.GetAudit(ctx(t), got.Seq)
 	if err != nil {
 		t.Fatal(err)

@@ -392,3 +392,13 @@ func (e *Env) AddBadIPs(ips ...string) {
 		}
 	}
 }
+
+// groupID returns the ID of the group with this name, or "".
+func (e *Env) groupID(name string) string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if g := e.groupByName[strings.ToLower(name)]; g != nil {
+		return g.id
+	}
+	return ""
+}

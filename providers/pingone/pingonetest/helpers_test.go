@@ -107,8 +107,8 @@ func send(t *testing.T, method, u string, hdr http.Header, body string) response
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
-// token fetches an access token with HTTP Basic client authentication.
-func token(t *testing.T, srv *Server) string {
+// fetchToken fetches an access token with HTTP Basic client authentication.
+func fetchToken(t *testing.T, srv *Server) string {
 	t.Helper()
 	r := send(t, "POST", srv.TokenURL(), http.Header{
 		"Content-Type":  {"application/x-www-form-urlencoded"},
@@ -133,7 +133,9 @@ type client struct {
 	tok string
 }
 
-func newClient(t *testing.T, srv *Server) *client { return &client{t: t, srv: srv, tok: token(t, srv)} }
+func newClient(t *testing.T, srv *Server) *client {
+	return &client{t: t, srv: srv, tok: fetchToken(t, srv)}
+}
 
 // do calls path under the environment (e.g. "/users") with an optional
 // content type and body.
@@ -185,7 +187,7 @@ func userState(t *testing.T, srv *Server, username string) UserState {
 // page is a decoded HAL collection.
 type page struct {
 	Links struct {
-		Self struct{ Href string } `json:"self"`
+		Self struct{ Href string }  `json:"self"`
 		Next *struct{ Href string } `json:"next"`
 	} `json:"_links"`
 	Embedded map[string][]json.RawMessage `json:"_embedded"`

@@ -394,6 +394,9 @@ func (sd *seeder) workforce() {
 			spec.Roles = []string{RoleConfigurationReadOnly}
 		}
 		p := sd.addPersona(spec, sd.rng.IntN(len(metros)), perDay)
+		if i == 12 || i == 27 { // remote developers on a hosted desktop: MEDIUM risk by reputation
+			p.office, p.home = "", fmt.Sprintf("45.142.212.%d", 70+i)
+		}
 		if spec.Disabled {
 			p.activeUntil = sd.at(5+i%2, 12, 0)
 		}

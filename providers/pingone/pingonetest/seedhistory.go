@@ -135,8 +135,10 @@ func (f *flow) evaluate(after time.Duration) {
 	f.t = f.t.Add(after)
 	e := f.sd.e
 	f.eval = e.evaluateLocked(riskEventJSON{
-		IP:             f.ip,
-		User:           &riskUserJSON{ID: f.u.id, Name: f.u.username, Type: "PING_ONE"},
+		IP: f.ip,
+		// EXTERNAL is the only user type the risk spec allows (PingOne also
+		// accepts PING_ONE, and so does the fake's API).
+		User:           &riskUserJSON{ID: f.u.id, Name: f.u.username, Type: "EXTERNAL"},
 		Flow:           &flowJSON{Type: "AUTHENTICATION"},
 		TargetResource: &targetResourceJSON{ID: f.app.id, Name: f.app.name},
 	}, e.policySets[0], f.t)
