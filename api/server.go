@@ -13,6 +13,7 @@ import (
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/metrics"
+	"github.com/idcmd/idcmd/openapi"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -76,6 +77,7 @@ func New(o Options) *echo.Echo {
 	v1 := e.Group("/api/v1", requireToken(o.Verifier))
 	v1.GET("/commands", catalog.List, requireScope(commands.ScopeRead))
 	v1.POST("/commands/:name", cmds.Run)
+	v1.GET("/xsoar/integration.yml", catalog.Integration(openapi.XSOARIntegration), requireScope(commands.ScopeRead))
 
 	approvals := &handlers.Approvals{Invoker: o.Invoker}
 	v1.GET("/approvals", approvals.List, requireAnyScope(commands.ScopeRead, commands.ScopeApprovalsDecide))
@@ -83,6 +85,10 @@ func New(o Options) *echo.Echo {
 	v1.POST("/approvals/:id/approve", approvals.Approve) // the Invoker checks approvals:decide
 	v1.POST("/approvals/:id/reject", approvals.Reject)
 	v1.POST("/approvals/:id/cancel", approvals.Cancel) // only the requester, checked by the store
+
+	writebacks := &handlers.Writebacks{Store: o.Invoker.Store}
+	v1.GET("/writebacks", writebacks.List, requireScope(commands.ScopeRead))
+	v1.GET("/writebacks/:id", writebacks.Get, requireScope(commands.ScopeRead))
 
 	audit := &handlers.Audit{Store: o.Invoker.Store}
 	v1.GET("/audit", audit.List, requireScope(commands.ScopeAuditRead))

@@ -1,7 +1,6 @@
 package api
 
 import (
-	_ "github.com/idcmd/idcmd/openapi" // registers the generated document with swag
 	"github.com/labstack/echo/v4"
 	echoSwagger "github.com/swaggo/echo-swagger"
 )

@@ -144,10 +144,15 @@ func (inv *Invoker) requestApproval(ctx context.Context, req Request, cmd Comman
 	rec := draftRecord(req, info.Name)
 	rec.Outcome = OutcomePendingApproval
 	rec.ApprovalID = a.ID
-	seq, err := inv.record(ctx, rec)
+	held := resultEntry(info, req, "", nil)
+	held.headline = "held for approval"
+	held.detail = "nothing done yet: approval " + a.ID + " must be approved by a second person before " + a.ExpiresAt.UTC().Format(time.RFC3339)
+	rec.WriteBack = writebackFor(req.Incident, held)
+	stored, err := inv.record(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
+	seq := stored.Seq
 	pending := &PendingApproval{ID: a.ID, Status: string(a.Status), StatusURL: "/api/v1/approvals/" + a.ID, ExpiresAt: a.ExpiresAt}
 	return &Result{
 		ResultMeta: ResultMeta{
@@ -157,6 +162,7 @@ func (inv *Invoker) requestApproval(ctx context.Context, req Request, cmd Comman
 				"\nNothing was done yet. A second person with the approvals:decide scope must approve it.\n",
 			RawResponse: a,
 			AuditID:     seq,
+			Writeback:   writebackRef(stored),
 		},
 		Outputs:  pending,
 		Approval: pending,
@@ -178,6 +184,7 @@ func (inv *Invoker) Decide(ctx context.Context, id string, approver Caller, appr
 	if !approve {
 		rec.Outcome = OutcomeRejected
 		rec.Detail = truncate("rejected by "+approver.Subject+": "+comment, 500)
+		rec.WriteBack = approvalWriteback(a, "rejected", rec.Detail)
 		if _, err := inv.record(ctx, rec); err != nil {
 			return a, err
 		}
@@ -230,8 +237,27 @@ func (inv *Invoker) Cancel(ctx context.Context, id string, caller Caller) (store
 		return a, approvalError(err)
 	}
 	_, err = inv.record(ctx, store.AuditRecord{Subject: caller.Subject, Command: a.Command, Args: a.Args, Incident: a.Incident,
-		ApprovalID: a.ID, RequestID: a.RequestID, Outcome: OutcomeRejected, Detail: "cancelled by the requester"})
+		ApprovalID: a.ID, RequestID: a.RequestID, Outcome: OutcomeRejected, Detail: "cancelled by the requester",
+		WriteBack: approvalWriteback(a, "cancelled", "cancelled by the requester; nothing was done")})
 	return a, err
+}
+
+// approvalWriteback tells the incident that a held call will not run.
+func approvalWriteback(a store.Approval, headline, detail string) *store.WriteBack {
+	if len(a.Incident) == 0 {
+		return nil
+	}
+	var inc Incident
+	if json.Unmarshal(a.Incident, &inc) != nil {
+		return nil
+	}
+	var user string
+	var m map[string]any
+	if json.Unmarshal(a.Args, &m) == nil {
+		user, _ = m["user"].(string)
+	}
+	return writebackFor(&inc, entry{command: a.Command, headline: headline, user: user, requester: a.Requester,
+		requestID: a.RequestID, detail: detail + " (approval " + a.ID + ")"})
 }
 
 func approvalError(err error) error {

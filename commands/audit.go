@@ -156,11 +156,12 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// record appends to the audit log; without a store (unit tests) it is a
-// no-op. The record is durable when this returns.
-func (inv *Invoker) record(ctx context.Context, rec store.AuditRecord) (int64, error) {
+// record appends to the audit log, with the record's write-back if it has
+// one; without a store (unit tests) it is a no-op. The record (and the
+// queued write-back) is durable when this returns.
+func (inv *Invoker) record(ctx context.Context, rec store.AuditRecord) (store.AuditRecord, error) {
 	if inv.Store == nil {
-		return 0, nil
+		return rec, nil
 	}
 	// The caller's deadline must not cost an acknowledged action its
 	// record: the audit write gets its own short deadline.
@@ -168,12 +169,41 @@ func (inv *Invoker) record(ctx context.Context, rec store.AuditRecord) (int64, e
 	defer cancel()
 	out, err := inv.Store.AppendAudit(actx, rec)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
+		return rec, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
 	}
-	return out.Seq, nil
+	if out.WriteBackID != "" && inv.OnWriteBack != nil {
+		inv.OnWriteBack()
+	}
+	return out, nil
+}
+
+// writebackRef describes a queued write-back for the response.
+func writebackRef(rec store.AuditRecord) *WritebackRef {
+	if rec.WriteBackID == "" || rec.WriteBack == nil {
+		return nil
+	}
+	return &WritebackRef{ID: rec.WriteBackID, Status: string(store.WriteBackQueued), Target: rec.WriteBack.Platform + ":" + rec.WriteBack.IncidentID}
 }
 
 // rejectedArgs is the audit detail for refused calls.
 func rejectedDetail(err error) string {
 	return truncate(strings.TrimSpace(err.Error()), 500)
 }
+
+// recordLater writes a read's audit record after the answer (see
+// gateAndRun), with a relaxed flush: it is committed in the next group
+// commit. Drain waits for every such record.
+func (inv *Invoker) recordLater(ctx context.Context, rec store.AuditRecord) {
+	inv.later.Add(1)
+	go func() {
+		defer inv.later.Done()
+		actx := store.WithRelaxedDurability(context.WithoutCancel(ctx))
+		if _, err := inv.record(actx, rec); err != nil && inv.Log != nil {
+			inv.Log.Error("audit record of a read not written", "request_id", rec.RequestID, "command", rec.Command, "error", err)
+		}
+	}()
+}
+
+// Drain waits until the audit records of answered reads are written; the
+// server calls it at shutdown, before closing the store.
+func (inv *Invoker) Drain() { inv.later.Wait() }

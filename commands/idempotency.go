@@ -154,9 +154,10 @@ func (inv *Invoker) idempotencyTTL() time.Duration {
 // AuditedError is a failed call that has an audit record; the problem
 // response carries the record's id.
 type AuditedError struct {
-	AuditID  int64
-	Replayed bool
-	Err      error
+	AuditID     int64
+	WritebackID string
+	Replayed    bool
+	Err         error
 }
 
 func (e *AuditedError) Error() string { return e.Err.Error() }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/idcmd/idcmd/providers/okta"
@@ -75,6 +77,8 @@ type ResultMeta struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 	// The call's record in the audit log (GET /api/v1/audit).
 	AuditID int64 `json:"audit_id,omitempty" example:"1042"`
+	// Where the outcome is being written back, when the call had incident context.
+	Writeback *WritebackRef `json:"writeback,omitempty"`
 }
 
 // Errors the Invoker returns; the HTTP layer maps them.
@@ -116,6 +120,14 @@ type Invoker struct {
 	ApprovalTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnWriteBack is called after a write-back is queued, to wake the
+	// delivery worker instead of letting it wait for its next poll.
+	OnWriteBack func()
+	// Log reports audit records that could not be written after the answer.
+	Log *slog.Logger
+
+	// later counts read records still on their way to the store.
+	later sync.WaitGroup
 }
 
 // NewInvoker wires a catalog to provider clients.
@@ -176,10 +188,17 @@ func (inv *Invoker) refuse(ctx context.Context, req Request, name string, why er
 	rec := draftRecord(req, name)
 	rec.Outcome = OutcomeRejected
 	rec.Detail = rejectedDetail(why)
-	if _, err := inv.record(ctx, rec); err != nil {
+	var ie *InputError
+	if cmd, err := inv.Lookup(name); err == nil && !errors.As(why, &ie) {
+		e := resultEntry(cmd.Info(), req, "", why)
+		e.headline, e.detail = "REFUSED", rejectedDetail(why)
+		rec.WriteBack = writebackFor(req.Incident, e)
+	}
+	out, err := inv.record(ctx, rec)
+	if err != nil {
 		return err
 	}
-	return why
+	return &AuditedError{AuditID: out.Seq, WritebackID: out.WriteBackID, Err: why}
 }
 
 // gateAndRun holds the call for approval where policy asks, or runs it
@@ -193,17 +212,37 @@ func (inv *Invoker) gateAndRun(ctx context.Context, req Request, cmd Command) (*
 	start := time.Now()
 	reply, runErr := cmd.run(ctx, inv.Providers, req.Args)
 	settle(&rec, runErr, time.Since(start))
-	seq, auditErr := inv.record(ctx, rec)
+	rec.WriteBack = writebackFor(req.Incident, resultEntry(info, req, reply.Readable, runErr))
+	if !info.Risk.ChangesState() && rec.WriteBack == nil && inv.Store != nil {
+		// A read changes nothing, so its answer does not wait for its
+		// record: waiting would more than double a read's cost. The record
+		// joins the store's next group commit (within milliseconds, without
+		// a flush of its own) and Drain waits for it at shutdown; only a
+		// crash of idcmd in that window can lose it. Reads with incident
+		// context stay synchronous: their write-back must be acknowledged.
+		inv.recordLater(ctx, rec)
+		if runErr != nil {
+			return nil, fmt.Errorf("%s: %w", info.Name, runErr)
+		}
+		return inv.result(info, req, reply, store.AuditRecord{}), nil
+	}
+	stored, auditErr := inv.record(ctx, rec)
 	if runErr != nil {
 		runErr = fmt.Errorf("%s: %w", info.Name, runErr)
 		if auditErr != nil {
 			return nil, errors.Join(runErr, auditErr)
 		}
-		return nil, &AuditedError{AuditID: seq, Err: runErr}
+		return nil, &AuditedError{AuditID: stored.Seq, WritebackID: stored.WriteBackID, Err: runErr}
 	}
 	if auditErr != nil {
 		return nil, auditErr
 	}
+	return inv.result(info, req, reply, stored), nil
+}
+
+// result is a successful run's answer; stored is its audit record when it
+// was written before the answer.
+func (inv *Invoker) result(info Info, req Request, reply Reply[any], stored store.AuditRecord) *Result {
 	return &Result{
 		ResultMeta: ResultMeta{
 			Command:         info.Name,
@@ -213,10 +252,11 @@ func (inv *Invoker) gateAndRun(ctx context.Context, req Request, cmd Command) (*
 			ReadableOutput:  reply.Readable,
 			RawResponse:     reply.Raw,
 			NextCursor:      reply.NextCursor,
-			AuditID:         seq,
+			AuditID:         stored.Seq,
+			Writeback:       writebackRef(stored),
 		},
 		Outputs: reply.Outputs,
-	}, nil
+	}
 }
 
 func outcomeOf(err error) string {

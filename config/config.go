@@ -22,6 +22,7 @@ type Config struct {
 	Server             Server              `yaml:"server"`
 	Auth               Auth                `yaml:"auth"`
 	Store              Store               `yaml:"store"`
+	WriteBack          WriteBack           `yaml:"writeback"`
 	Approvals          Approvals           `yaml:"approvals"`
 	Okta               Okta                `yaml:"okta"`
 	PingOne            PingOne             `yaml:"pingone"`
@@ -53,6 +54,15 @@ type Store struct {
 	DataDir string `yaml:"data_dir"`
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration `yaml:"idempotency_ttl"`
+}
+
+// WriteBack tunes the delivery of incident entries.
+type WriteBack struct {
+	// BaseBackoff is the first retry delay; it doubles per attempt up to MaxBackoff.
+	BaseBackoff time.Duration `yaml:"base_backoff"`
+	MaxBackoff  time.Duration `yaml:"max_backoff"`
+	// MaxAttempts before a write-back is marked failed.
+	MaxAttempts int `yaml:"max_attempts"`
 }
 
 // Approvals is the policy for commands that need a second person. The
@@ -130,21 +140,43 @@ type Integrations struct {
 
 // CortexXDR is the seeds' integrations.cortex_xdr section.
 type CortexXDR struct {
-	Enabled             bool   `yaml:"enabled"`
-	APIKey              string `yaml:"api_key"`
-	APIKeyID            string `yaml:"api_key_id"`
-	BaseURL             string `yaml:"base_url"`
+	// Enabled: false turns the integration off; unset means on when configured.
+	Enabled  *bool  `yaml:"enabled"`
+	APIKey   string `yaml:"api_key"`
+	APIKeyID string `yaml:"api_key_id"`
+	BaseURL  string `yaml:"base_url"`
+	// Advanced marks an advanced API key (nonce, timestamp and hash per request).
+	Advanced            bool   `yaml:"advanced"`
 	AutoCreateIncidents bool   `yaml:"auto_create_incidents"`
 	SeverityThreshold   string `yaml:"severity_threshold"`
 }
 
 // XSOAR is the seeds' integrations.xsoar section.
 type XSOAR struct {
-	Enabled             bool   `yaml:"enabled"`
-	BaseURL             string `yaml:"base_url"`
-	APIKey              string `yaml:"api_key"`
-	AutoCreateIncidents bool   `yaml:"auto_create_incidents"`
-	TriggerPlaybooks    bool   `yaml:"trigger_playbooks"`
+	// Enabled: false turns the integration off; unset means on when configured.
+	Enabled *bool  `yaml:"enabled"`
+	BaseURL string `yaml:"base_url"`
+	APIKey  string `yaml:"api_key"`
+	// APIKeyID is XSOAR 8 / XSIAM's key id (x-xdr-auth-id); it selects XSOAR 8 authentication.
+	APIKeyID string `yaml:"api_key_id"`
+	// Advanced marks an advanced API key.
+	Advanced bool `yaml:"advanced"`
+	// PathPrefix overrides the XSOAR 8 API path prefix (default /xsoar).
+	PathPrefix *string `yaml:"path_prefix"`
+	// NoteEntries marks war-room entries as notes.
+	NoteEntries         bool `yaml:"note_entries"`
+	AutoCreateIncidents bool `yaml:"auto_create_incidents"`
+	TriggerPlaybooks    bool `yaml:"trigger_playbooks"`
+}
+
+// Configured reports whether XSOAR write-back (and later incident creation) is on.
+func (x XSOAR) Configured() bool {
+	return x.BaseURL != "" && x.APIKey != "" && (x.Enabled == nil || *x.Enabled)
+}
+
+// Configured reports whether XDR write-back (and later alerts) is on.
+func (x CortexXDR) Configured() bool {
+	return x.BaseURL != "" && x.APIKey != "" && x.APIKeyID != "" && (x.Enabled == nil || *x.Enabled)
 }
 
 // PrismaCloud is the seeds' integrations.prisma_cloud section.
@@ -176,6 +208,7 @@ func Defaults() Config {
 		Server:    Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
 		Auth:      Auth{Issuer: "idcmd", Audience: "idcmd"},
 		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
+		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12},
 		Approvals: Approvals{TTL: time.Hour},
 	}
 }
@@ -226,6 +259,21 @@ func FromEnv(c Config, getenv func(string) string) (Config, error) {
 	set(&c.PingOne.APIURL, "PINGONE_API_URL")
 	set(&c.PingOne.AuthURL, "PINGONE_AUTH_URL")
 	set(&c.PingOne.ClientAuth, "PINGONE_CLIENT_AUTH")
+	set(&c.Integrations.XSOAR.BaseURL, "XSOAR_URL")
+	set(&c.Integrations.XSOAR.APIKey, "XSOAR_API_KEY")
+	set(&c.Integrations.XSOAR.APIKeyID, "XSOAR_API_KEY_ID")
+	set(&c.Integrations.CortexXDR.BaseURL, "XDR_BASE_URL")
+	set(&c.Integrations.CortexXDR.APIKey, "XDR_API_KEY")
+	set(&c.Integrations.CortexXDR.APIKeyID, "XDR_API_KEY_ID")
+	for key, dst := range map[string]*bool{"XSOAR_ADVANCED_KEY": &c.Integrations.XSOAR.Advanced, "XDR_ADVANCED_KEY": &c.Integrations.CortexXDR.Advanced} {
+		if v := getenv(key); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return c, fmt.Errorf("%s: %q is not true or false", key, v)
+			}
+			*dst = b
+		}
+	}
 	set(&c.PingOne.WebhookSecret, "PINGONE_WEBHOOK_SECRET")
 	return c, nil
 }

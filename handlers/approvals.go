@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/problem"
 	"github.com/idcmd/idcmd/store"
 	"github.com/labstack/echo/v4"
 )
@@ -121,6 +122,11 @@ func decodeOptional(c echo.Context, v *Decision) error {
 		return &commands.InputError{Detail: "The decision is invalid", Errors: []commands.FieldError{{Location: "body.comment", Message: "must be at most 1000 characters long"}}}
 	}
 	return nil
+}
+
+// notFound is a 404 problem for a missing object of the API's own.
+func notFound(what string) error {
+	return problem.New(http.StatusNotFound, "not-found", "Not found", "No "+what+" with that id.")
 }
 
 func queryError(name, msg string) error {

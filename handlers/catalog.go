@@ -31,3 +31,11 @@ func NewCatalog(cat *commands.Catalog) *Catalog {
 func (h *Catalog) List(c echo.Context) error {
 	return c.JSON(http.StatusOK, CatalogList{Commands: h.entries})
 }
+
+// Integration serves the XSOAR integration file generated from the catalog.
+func (h *Catalog) Integration(file []byte) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="idcmd.yml"`)
+		return c.Blob(http.StatusOK, "application/x-yaml", file)
+	}
+}

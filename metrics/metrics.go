@@ -22,6 +22,7 @@ type Metrics struct {
 	commandDuration  *prometheus.HistogramVec
 	providerCalls    *prometheus.CounterVec
 	providerDuration *prometheus.HistogramVec
+	writeBacks       *prometheus.CounterVec
 }
 
 // latencyBuckets span a sub-millisecond cache hit to a rate-limited wait.
@@ -46,8 +47,11 @@ func New() *Metrics {
 		providerDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "idcmd_provider_call_duration_seconds", Help: "Latency of calls to outside systems by provider and HTTP status.", Buckets: latencyBuckets,
 		}, []string{"provider", "status"}),
+		writeBacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idcmd_writeback_attempts_total", Help: "Incident write-back attempts by platform and outcome (delivered, retry, failed).",
+		}, []string{"platform", "outcome"}),
 	}
-	m.registry.MustRegister(m.commandRuns, m.commandErrors, m.commandDuration, m.providerCalls, m.providerDuration,
+	m.registry.MustRegister(m.commandRuns, m.commandErrors, m.commandDuration, m.providerCalls, m.providerDuration, m.writeBacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -66,6 +70,11 @@ func (m *Metrics) ObserveProvider(provider, operation string, status int, elapse
 	s := strconv.Itoa(status)
 	m.providerCalls.WithLabelValues(provider, operation, s).Inc()
 	m.providerDuration.WithLabelValues(provider, s).Observe(elapsed.Seconds())
+}
+
+// ObserveWriteBack records one write-back attempt.
+func (m *Metrics) ObserveWriteBack(platform, outcome string) {
+	m.writeBacks.WithLabelValues(platform, outcome).Inc()
 }
 
 // Handler serves the registry in the Prometheus text format.

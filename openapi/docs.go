@@ -5159,6 +5159,175 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/writebacks": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "writebacks"
+                ],
+                "summary": "Write-backs to incidents, newest first: queued, delivering, delivered or failed",
+                "operationId": "list-writebacks",
+                "parameters": [
+                    {
+                        "enum": [
+                            "queued",
+                            "delivering",
+                            "delivered",
+                            "failed"
+                        ],
+                        "type": "string",
+                        "description": "Only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only this incident id",
+                        "name": "incident",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-500)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.WritebackList"
+                        }
+                    },
+                    "400": {
+                        "description": "Invalid query",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs commands:read",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/writebacks/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "writebacks"
+                ],
+                "summary": "One write-back: its target, attempts and last error",
+                "operationId": "get-writeback",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Write-back id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/store.WriteBack"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs commands:read",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "No such write-back",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/xsoar/integration.yml": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Upload it in XSOAR under Settings → Integrations; then !okta-suspend-user user=... runs through idcmd and results land in context.",
+                "produces": [
+                    "application/x-yaml",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "catalog"
+                ],
+                "summary": "The XSOAR integration file (unified YAML) for every catalog command",
+                "operationId": "xsoar-integration",
+                "responses": {
+                    "200": {
+                        "description": "Integration YAML (an object once parsed)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Missing or invalid token",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Needs commands:read",
+                        "schema": {
+                            "$ref": "#/definitions/problem.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -6582,6 +6751,26 @@ const docTemplate = `{
                 "Destructive"
             ]
         },
+        "commands.WritebackRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "description": "Write-back id; GET /api/v1/writebacks/{id} shows its attempts.",
+                    "type": "string",
+                    "example": "wb_4k3j2h1g5f6d7s8a9q0w"
+                },
+                "status": {
+                    "description": "queued when the response is sent; the worker then delivers it.",
+                    "type": "string",
+                    "example": "queued"
+                },
+                "target": {
+                    "description": "Platform and incident, e.g. xsoar:1234.",
+                    "type": "string",
+                    "example": "xsoar:1234"
+                }
+            }
+        },
         "handlers.ApprovalList": {
             "type": "object",
             "properties": {
@@ -6648,6 +6837,21 @@ const docTemplate = `{
                     "description": "ok or failing.",
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "handlers.WritebackList": {
+            "type": "object",
+            "properties": {
+                "next_cursor": {
+                    "description": "Pass it back as cursor for the next page.",
+                    "type": "string"
+                },
+                "writebacks": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/store.WriteBack"
+                    }
                 }
             }
         },
@@ -6834,6 +7038,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -6920,6 +7132,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7027,6 +7247,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7108,6 +7336,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7189,6 +7425,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7270,6 +7514,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7352,6 +7604,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7429,6 +7689,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7501,6 +7769,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7606,6 +7882,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7704,6 +7988,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7776,6 +8068,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7880,6 +8180,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -7952,6 +8260,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8024,6 +8340,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8096,6 +8420,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8168,6 +8500,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8250,6 +8590,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8342,6 +8690,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8414,6 +8770,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8486,6 +8850,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8558,6 +8930,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8630,6 +9010,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8702,6 +9090,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8797,6 +9193,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8868,6 +9272,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -8967,6 +9379,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9060,6 +9480,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9158,6 +9586,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9230,6 +9666,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9302,6 +9746,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9374,6 +9826,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9446,6 +9906,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9526,6 +9994,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9603,6 +10079,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9680,6 +10164,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9752,6 +10244,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9824,6 +10324,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9910,6 +10418,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -9991,6 +10507,14 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "writeback": {
+                    "description": "Where the outcome is being written back, when the call had incident context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/commands.WritebackRef"
+                        }
+                    ]
                 }
             }
         },
@@ -10050,6 +10574,10 @@ const docTemplate = `{
                     "description": "URI reference naming the problem type.",
                     "type": "string",
                     "example": "https://idcmd.dev/problems/validation"
+                },
+                "writeback_id": {
+                    "description": "The write-back of this failure to the incident, when the call had incident context.",
+                    "type": "string"
                 }
             }
         },
@@ -10181,8 +10709,83 @@ const docTemplate = `{
                 },
                 "time": {
                     "type": "string"
+                },
+                "writeback_id": {
+                    "description": "WriteBackID is the ID of the write-back queued with the record (\"\" when\nnone). It is kept with the record but not hashed: it points into the\nqueue, it is not part of what happened.",
+                    "type": "string"
                 }
             }
+        },
+        "store.WriteBack": {
+            "type": "object",
+            "properties": {
+                "attempts": {
+                    "description": "Attempts counts the claims, including one whose holder died.",
+                    "type": "integer"
+                },
+                "audit_seq": {
+                    "description": "the audit record the entry is about, 0 if none",
+                    "type": "integer"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "delivered_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "description": "\"wb_\" and 20 base32 characters",
+                    "type": "string"
+                },
+                "incident_id": {
+                    "type": "string"
+                },
+                "investigation_id": {
+                    "type": "string"
+                },
+                "last_error": {
+                    "description": "LastError is why the latest failed attempt failed. It is kept after a\nlater attempt delivers, as a record of what the delivery went through.",
+                    "type": "string"
+                },
+                "markdown": {
+                    "description": "Markdown is the entry, at most MaxWriteBackMarkdown bytes.",
+                    "type": "string"
+                },
+                "next_attempt_at": {
+                    "description": "NextAttemptAt is when the write-back is due: for a queued one, its\nnext attempt; while delivering, the end of the lease, after which\nanother replica may take it over.",
+                    "type": "string"
+                },
+                "note": {
+                    "description": "XSOAR: flag the entry as a note",
+                    "type": "boolean"
+                },
+                "platform": {
+                    "description": "PlatformXSOAR or PlatformXDR",
+                    "type": "string"
+                },
+                "remote_id": {
+                    "description": "the entry's ID on the platform (XSOAR's entry id)",
+                    "type": "string"
+                },
+                "status": {
+                    "$ref": "#/definitions/store.WriteBackStatus"
+                }
+            }
+        },
+        "store.WriteBackStatus": {
+            "type": "string",
+            "enum": [
+                "queued",
+                "delivering",
+                "delivered",
+                "failed"
+            ],
+            "x-enum-varnames": [
+                "WriteBackQueued",
+                "WriteBackDelivering",
+                "WriteBackDelivered",
+                "WriteBackFailed"
+            ]
         }
     },
     "securityDefinitions": {

@@ -197,3 +197,57 @@ var (
 	_ store.Approval
 	_ commands.PendingApproval
 )
+
+// listWritebacks godoc
+//
+// @ID           list-writebacks
+// @Summary      Write-backs to incidents, newest first: queued, delivering, delivered or failed
+// @Tags         writebacks
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        status    query  string  false  "Only this status"  Enums(queued, delivering, delivered, failed)
+// @Param        incident  query  string  false  "Only this incident id"
+// @Param        limit     query  int     false  "Page size (1-500)"  default(50)
+// @Param        cursor    query  string  false  "next_cursor of the previous page"
+// @Success      200  {object}  handlers.WritebackList
+// @Failure      400  {object}  problem.Problem  "Invalid query"
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs commands:read"
+// @Router       /api/v1/writebacks [get]
+func listWritebacks() {}
+
+// getWriteback godoc
+//
+// @ID           get-writeback
+// @Summary      One write-back: its target, attempts and last error
+// @Tags         writebacks
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        id   path  string  true  "Write-back id"
+// @Success      200  {object}  store.WriteBack
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs commands:read"
+// @Failure      404  {object}  problem.Problem  "No such write-back"
+// @Router       /api/v1/writebacks/{id} [get]
+func getWriteback() {}
+
+var _ = []func(){listWritebacks, getWriteback}
+
+// xsoarIntegration godoc
+//
+// @ID           xsoar-integration
+// @Summary      The XSOAR integration file (unified YAML) for every catalog command
+// @Description  Upload it in XSOAR under Settings → Integrations; then !okta-suspend-user user=... runs through idcmd and results land in context.
+// @Tags         catalog
+// @Produce      application/x-yaml
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Success      200  {object}  object  "Integration YAML (an object once parsed)"
+// @Failure      401  {object}  problem.Problem  "Missing or invalid token"
+// @Failure      403  {object}  problem.Problem  "Needs commands:read"
+// @Router       /api/v1/xsoar/integration.yml [get]
+func xsoarIntegration() {}
+
+var _ = xsoarIntegration

@@ -40,6 +40,8 @@ type Problem struct {
 	RetryAfter int `json:"retry_after,omitempty"`
 	// The call's record in the audit log, when it has one.
 	AuditID int64 `json:"audit_id,omitempty"`
+	// The write-back of this failure to the incident, when the call had incident context.
+	WritebackID string `json:"writeback_id,omitempty"`
 	// Replayed is set when the problem was stored under the idempotency key.
 	Replayed bool `json:"-"`
 }
@@ -61,6 +63,7 @@ func From(err error) *Problem {
 	if errors.As(err, &ae) {
 		p := *From(ae.Err)
 		p.AuditID = ae.AuditID
+		p.WritebackID = ae.WritebackID
 		p.Replayed = ae.Replayed
 		return &p
 	}

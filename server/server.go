@@ -23,7 +23,10 @@ import (
 	"github.com/idcmd/idcmd/metrics"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
+	"github.com/idcmd/idcmd/providers/xdr"
+	"github.com/idcmd/idcmd/providers/xsoar"
 	"github.com/idcmd/idcmd/store"
+	"github.com/idcmd/idcmd/writeback"
 )
 
 // App is a wired idcmd: the HTTP handler and what must be closed after.
@@ -38,6 +41,7 @@ type App struct {
 // writes to commit).
 func (a *App) Close() error {
 	a.stop()
+	a.Invoker.Drain()
 	return a.Store.Close()
 }
 
@@ -68,14 +72,24 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	targets, err := writebackTargets(cfg, m, version, checks)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	worker := &writeback.Worker{Store: st, Targets: targets, Owner: replicaName(), Log: log, Observe: m.ObserveWriteBack,
+		BaseBackoff: cfg.WriteBack.BaseBackoff, MaxBackoff: cfg.WriteBack.MaxBackoff, MaxAttempts: cfg.WriteBack.MaxAttempts}
 	inv := commands.NewInvoker(commands.Builtin, providers)
 	inv.Observe = m.ObserveCommand
 	inv.Store = st
 	inv.Policy = policy
 	inv.IdempotencyTTL = cfg.Store.IdempotencyTTL
 	inv.ApprovalTTL = cfg.Approvals.TTL
+	inv.OnWriteBack = worker.Notify
+	inv.Log = log
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	go housekeeping(bg, st, cfg.Store.IdempotencyTTL, log)
+	go worker.Run(bg)
 	h := api.New(api.Options{
 		Invoker:        inv,
 		Verifier:       verifier,
@@ -86,6 +100,37 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		CORSOrigins:    cfg.Server.CORSOrigins,
 	})
 	return &App{Handler: h, Invoker: inv, Store: st, stop: stop}, nil
+}
+
+// writebackTargets builds the XSOAR and XDR clients that incident entries
+// go to, and adds their readiness checks.
+func writebackTargets(cfg config.Config, m *metrics.Metrics, version string, checks map[string]handlers.Check) (map[string]writeback.Target, error) {
+	targets := map[string]writeback.Target{}
+	if x := cfg.Integrations.XSOAR; x.Configured() {
+		c, err := xsoar.New(xsoar.Config{BaseURL: x.BaseURL, APIKey: x.APIKey, APIKeyID: x.APIKeyID, Advanced: x.Advanced,
+			PathPrefix: x.PathPrefix, Observer: m.ObserveProvider, Version: version})
+		if err != nil {
+			return nil, fmt.Errorf("xsoar: %w", err)
+		}
+		targets["xsoar"] = writeback.XSOAR{Client: c, Note: x.NoteEntries}
+		checks["xsoar"] = c.Ping
+	}
+	if x := cfg.Integrations.CortexXDR; x.Configured() {
+		c, err := xdr.New(xdr.Config{BaseURL: x.BaseURL, APIKey: x.APIKey, APIKeyID: x.APIKeyID, Advanced: x.Advanced,
+			Observer: m.ObserveProvider, Version: version})
+		if err != nil {
+			return nil, fmt.Errorf("cortex xdr: %w", err)
+		}
+		targets["xdr"] = writeback.XDR{Client: c}
+		checks["xdr"] = c.Ping
+	}
+	return targets, nil
+}
+
+// replicaName identifies this process in the store's write-back leases.
+func replicaName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())
 }
 
 // approvalPolicy turns the approvals and automated_responses sections into

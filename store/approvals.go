@@ -16,17 +16,20 @@ import (
 // sets no ExpiresAt.
 const defaultApprovalTTL = time.Hour
 
-// approvalIDEncoding is lower-case base32 without padding: URL-safe, easy to
-// read aloud or paste, and case-insensitive.
-var approvalIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+// idEncoding is lower-case base32 without padding: URL-safe, easy to read
+// aloud or paste, and case-insensitive.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// newApprovalID returns "apr_" and 20 random base32 characters (100 bits), so
-// IDs cannot be guessed or enumerated.
-func newApprovalID() string {
+// newID returns prefix and 20 random base32 characters (100 bits), so IDs
+// cannot be guessed or enumerated.
+func newID(prefix string) string {
 	var b [13]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never returns an error
-	return "apr_" + approvalIDEncoding.EncodeToString(b[:])[:20]
+	return prefix + idEncoding.EncodeToString(b[:])[:20]
 }
+
+// newApprovalID returns "apr_" and 20 random base32 characters.
+func newApprovalID() string { return newID("apr_") }
 
 const approvalColumns = `id, status, command, args, incident, requester, request_id, reason,
 	created_at, expires_at, approver, comment, decided_at, result, audit_seq, finished_at`

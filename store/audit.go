@@ -34,8 +34,10 @@ const auditHashVersion = "idcmd-audit-v1"
 // fractional seconds as time.RFC3339Nano writes them (trailing zeros
 // dropped); Args and Incident are their exact JSON bytes, empty when nil.
 // The length prefixes make the encoding unambiguous: no two different records
-// encode to the same bytes, whatever their fields contain. Hash itself is the
-// only field left out.
+// encode to the same bytes, whatever their fields contain. Left out are Hash
+// itself and the write-back queued with the record (WriteBack, WriteBackID):
+// the record says what happened, not where it was reported, and the queue's
+// state changes as the entry is delivered.
 func auditHash(r AuditRecord) string {
 	h := sha256.New()
 	var n [8]byte
@@ -114,7 +116,16 @@ func incidentID(incident json.RawMessage) string {
 
 const auditColumns = `seq, recorded_at, request_id, subject, command, args, incident, incident_id,
 	target_user, outcome, provider_status, provider_code, detail, duration_ms,
-	idempotency_key, approval_id, approver, prev_hash, hash`
+	idempotency_key, approval_id, approver, prev_hash, hash, writeback_id`
+
+// The statements of an append, named so the SQLite writer can prepare them
+// once (sqlStore.stmts).
+const (
+	auditHeadQuery  = "SELECT seq, hash FROM audit_head WHERE id = 1"
+	auditHeadUpdate = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
+	auditInsert     = `INSERT INTO audit (` + auditColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+)
 
 func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error) {
 	if err := checkJSON("audit args", r.Args); err != nil {
@@ -136,6 +147,17 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 	if !r.Time.IsZero() {
 		r.Time = dbTimeOf(r.Time)
 	}
+	// The write-back is checked here, outside the writer, so a bad one
+	// fails the call without costing the batch a savepoint.
+	var wb *WriteBack
+	if r.WriteBack != nil {
+		w, err := newWriteBack(*r.WriteBack)
+		if err != nil {
+			return AuditRecord{}, err
+		}
+		wb = &w
+	}
+	r.WriteBack, r.WriteBackID = nil, ""
 
 	var out AuditRecord
 	err := s.appendTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -145,8 +167,7 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 		// PrevHash.
 		var headSeq int64
 		var headHash string
-		err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+s.d.forUpdate).
-			Scan(&headSeq, &headHash)
+		err := s.txQueryRow(ctx, tx, auditHeadQuery+s.d.forUpdate).Scan(&headSeq, &headHash)
 		if err != nil {
 			return fmt.Errorf("store: read audit head: %w", err)
 		}
@@ -160,18 +181,31 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 			rec.Time = dbNow()
 		}
 		rec.Hash = auditHash(rec)
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit (`+auditColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		var queued WriteBack
+		if wb != nil {
+			queued = *wb
+			queued.AuditSeq = rec.Seq
+			queued.CreatedAt, queued.NextAttemptAt = rec.Time, rec.Time
+			rec.WriteBackID = queued.ID
+		}
+		_, err = s.txExec(ctx, tx, auditInsert,
 			rec.Seq, s.d.ts(rec.Time), rec.RequestID, rec.Subject, rec.Command,
 			textArg(rec.Args), textArg(rec.Incident), incidentID(rec.Incident),
 			rec.TargetUser, rec.Outcome, rec.ProviderStatus, rec.ProviderCode, rec.Detail, rec.DurationMS,
-			rec.IdempotencyKey, rec.ApprovalID, rec.Approver, rec.PrevHash, rec.Hash)
+			rec.IdempotencyKey, rec.ApprovalID, rec.Approver, rec.PrevHash, rec.Hash, rec.WriteBackID)
 		if err != nil {
 			return fmt.Errorf("store: insert audit record: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-			rec.Seq, rec.Hash); err != nil {
+		if _, err := s.txExec(ctx, tx, auditHeadUpdate, rec.Seq, rec.Hash); err != nil {
 			return fmt.Errorf("store: update audit head: %w", err)
+		}
+		// Same transaction, and in a batch the same savepoint, as the
+		// record: if this insert fails, the record is rolled back with it.
+		if wb != nil {
+			if err := s.insertWriteBack(ctx, tx, queued); err != nil {
+				return err
+			}
+			rec.WriteBack = &queued
 		}
 		out = rec
 		return nil
@@ -195,7 +229,7 @@ func scanAudit(row rowScanner) (AuditRecord, string, error) {
 	var providerStatus int64
 	err := row.Scan(&r.Seq, &at, &r.RequestID, &r.Subject, &r.Command, &args, &incident, &incID,
 		&r.TargetUser, &r.Outcome, &providerStatus, &r.ProviderCode, &r.Detail, &r.DurationMS,
-		&r.IdempotencyKey, &r.ApprovalID, &r.Approver, &r.PrevHash, &r.Hash)
+		&r.IdempotencyKey, &r.ApprovalID, &r.Approver, &r.PrevHash, &r.Hash, &r.WriteBackID)
 	if err != nil {
 		return AuditRecord{}, "", err
 	}
@@ -285,8 +319,7 @@ func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord,
 func (s *sqlStore) VerifyAudit(ctx context.Context) (AuditVerification, error) {
 	var headSeq int64
 	var headHash string
-	if err := s.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").
-		Scan(&headSeq, &headHash); err != nil {
+	if err := s.db.QueryRowContext(ctx, auditHeadQuery).Scan(&headSeq, &headHash); err != nil {
 		return AuditVerification{}, fmt.Errorf("store: verify audit: read head: %w", err)
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit WHERE seq <= $1 ORDER BY seq", headSeq)

@@ -30,10 +30,16 @@ type txFunc func(ctx context.Context, tx *sql.Tx) error
 // anyway, and queueing in Go is cheaper than contending for its lock. On
 // PostgreSQL only audit appends do, because they serialize on the chain head.
 type batcher struct {
-	db   *sql.DB
-	ops  chan *batchOp
-	quit chan struct{}
-	done chan struct{}
+	db *sql.DB
+	// relaxBefore (SQLite, before BEGIN: the safety level cannot change
+	// inside a transaction) and relaxInTx (PostgreSQL, SET LOCAL) switch a
+	// batch between a full flush and a relaxed commit (see
+	// WithRelaxedDurability); nil means always full.
+	relaxBefore func(ctx context.Context, db *sql.DB, relaxed bool) error
+	relaxInTx   func(ctx context.Context, tx *sql.Tx, relaxed bool) error
+	ops         chan *batchOp
+	quit        chan struct{}
+	done        chan struct{}
 
 	mu     sync.RWMutex // held for reading while sending on ops, for writing by close
 	closed bool
@@ -149,15 +155,44 @@ func (b *batcher) run(batch []*batchOp) {
 	// The transaction is not bound to any caller's context: one caller
 	// giving up must not roll back the others' writes.
 	ctx := context.Background()
+	all := true
+	for _, op := range batch {
+		all = all && relaxed(op.ctx)
+	}
+	if b.relaxBefore != nil {
+		if err := b.relaxBefore(ctx, b.db, all); err != nil {
+			fail(fmt.Errorf("store: durability: %w", err))
+			return
+		}
+	}
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
 		fail(fmt.Errorf("store: begin: %w", err))
 		return
 	}
+	if b.relaxInTx != nil {
+		if err := b.relaxInTx(ctx, tx, all); err != nil {
+			_ = tx.Rollback()
+			fail(fmt.Errorf("store: durability: %w", err))
+			return
+		}
+	}
 	ran := false
+	// A lone write needs no savepoint: if it fails, the whole transaction
+	// (only its own) is rolled back. This saves two statements on the
+	// common, uncontended path.
+	single := len(batch) == 1
 	for _, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			op.err = err
+			continue
+		}
+		if single {
+			if op.err = op.fn(context.WithoutCancel(op.ctx), tx); op.err != nil {
+				_ = tx.Rollback()
+				return
+			}
+			ran = true
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {

@@ -16,13 +16,14 @@ func (s *sqlStore) BeginIdempotent(ctx context.Context, k IdemKey, requestHash s
 	if ttl <= 0 {
 		return IdemClaim{}, fmt.Errorf("store: idempotency ttl must be positive, got %v", ttl)
 	}
-	// The common case, a key never seen, needs one statement.
-	res, err := s.exec(ctx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(dbNow()))
-	if n, _ := rowsAffected(res, err); n == 1 {
-		return IdemClaim{State: IdemNew}, nil
-	}
+	// The common case, a key never seen, needs one statement; the
+	// transaction below handles a key that exists.
+	n, err := rowsAffected(s.exec(ctx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(dbNow())))
 	if err != nil {
 		return IdemClaim{}, fmt.Errorf("store: begin idempotent %q: %w", k.Key, err)
+	}
+	if n == 1 {
+		return IdemClaim{State: IdemNew}, nil
 	}
 	var claim IdemClaim
 	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -41,6 +42,11 @@ const idemInsert = `INSERT INTO idempotency (subject, idem_key, command, request
 	VALUES ($1, $2, $3, $4, 'in_progress', $5)
 	ON CONFLICT (subject, idem_key) DO NOTHING`
 
+// idemComplete stores the response of a claim in progress.
+const idemComplete = `UPDATE idempotency
+	SET state = 'completed', status = $3, header = $4, body = $5, completed_at = $6
+	WHERE subject = $1 AND idem_key = $2 AND state = 'in_progress'`
+
 // beginIdempotentTx claims the key with an insert that does nothing when
 // the key exists, then reads and locks the existing row to tell the caller
 // why. On PostgreSQL the insert waits for a concurrent uncommitted claim of
@@ -51,7 +57,7 @@ func (s *sqlStore) beginIdempotentTx(ctx context.Context, tx *sql.Tx, k IdemKey,
 	// purged by another replica); then the insert is tried again.
 	for range 3 {
 		now := dbNow()
-		n, err := rowsAffected(tx.ExecContext(ctx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(now)))
+		n, err := rowsAffected(s.txExec(ctx, tx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(now)))
 		if err != nil {
 			return IdemClaim{}, err
 		}
@@ -119,10 +125,7 @@ func (s *sqlStore) CompleteIdempotent(ctx context.Context, k IdemKey, resp Store
 	if len(resp.Body) > 0 {
 		body = resp.Body
 	}
-	err := claimed(s.exec(ctx, `UPDATE idempotency
-		SET state = 'completed', status = $3, header = $4, body = $5, completed_at = $6
-		WHERE subject = $1 AND idem_key = $2 AND state = 'in_progress'`,
-		k.Subject, k.Key, resp.Status, header, body, s.d.ts(dbNow())))
+	err := claimed(s.exec(ctx, idemComplete, k.Subject, k.Key, resp.Status, header, body, s.d.ts(dbNow())))
 	if err != nil {
 		return fmt.Errorf("store: complete idempotent %q: %w", k.Key, err)
 	}

@@ -25,8 +25,9 @@ const postgresConns = 16
 // Concurrency across replicas: audit appends lock audit_head's single row
 // (SELECT … FOR UPDATE) in the appending transaction, so the chain is linear
 // whichever replica appends; idempotency claims and approval decisions lock
-// the row they decide on. Every rule therefore holds between processes, not
-// only between goroutines.
+// the row they decide on; write-back claims lock the rows they lease and skip
+// those another replica is leasing. Every rule therefore holds between
+// processes, not only between goroutines.
 func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -39,9 +40,19 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("store: connect to postgres: %w", err), db.Close())
 	}
-	d := dialect{name: postgresName, forUpdate: " FOR UPDATE"}
+	d := postgresDialect()
 	if err := migrate(ctx, db, d); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	return &sqlStore{d: d, db: db, batch: newBatcher(db), closers: []func() error{db.Close}}, nil
+	b := newBatcher(db)
+	b.relaxInTx = func(ctx context.Context, tx *sql.Tx, relaxed bool) error {
+		if !relaxed {
+			return nil
+		}
+		// The commit returns before the WAL is flushed; PostgreSQL flushes it
+		// within wal_writer_delay. Only this transaction is affected.
+		_, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF")
+		return err
+	}
+	return &sqlStore{d: d, db: db, batch: b, closers: []func() error{db.Close}}, nil
 }

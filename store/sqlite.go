@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -25,7 +26,10 @@ const sqliteReaders = 4
 // BEGIN IMMEDIATE takes the write lock up front so a transaction never fails
 // half-way to upgrade it) fed by the batcher, and a read-only pool beside it.
 // busy_timeout makes another process on the same file wait its turn rather
-// than fail.
+// than fail. The writer keeps temporary files in memory (temp_store): the
+// group commit puts every write in a savepoint, whose sub-journal would
+// otherwise be a temporary file written page by page; it only serves a
+// rollback within the open transaction, so memory costs no durability.
 func openSQLite(ctx context.Context, name string) (Store, error) {
 	memory := strings.Contains(name, ":memory:") || strings.Contains(name, "mode=memory")
 	sep := "?"
@@ -34,7 +38,7 @@ func openSQLite(ctx context.Context, name string) (Store, error) {
 	}
 	common := name + sep + "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 
-	writeDSN := common + "&_txlock=immediate&_pragma=synchronous(FULL)"
+	writeDSN := common + "&_txlock=immediate&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)"
 	if !memory {
 		writeDSN += "&_pragma=journal_mode(WAL)"
 	}
@@ -48,12 +52,16 @@ func openSQLite(ctx context.Context, name string) (Store, error) {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
-	s := &sqlStore{d: dialect{name: sqliteName}, closers: []func() error{wdb.Close}}
+	s := &sqlStore{d: sqliteDialect(), closers: []func() error{wdb.Close}}
 	if err := wdb.PingContext(ctx); err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
 	if err := migrate(ctx, wdb, s.d); err != nil {
+		_ = wdb.Close()
+		return nil, err
+	}
+	if err := s.prepareWriter(ctx, wdb); err != nil {
 		_ = wdb.Close()
 		return nil, err
 	}
@@ -73,5 +81,46 @@ func openSQLite(ctx context.Context, name string) (Store, error) {
 		s.closers = append(s.closers, rdb.Close)
 	}
 	s.batch = newBatcher(wdb)
+	// The writer is one connection (SetMaxOpenConns(1)), so a PRAGMA run
+	// just before the batch's BEGIN applies to its commit. Only the batcher
+	// goroutine calls this, so full needs no lock.
+	full := true
+	s.batch.relaxBefore = func(ctx context.Context, db *sql.DB, relaxed bool) error {
+		if relaxed == !full {
+			return nil
+		}
+		mode := "FULL"
+		if relaxed {
+			mode = "NORMAL"
+		}
+		if _, err := db.ExecContext(ctx, "PRAGMA synchronous="+mode); err != nil {
+			return err
+		}
+		full = !relaxed
+		return nil
+	}
 	return s, nil
+}
+
+// prepareWriter prepares the statements every write command runs (claim the
+// idempotency key, append the audit record and its write-back, store the
+// response) on the writer connection, once; see txExec. They are closed
+// before the connection.
+func (s *sqlStore) prepareWriter(ctx context.Context, wdb *sql.DB) error {
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range []string{auditHeadQuery, auditInsert, auditHeadUpdate, writeBackInsert, idemInsert, idemComplete} {
+		st, err := wdb.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare writer statements: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	s.closers = append(s.closers, func() error {
+		var errs []error
+		for _, st := range s.stmts {
+			errs = append(errs, st.Close())
+		}
+		return errors.Join(errs...)
+	})
+	return nil
 }

@@ -1,14 +1,16 @@
 // Package store is idcmd's durable core: the tamper-evident audit log, the
-// idempotency keys that keep a retried call from running twice, and the
-// approvals that put a second person in front of a destructive command.
+// idempotency keys that keep a retried call from running twice, the
+// approvals that put a second person in front of a destructive command, and
+// the queue of entries to write back to the incidents commands ran for.
 //
 // There is one interface, Store, and two backends behind it. Embedded SQLite
 // (modernc.org/sqlite, pure Go, WAL) is the default: one file under the data
 // directory, nothing to operate. PostgreSQL (github.com/jackc/pgx/v5) is for
 // several idcmd replicas behind one load balancer: every rule that must hold
 // across replicas — one linear audit chain, one owner per idempotency key, one
-// winner per approval decision, one run per approval — is enforced by the
-// database (row locks and compare-and-set updates), not by process memory.
+// winner per approval decision, one run per approval, one lease holder per
+// write-back — is enforced by the database (row locks and compare-and-set
+// updates), not by process memory.
 //
 // Every write is durable before the call returns: committed and flushed to
 // disk by the backend (SQLite synchronous=FULL; PostgreSQL's default
@@ -37,6 +39,8 @@ type Store interface {
 	// record as stored. The record is committed and on disk before
 	// AppendAudit returns. Time is stored in UTC with microsecond precision
 	// (PostgreSQL's), so the returned record is what VerifyAudit rehashes.
+	// r.WriteBack, if set, is queued in the same transaction: both are
+	// stored, or neither.
 	AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error)
 	// ListAudit returns the records that match f, newest first, and an
 	// opaque cursor for the next page ("" on the last page).
@@ -95,6 +99,31 @@ type Store interface {
 	// expired and returns how many it marked.
 	ExpireApprovals(ctx context.Context, now time.Time) (int64, error)
 
+	// EnqueueWriteBack queues a write-back on its own, without an audit
+	// record (an approval's outcome, say). It fills in the same fields as
+	// AppendAudit does for AuditRecord.WriteBack, with CreatedAt and
+	// NextAttemptAt the current time; AuditSeq is kept as given (the record
+	// the entry is about, or 0). See WriteBack for the bounds it enforces.
+	EnqueueWriteBack(ctx context.Context, wb WriteBack) (WriteBack, error)
+	// ClaimWriteBacks leases up to limit (at most 500) due write-backs to
+	// owner, oldest (CreatedAt) first: queued ones whose NextAttemptAt ≤
+	// now, and delivering ones whose lease ran out (the replica that held
+	// them died). Each is moved to delivering, leased to owner until
+	// now+lease (its NextAttemptAt), and its Attempts incremented. Safe
+	// across processes: two replicas never hold the same write-back at once.
+	ClaimWriteBacks(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]WriteBack, error)
+	// FinishWriteBack records the outcome of a delivery attempt and returns
+	// the updated write-back. Only the current lease holder may: ErrNotPending
+	// when the write-back is not delivering under owner's lease (a replica
+	// whose lease ran out and was taken over cannot overwrite the new
+	// holder's outcome); ErrNotFound when there is no such write-back.
+	FinishWriteBack(ctx context.Context, id, owner string, o WriteBackOutcome, now time.Time) (WriteBack, error)
+	// GetWriteBack returns the write-back with the given ID, or ErrNotFound.
+	GetWriteBack(ctx context.Context, id string) (WriteBack, error)
+	// ListWriteBacks returns the write-backs that match f, newest first, and
+	// an opaque cursor for the next page ("" on the last page).
+	ListWriteBacks(ctx context.Context, f WriteBackFilter) ([]WriteBack, string, error)
+
 	// Close waits for queued writes to commit and closes the database.
 	Close() error
 }
@@ -108,7 +137,9 @@ var (
 	// ErrNotPending: the approval is not in the state the operation needs —
 	// pending for a decision or a cancellation, running for FinishApproval —
 	// typically because someone else already decided, cancelled or ran it.
-	ErrNotPending = errors.New("store: approval is not pending")
+	// FinishWriteBack returns it too, when the caller no longer holds the
+	// write-back's lease.
+	ErrNotPending = errors.New("store: not pending")
 	// ErrExpired: the approval expired before it was decided or cancelled.
 	ErrExpired = errors.New("store: approval has expired")
 	// ErrNotRequester: only the requester may cancel an approval.
@@ -144,6 +175,17 @@ type AuditRecord struct {
 	// the hex SHA-256 of PrevHash and every other field; see auditHash.
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
+
+	// WriteBack, when set, is queued in the same transaction as the record,
+	// so the entry exists if and only if the record does. AppendAudit fills
+	// in its ID, AuditSeq, Status (queued), CreatedAt and NextAttemptAt (the
+	// record's Time) and returns the stored write-back here. It is not part
+	// of the hash, and reads (GetAudit, ListAudit) leave it nil.
+	WriteBack *WriteBack `json:"-"`
+	// WriteBackID is the ID of the write-back queued with the record ("" when
+	// none). It is kept with the record but not hashed: it points into the
+	// queue, it is not part of what happened.
+	WriteBackID string `json:"writeback_id,omitempty"`
 }
 
 // AuditFilter selects audit records. Empty fields do not filter.
@@ -251,6 +293,84 @@ type ApprovalFilter struct {
 	Command   string
 	Limit     int    // default 50, at most 500
 	Cursor    string // the next value of the previous page
+}
+
+// WriteBackStatus is where a write-back is in its life:
+// queued → delivering → delivered | failed, or back to queued for a retry.
+// A delivering write-back whose lease runs out is claimable again.
+type WriteBackStatus string
+
+const (
+	WriteBackQueued     WriteBackStatus = "queued"
+	WriteBackDelivering WriteBackStatus = "delivering"
+	WriteBackDelivered  WriteBackStatus = "delivered"
+	WriteBackFailed     WriteBackStatus = "failed"
+)
+
+// Write-back platforms: WriteBack.Platform is one of these.
+const (
+	PlatformXSOAR = "xsoar"
+	PlatformXDR   = "xdr"
+)
+
+// MaxWriteBackMarkdown bounds WriteBack.Markdown in bytes. Longer Markdown is
+// cut (at a character boundary) and ends with WriteBackTruncatedNote, so a
+// huge readable table still leaves an entry rather than no entry.
+const MaxWriteBackMarkdown = 64 << 10
+
+// WriteBackTruncatedNote ends Markdown that was cut to MaxWriteBackMarkdown.
+const WriteBackTruncatedNote = "\n\n… truncated by idcmd"
+
+// WriteBack is one entry to write to an incident: an XSOAR war-room entry or
+// an XDR incident comment. It is queued with the command's audit record (or
+// on its own) and delivered by a worker, so the command's response never
+// waits on the incident platform and the entry survives a restart.
+type WriteBack struct {
+	ID              string `json:"id"`        // "wb_" and 20 base32 characters
+	AuditSeq        int64  `json:"audit_seq"` // the audit record the entry is about, 0 if none
+	Platform        string `json:"platform"`  // PlatformXSOAR or PlatformXDR
+	IncidentID      string `json:"incident_id"`
+	InvestigationID string `json:"investigation_id,omitempty"`
+	// Markdown is the entry, at most MaxWriteBackMarkdown bytes.
+	Markdown string          `json:"markdown"`
+	Note     bool            `json:"note"` // XSOAR: flag the entry as a note
+	Status   WriteBackStatus `json:"status"`
+	// Attempts counts the claims, including one whose holder died.
+	Attempts int `json:"attempts"`
+	// NextAttemptAt is when the write-back is due: for a queued one, its
+	// next attempt; while delivering, the end of the lease, after which
+	// another replica may take it over.
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	// LastError is why the latest failed attempt failed. It is kept after a
+	// later attempt delivers, as a record of what the delivery went through.
+	LastError   string     `json:"last_error,omitempty"`
+	RemoteID    string     `json:"remote_id,omitempty"` // the entry's ID on the platform (XSOAR's entry id)
+	CreatedAt   time.Time  `json:"created_at"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+}
+
+// WriteBackFilter selects write-backs. Empty fields do not filter.
+type WriteBackFilter struct {
+	Status     WriteBackStatus
+	IncidentID string
+	Limit      int    // default 50, at most 500
+	Cursor     string // the next value of the previous page
+}
+
+// WriteBackOutcome is the outcome of one delivery attempt.
+type WriteBackOutcome struct {
+	// Delivered: the platform took the entry; the write-back becomes
+	// delivered and keeps RemoteID.
+	Delivered bool
+	RemoteID  string
+	// Err is why the attempt failed, shown as LastError.
+	Err string
+	// Permanent: a failure a retry cannot heal (a closed investigation);
+	// the write-back becomes failed.
+	Permanent bool
+	// RetryAt is when a failed, not permanent attempt is tried again: the
+	// write-back goes back to queued, due at RetryAt (now when zero).
+	RetryAt time.Time
 }
 
 // Open opens (creating if needed) the store named by dsn and applies the

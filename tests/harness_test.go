@@ -25,6 +25,8 @@ import (
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/xdr/xdrtest"
+	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 	"github.com/idcmd/idcmd/server"
 )
 
@@ -35,16 +37,21 @@ type env struct {
 	t       *testing.T
 	okta    *oktatest.Server
 	pingone *pingonetest.Server
-	url  string
-	logs *syncBuffer
+	xsoar   *xsoartest.Server
+	xdr     *xdrtest.Server
+	url     string
+	logs    *syncBuffer
 }
 
 type envOptions struct {
 	// pingone also configures the fake PingOne environment.
-	pingone        bool
-	requestTimeout time.Duration
-	oktaToken      string // overrides the fake's token (to test refused credentials)
-	noOkta         bool
+	pingone bool
+	// xsoar and xdr configure fake XSOAR / XDR tenants for write-back;
+	// advanced gives both advanced API keys.
+	xsoar, xdr, advanced bool
+	requestTimeout       time.Duration
+	oktaToken            string // overrides the fake's token (to test refused credentials)
+	noOkta               bool
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *env {
@@ -73,10 +80,30 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 		vars["PINGONE_API_URL"] = p1.URL
 		vars["PINGONE_AUTH_URL"] = p1.AuthURL
 	}
+	var xs *xsoartest.Server
+	if o.xsoar {
+		xs = xsoartest.NewServer(xsoartest.Options{APIKey: "xsoar-test-key", APIKeyID: advancedID(o.advanced), Advanced: o.advanced})
+		t.Cleanup(xs.Close)
+		vars["XSOAR_URL"], vars["XSOAR_API_KEY"], vars["XSOAR_API_KEY_ID"] = xs.URL, "xsoar-test-key", advancedID(o.advanced)
+		if o.advanced {
+			vars["XSOAR_ADVANCED_KEY"] = "true"
+		}
+	}
+	var xd *xdrtest.Server
+	if o.xdr {
+		xd = xdrtest.NewServer(xdrtest.Options{APIKey: "xdr-test-key", APIKeyID: "7", Advanced: o.advanced})
+		t.Cleanup(xd.Close)
+		vars["XDR_BASE_URL"], vars["XDR_API_KEY"], vars["XDR_API_KEY_ID"] = xd.URL, "xdr-test-key", "7"
+		if o.advanced {
+			vars["XDR_ADVANCED_KEY"] = "true"
+		}
+	}
 	cfg, err := config.Load("", func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Retry quickly: the tests wait for deliveries, not for backoff.
+	cfg.WriteBack.BaseBackoff, cfg.WriteBack.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
 	if o.requestTimeout > 0 {
 		cfg.Server.RequestTimeout = o.requestTimeout
 	}
@@ -90,7 +117,16 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	t.Cleanup(func() { _ = app.Close() })
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, okta: fake, pingone: p1, url: srv.URL, logs: logs}
+	return &env{t: t, okta: fake, pingone: p1, xsoar: xs, xdr: xd, url: srv.URL, logs: logs}
+}
+
+// advancedID is the XSOAR 8 key id used with advanced keys; standard keys
+// in these tests are XSOAR 6 keys (no id).
+func advancedID(advanced bool) string {
+	if advanced {
+		return "3"
+	}
+	return ""
 }
 
 // token mints a token for subject "tester" with the given scopes.

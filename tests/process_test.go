@@ -184,7 +184,13 @@ func TestKillNineLosesNoAcknowledgedAudit(t *testing.T) {
 			}
 		}()
 	}
+	deadline := time.Now().Add(60 * time.Second)
 	for count.Load() < 150 {
+		if time.Now().After(deadline) {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("only %d calls acknowledged in a minute", count.Load())
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	p.kill() // SIGKILL mid-stream

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/openapi"
 	"github.com/idcmd/idcmd/openapi/generate"
 )
 
@@ -31,6 +32,13 @@ func run(root string) error {
 		return fmt.Errorf("stubs: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(root, "openapi", "stubs_gen.go"), stubs, 0o644); err != nil {
+		return err
+	}
+	integration, err := generate.XSOARIntegration(commands.Builtin, openapi.IntegrationVersion)
+	if err != nil {
+		return fmt.Errorf("xsoar integration: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "openapi", "xsoar_integration.yml"), integration, 0o644); err != nil {
 		return err
 	}
 	if err := generate.Swag(root, "./openapi"); err != nil {

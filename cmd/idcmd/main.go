@@ -4,6 +4,7 @@
 //	idcmd serve [--config FILE] [--addr HOST:PORT] [--sandbox]
 //	idcmd token --subject NAME [--scope "commands:read commands:write"] [--ttl 720h]
 //	idcmd audit verify [--config FILE]
+//	idcmd export xsoar [-o FILE]
 //	idcmd version
 package main
 
@@ -38,6 +39,8 @@ func main() {
 		err = token(os.Args[2:], os.Stdout)
 	case "audit":
 		err = audit(os.Args[2:], os.Stdout)
+	case "export":
+		err = export(os.Args[2:], os.Stdout)
 	case "version", "--version", "-v":
 		fmt.Println("idcmd", version)
 	case "help", "--help", "-h":

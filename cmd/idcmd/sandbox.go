@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"html/template"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -14,6 +16,8 @@ import (
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/xdr/xdrtest"
+	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 )
 
 // sandboxEnv is the embedded demo: fake providers on loopback, seeded with a
@@ -22,6 +26,8 @@ import (
 type sandboxEnv struct {
 	okta    *oktatest.Server
 	pingone *pingonetest.Server
+	xsoar   *xsoartest.Server
+	xdr     *xdrtest.Server
 	env     map[string]string
 	dataDir string
 }
@@ -29,12 +35,16 @@ type sandboxEnv struct {
 func startSandbox() (*sandboxEnv, error) {
 	o := oktatest.NewServer(oktatest.Options{Seed: true})
 	p := pingonetest.NewServer(pingonetest.Options{Seed: true})
+	xs := xsoartest.NewServer(xsoartest.Options{APIKey: "sandbox-xsoar-key"})
+	xsoartest.SeedDemo(xs)
+	xd := xdrtest.NewServer(xdrtest.Options{APIKey: "sandbox-xdr-key", APIKeyID: "1"})
+	xdrtest.SeedDemo(xd)
+	closeAll := func() { o.Close(); p.Close(); xs.Close(); xd.Close() }
 	secret := os.Getenv("IDCMD_JWT_SECRET")
 	if secret == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
-			o.Close()
-			p.Close()
+			closeAll()
 			return nil, err
 		}
 		secret = base64.RawURLEncoding.EncodeToString(b)
@@ -43,11 +53,15 @@ func startSandbox() (*sandboxEnv, error) {
 	// to its throwaway org.
 	dir, err := os.MkdirTemp("", "idcmd-sandbox-")
 	if err != nil {
-		o.Close()
-		p.Close()
+		closeAll()
 		return nil, err
 	}
-	return &sandboxEnv{okta: o, pingone: p, dataDir: dir, env: map[string]string{
+	return &sandboxEnv{okta: o, pingone: p, xsoar: xs, xdr: xd, dataDir: dir, env: map[string]string{
+		"XSOAR_URL":              xs.URL,
+		"XSOAR_API_KEY":          "sandbox-xsoar-key",
+		"XDR_BASE_URL":           xd.URL,
+		"XDR_API_KEY":            "sandbox-xdr-key",
+		"XDR_API_KEY_ID":         "1",
 		"OKTA_BASE_URL":          o.URL,
 		"OKTA_API_TOKEN":         o.Token,
 		"PINGONE_ENVIRONMENT_ID": p.EnvironmentID,
@@ -56,9 +70,9 @@ func startSandbox() (*sandboxEnv, error) {
 		"PINGONE_API_URL":        p.URL,
 		"PINGONE_AUTH_URL":       p.AuthURL,
 		"PINGONE_REGION":         "com",
-		"IDCMD_JWT_SECRET": secret,
-		"IDCMD_DATA_DIR":   dir,
-		"IDCMD_STORE_URL":  "",
+		"IDCMD_JWT_SECRET":       secret,
+		"IDCMD_DATA_DIR":         dir,
+		"IDCMD_STORE_URL":        "",
 	}}, nil
 }
 
@@ -74,8 +88,10 @@ func (s *sandboxEnv) getenv(key string) string {
 		}
 		return v
 	}
-	if strings.HasPrefix(key, "OKTA_") || strings.HasPrefix(key, "PINGONE_") {
-		return ""
+	for _, prefix := range []string{"OKTA_", "PINGONE_", "XSOAR_", "XDR_"} {
+		if strings.HasPrefix(key, prefix) {
+			return ""
+		}
 	}
 	return os.Getenv(key)
 }
@@ -83,6 +99,8 @@ func (s *sandboxEnv) getenv(key string) string {
 func (s *sandboxEnv) Close() {
 	s.okta.Close()
 	s.pingone.Close()
+	s.xsoar.Close()
+	s.xdr.Close()
 	_ = os.RemoveAll(s.dataDir)
 }
 
@@ -101,7 +119,9 @@ func (s *sandboxEnv) announce(w io.Writer, addr string, cfg config.Config) error
 		return err
 	}
 	_, err = fmt.Fprintf(w, `
-idcmd sandbox is up: a seeded fake Okta org at %s and a seeded fake PingOne environment at %s
+idcmd sandbox is up: seeded fakes of Okta (%s), PingOne (%s), XSOAR and Cortex XDR.
+
+  Open incidents and what idcmd wrote to them: http://%s/sandbox/incidents
 
   Swagger UI:  http://%s/swagger/index.html
   Catalog:     curl -H "Authorization: Bearer $IDCMD_TOKEN" http://%s/api/v1/commands
@@ -116,11 +136,66 @@ export IDCMD_APPROVER_TOKEN=%s
 
 Try:
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
-    -d '{"user":"%s"}' http://%s/api/v1/commands/okta-suspend-user
+    -d '{"user":"%s","incident":{"platform":"xsoar","id":"%s"}}' http://%s/api/v1/commands/okta-suspend-user
 
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
     -d '{"provider":"pingone","user":"%s","hours":48}' http://%s/api/v1/commands/get-user-events
 
-`, s.okta.URL, s.pingone.URL, addr, addr, tok, approver, oktatest.DemoActiveUser, addr, pingonetest.DemoRiskyUser, addr)
+`, s.okta.URL, s.pingone.URL, addr, addr, addr, tok, approver, oktatest.DemoActiveUser, s.firstXSOARIncident(), addr, pingonetest.DemoRiskyUser, addr)
 	return err
+}
+
+func (s *sandboxEnv) firstXSOARIncident() string {
+	for _, inc := range s.xsoar.Incidents() {
+		if inc.Status != xsoartest.StatusDone {
+			return inc.ID
+		}
+	}
+	return "1"
+}
+
+// incidentsPage shows the fake incidents and the entries and comments idcmd
+// wrote to them, so a new user sees write-back happen.
+func (s *sandboxEnv) incidentsPage() http.Handler {
+	page := template.Must(template.New("incidents").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>idcmd sandbox: incidents</title>
+<meta http-equiv="refresh" content="5">
+<style>body{font-family:sans-serif;margin:2em}pre{background:#f4f4f4;padding:.6em;white-space:pre-wrap}h2{margin-top:1.5em}small{color:#666}</style>
+</head><body>
+<h1>idcmd sandbox: incidents</h1>
+<p>Pass <code>"incident":{"platform":"xsoar","id":"ID"}</code> (or <code>"platform":"xdr"</code>) with a command; its outcome appears here. This page refreshes every 5 seconds.</p>
+<h2>XSOAR</h2>
+{{range .XSOAR}}<h3>#{{.ID}} {{.Name}} {{if .Closed}}<small>(closed: entries are refused with 412)</small>{{end}}</h3>
+{{range .Entries}}<pre>{{.Markdown}}</pre><small>{{.Created.Format "2006-01-02 15:04:05"}}{{if .Note}} · note{{end}}</small>{{else}}<p><small>No entries yet.</small></p>{{end}}
+{{end}}
+<h2>Cortex XDR</h2>
+{{range .XDR}}<h3>#{{.ID}} {{.Description}} <small>({{.Status}})</small></h3>
+{{range .Comments}}<pre>{{.Text}}</pre><small>{{.Time.Format "2006-01-02 15:04:05"}}</small>{{else}}<p><small>No comments yet.</small></p>{{end}}
+{{end}}
+</body></html>`))
+	type xsoarIncident struct {
+		ID, Name string
+		Closed   bool
+		Entries  []xsoartest.Entry
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var data struct {
+			XSOAR []xsoarIncident
+			XDR   []xdrtest.Incident
+		}
+		for _, inc := range s.xsoar.Incidents() {
+			data.XSOAR = append(data.XSOAR, xsoarIncident{ID: inc.ID, Name: inc.Name, Closed: inc.Status == xsoartest.StatusDone, Entries: s.xsoar.Entries(inc.InvestigationID)})
+		}
+		data.XDR = s.xdr.Incidents()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = page.Execute(w, data)
+	})
+}
+
+// handler serves the sandbox page beside idcmd's own routes.
+func (s *sandboxEnv) handler(app http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/sandbox/incidents", s.incidentsPage())
+	mux.Handle("/", app)
+	return mux
 }

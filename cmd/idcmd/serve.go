@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -58,5 +59,9 @@ func serve(args []string) error {
 		}
 	}
 	log.Info("idcmd listening", "addr", ln.Addr().String(), "version", version, "commands", len(commands.Builtin.All()))
-	return server.Run(ctx, app.Handler, ln, cfg.Server.ShutdownTimeout, log)
+	var h http.Handler = app.Handler
+	if sb != nil {
+		h = sb.handler(h)
+	}
+	return server.Run(ctx, h, ln, cfg.Server.ShutdownTimeout, log)
 }

@@ -74,6 +74,14 @@ func Run(t *testing.T, open Opener) {
 		{"ApprovalRunOnce", testApprovalRunOnce},
 		{"ApprovalCancel", testApprovalCancel},
 		{"ApprovalExpiry", testApprovalExpiry},
+		{"WriteBackWithAudit", testWriteBackWithAudit},
+		{"WriteBackAtomicWithAudit", testWriteBackAtomicWithAudit},
+		{"WriteBackBounds", testWriteBackBounds},
+		{"WriteBackEnqueue", testWriteBackEnqueue},
+		{"WriteBackClaim", testWriteBackClaim},
+		{"WriteBackLeaseExpiry", testWriteBackLeaseExpiry},
+		{"WriteBackFinish", testWriteBackFinish},
+		{"WriteBackList", testWriteBackList},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -82,8 +90,8 @@ func Run(t *testing.T, open Opener) {
 
 // RunShared checks that two Store instances on one database — two idcmd
 // processes, or two replicas on one PostgreSQL — honour one idempotency key,
-// one approval decision and one audit chain. open returns both instances,
-// opened separately on the same fresh database.
+// one approval decision, one audit chain and one delivery per write-back.
+// open returns both instances, opened separately on the same fresh database.
 func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) {
 	t.Run("IdempotencyKey", func(t *testing.T) {
 		a, b := open(t)
@@ -96,6 +104,10 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 	t.Run("AuditChain", func(t *testing.T) {
 		a, b := open(t)
 		testSharedAudit(t, a, b)
+	})
+	t.Run("WriteBackClaims", func(t *testing.T) {
+		a, b := open(t)
+		testSharedWriteBacks(t, a, b)
 	})
 }
 

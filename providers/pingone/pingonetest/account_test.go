@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// lastActivities returns the types of the audit activities that concern
-// the user, newest last, recorded at or after since.
+// activityTypes returns the types of the audit activities about the user
+// recorded at or after since, oldest first.
 func activityTypes(srv *Server, userID string, since time.Time) []string {
 	var out []string
 	for _, a := range srv.Env().Activities() {

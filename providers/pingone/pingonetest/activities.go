@@ -1,10 +1,9 @@
 package pingonetest
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -288,22 +287,29 @@ func olderThan(a *storedActivity, pos *activityCursor) bool {
 }
 
 // readActivitiesBody decodes the POST /activities body: JSON per the
-// spec, or form-encoded as some clients send it.
+// spec, or form-encoded as some clients send it. An empty body (as when a
+// next link is POSTed again) needs no Content-Type.
 func readActivitiesBody(r *http.Request) (activitiesBody, *apiError) {
 	var body activitiesBody
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/json":
-		dec := json.NewDecoder(r.Body)
-		if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return body, errMalformedBody("The request body is too large or could not be read.")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return body, nil
+	}
+	switch mt := mediaType(r); mt {
+	case ctJSON:
+		if err := json.Unmarshal(raw, &body); err != nil {
 			return body, errMalformedBody("The body must be a JSON object such as {\"filter\": \"...\"}.")
 		}
 	case "application/x-www-form-urlencoded":
-		if err := r.ParseForm(); err != nil {
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
 			return body, errMalformedBody("The form body could not be parsed.")
 		}
-		body.Filter = r.PostForm.Get("filter")
-		if v := r.PostForm.Get("limit"); v != "" {
+		body.Filter = form.Get("filter")
+		if v := form.Get("limit"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
 				return body, invalidValue("limit", "limit must be an integer from 1 to 1000")
@@ -311,7 +317,7 @@ func readActivitiesBody(r *http.Request) (activitiesBody, *apiError) {
 			body.Limit = &n
 		}
 	default:
-		return body, errUnsupportedMediaType(mt, "application/json", "application/x-www-form-urlencoded")
+		return body, errUnsupportedMediaType(mt, ctJSON, "application/x-www-form-urlencoded")
 	}
 	return body, nil
 }

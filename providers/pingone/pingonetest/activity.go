@@ -1,6 +1,7 @@
 package pingonetest
 
 import (
+	"cmp"
 	"net"
 	"net/http"
 	"slices"
@@ -181,15 +182,15 @@ func (e *Env) resolveResourceLocked(res ActivityResource) resourceRef {
 	case "USER":
 		if u := e.resolveLocked(res.ID); u != nil {
 			ref.id, ref.popID = u.id, u.population.id
-			ref.name = cmpOr(ref.name, u.username)
+			ref.name = cmp.Or(ref.name, u.username)
 		}
 	case "GROUP":
 		if g := e.groups[res.ID]; g != nil {
-			ref.name = cmpOr(ref.name, g.name)
+			ref.name = cmp.Or(ref.name, g.name)
 		}
 	case "APPLICATION":
 		if a := e.apps[res.ID]; a != nil {
-			ref.name = cmpOr(ref.name, a.name)
+			ref.name = cmp.Or(ref.name, a.name)
 		}
 	}
 	return ref

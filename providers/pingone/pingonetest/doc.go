@@ -26,6 +26,29 @@
 // Each successful change is recorded as an audit activity, as PingOne does,
 // so a test can assert on the audit trail an action leaves.
 //
+// Where PingOne's documentation leaves the behaviour open, the fake
+// chooses the stricter reading, so that a client that works here also works
+// against the real service:
+//
+//   - a POST /users/{id} or /users/{id}/password whose Content-Type selects
+//     no action (missing, application/json, unknown vnd type) is 415
+//     INVALID_REQUEST naming the allowed types; a malformed JSON body is
+//     400 INVALID_REQUEST; a wrong method is 405 METHOD_NOT_ALLOWED with
+//     Allow (there is no bulk DELETE /users/{id}/sessions);
+//   - actions the user's state forbids (a recovery code for a disabled
+//     user, or for a password that is missing or locked out; forceChange
+//     without a password) are 400 INVALID_DATA with a CONSTRAINT_VIOLATION
+//     detail; a lock with unlockAt not in the future is 400 INVALID_DATA;
+//   - lock and unlock are idempotent (200 with the user) and audit only
+//     actual changes; an account unlock lifts a password lockout too; every
+//     password action lifts a password lockout but never an explicit lock;
+//   - the activities filter must bound recordedat on both sides at its top
+//     level (gt/ge and lt/le, joined by and), within the last 14 days (five
+//     minutes of grace for clock skew);
+//   - a risk evaluation needs event.ip, event.user.id and event.user.type
+//     (EXTERNAL or PING_ONE); the seed uses EXTERNAL, the only value the
+//     risk spec allows.
+//
 // The fake deliberately does not import the idcmd PingOne client, so a
 // decoding mistake in the client cannot be mirrored here and go unnoticed.
 //

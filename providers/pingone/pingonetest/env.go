@@ -1,6 +1,7 @@
 package pingonetest
 
 import (
+	"cmp"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/netip"
@@ -22,24 +23,21 @@ type Env struct {
 	// constant so runs are reproducible. Guarded by mu.
 	rng *mrand.Rand
 
-	populations  []*population
-	popByName    map[string]*population // lower-cased name
-	popByID      map[string]*population
-	defaultPop   *population
-	users        map[string]*user // by ID
-	byUsername   map[string]*user // lower-cased username
-	userOrder    []*user          // listing order: createdAt, then ID
-	groups       map[string]*group
-	groupByName  map[string]*group // lower-cased name
-	groupOrder   []*group          // listing order: name
-	apps         map[string]*application
-	appOrder     []*application
-	worker       *application // the API caller's worker application
-	activities   activityLog
-	risk         map[string]*riskEvaluation
-	policySets   []*riskPolicySet
-	badIPs       map[netip.Addr]bool
-	roleAssignID map[string]bool // every role assignment ID, to keep them unique
+	popByName   map[string]*population // lower-cased name
+	defaultPop  *population
+	users       map[string]*user // by ID
+	byUsername  map[string]*user // lower-cased username
+	userOrder   []*user          // listing order: createdAt, then ID
+	groups      map[string]*group
+	groupByName map[string]*group // lower-cased name
+	groupOrder  []*group          // listing order: name
+	apps        map[string]*application
+	appOrder    []*application
+	worker      *application // the API caller's worker application
+	activities  activityLog
+	risk        map[string]*riskEvaluation
+	policySets  []*riskPolicySet
+	badIPs      map[netip.Addr]bool
 	// passwordPolicyID is the environment's (only) password policy.
 	passwordPolicyID string
 }
@@ -50,19 +48,17 @@ type population struct {
 
 func newEnv(id, workerID string, now func() time.Time) *Env {
 	e := &Env{
-		id:           id,
-		now:          now,
-		rng:          mrand.New(mrand.NewPCG(0x9106e, 0x5eed)),
-		popByName:    map[string]*population{},
-		popByID:      map[string]*population{},
-		users:        map[string]*user{},
-		byUsername:   map[string]*user{},
-		groups:       map[string]*group{},
-		groupByName:  map[string]*group{},
-		apps:         map[string]*application{},
-		risk:         map[string]*riskEvaluation{},
-		badIPs:       map[netip.Addr]bool{},
-		roleAssignID: map[string]bool{},
+		id:          id,
+		now:         now,
+		rng:         mrand.New(mrand.NewPCG(0x9106e, 0x5eed)),
+		popByName:   map[string]*population{},
+		users:       map[string]*user{},
+		byUsername:  map[string]*user{},
+		groups:      map[string]*group{},
+		groupByName: map[string]*group{},
+		apps:        map[string]*application{},
+		risk:        map[string]*riskEvaluation{},
+		badIPs:      map[netip.Addr]bool{},
 	}
 	e.activities.init()
 	e.defaultPop = e.addPopulationLocked("Default", "Default population")
@@ -72,9 +68,7 @@ func newEnv(id, workerID string, now func() time.Time) *Env {
 		id: workerID, name: "idcmd Worker", description: "Worker application used by idcmd (client_credentials)",
 		kind: appWorker, created: created,
 	})
-	e.policySets = append(e.policySets, &riskPolicySet{
-		id: seededUUID(e.rng), name: "Default Risk Policy", isDefault: true, created: created,
-	})
+	e.policySets = append(e.policySets, &riskPolicySet{id: seededUUID(e.rng), name: "Default Risk Policy"})
 	return e
 }
 
@@ -86,10 +80,18 @@ func (e *Env) addPopulationLocked(name, description string) *population {
 		return p
 	}
 	p := &population{id: seededUUID(e.rng), name: name, description: description}
-	e.populations = append(e.populations, p)
 	e.popByName[strings.ToLower(name)] = p
-	e.popByID[p.id] = p
 	return p
+}
+
+// PopulationID returns the ID of the population with this name.
+func (e *Env) PopulationID(name string) (string, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if p := e.popByName[strings.ToLower(name)]; p != nil {
+		return p.id, true
+	}
+	return "", false
 }
 
 // AddPopulation adds a population (or finds one by name) and returns its
@@ -184,7 +186,7 @@ func (e *Env) addUserLocked(spec UserSpec, now time.Time) (*user, error) {
 	if e.byUsername[key] != nil {
 		return nil, fmt.Errorf("username %q already exists", spec.Username)
 	}
-	pw := cmpOr(spec.PasswordStatus, PasswordOK)
+	pw := cmp.Or(spec.PasswordStatus, PasswordOK)
 	if !slices.Contains([]string{PasswordOK, PasswordMustChange, PasswordExpired, PasswordNone}, pw) {
 		return nil, fmt.Errorf("unknown password status %q", pw)
 	}
@@ -249,7 +251,7 @@ func (e *Env) addUserLocked(spec UserSpec, now time.Time) (*user, error) {
 	}
 	for i := range spec.Sessions {
 		at := now.Add(-time.Duration(i+1) * 47 * time.Minute)
-		u.addSession(e.newSessionLocked(u, at, defaultDevice, spec.LastSignOnIP))
+		u.addSession(e.newSessionLocked(at, defaultDevice, spec.LastSignOnIP))
 	}
 	e.users[id] = u
 	e.byUsername[key] = u
@@ -266,15 +268,7 @@ func compareUsers(a, b *user) int {
 	return strings.Compare(a.id, b.id)
 }
 
-func (e *Env) newRoleAssignmentIDLocked() string {
-	for {
-		id := seededUUID(e.rng)
-		if !e.roleAssignID[id] {
-			e.roleAssignID[id] = true
-			return id
-		}
-	}
-}
+func (e *Env) newRoleAssignmentIDLocked() string { return seededUUID(e.rng) }
 
 // resolveLocked finds a user by ID or username. The API itself only
 // accepts IDs; usernames are a convenience for tests.
@@ -369,7 +363,7 @@ func (e *Env) AddSessions(idOrUsername string, n int) bool {
 	}
 	now := e.now()
 	for i := range n {
-		u.addSession(e.newSessionLocked(u, now.Add(time.Duration(i)*time.Minute), defaultDevice, u.lastSignOnIP))
+		u.addSession(e.newSessionLocked(now.Add(time.Duration(i)*time.Minute), defaultDevice, u.lastSignOnIP))
 	}
 	return true
 }
@@ -391,14 +385,4 @@ func (e *Env) AddBadIPs(ips ...string) {
 			e.badIPs[a.Unmap()] = true
 		}
 	}
-}
-
-// groupID returns the ID of the group with this name, or "".
-func (e *Env) groupID(name string) string {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if g := e.groupByName[strings.ToLower(name)]; g != nil {
-		return g.id
-	}
-	return ""
 }

@@ -48,8 +48,9 @@ type innerError struct {
 // Top-level codes. PingOne documents INVALID_DATA, NOT_FOUND,
 // REQUEST_LIMITED, ACCESS_FAILED and UNEXPECTED_ERROR; INVALID_REQUEST,
 // METHOD_NOT_ALLOWED and REQUEST_FAILED are the fake's best guess for the
-// cases PingOne's documentation leaves open (see the package README in the
-// report: malformed bodies, wrong methods, unsupported content types).
+// cases its documentation leaves open (malformed bodies and unsupported
+// content types, wrong methods, other injected statuses). See the package
+// documentation.
 const (
 	codeInvalidData      = "INVALID_DATA"
 	codeInvalidRequest   = "INVALID_REQUEST"

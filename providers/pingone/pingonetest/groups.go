@@ -67,6 +67,16 @@ func (e *Env) addGroupLocked(spec GroupSpec, created time.Time) *group {
 	return g
 }
 
+// GroupID returns the ID of the group with this name.
+func (e *Env) GroupID(name string) (string, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if g := e.groupByName[strings.ToLower(name)]; g != nil {
+		return g.id, true
+	}
+	return "", false
+}
+
 // GroupNames returns the names of the user's groups: DIRECT memberships
 // in join order, then INDIRECT ones.
 func (e *Env) GroupNames(idOrUsername string) []string {

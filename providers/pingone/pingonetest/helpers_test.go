@@ -60,7 +60,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) decode(t *testing.T, v any) {
+func (r response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %q: %v", r.body, err)
@@ -82,7 +82,7 @@ func (r response) p1Error(t *testing.T) errorBody {
 }
 
 // send sends a request and returns the whole response.
-func send(t *testing.T, method, u string, hdr http.Header, body string) response {
+func send(t testing.TB, method, u string, hdr http.Header, body string) response {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -108,7 +108,7 @@ func send(t *testing.T, method, u string, hdr http.Header, body string) response
 }
 
 // fetchToken fetches an access token with HTTP Basic client authentication.
-func fetchToken(t *testing.T, srv *Server) string {
+func fetchToken(t testing.TB, srv *Server) string {
 	t.Helper()
 	r := send(t, "POST", srv.TokenURL(), http.Header{
 		"Content-Type":  {"application/x-www-form-urlencoded"},
@@ -158,7 +158,7 @@ func (c *client) get(path string) response {
 }
 
 // must checks the status of r.
-func must(t *testing.T, r response, status int) response {
+func must(t testing.TB, r response, status int) response {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
@@ -226,3 +226,31 @@ func activityFilterFor(now time.Time, extra string) string {
 }
 
 func base64Encode(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// setPasswordLocked locks the user's password out, as failed attempts
+// would. For tests.
+func (e *Env) setPasswordLocked(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.users[id].pwd.lockedOut = true
+}
+
+func compareStrings(a, b string) int { return strings.Compare(a, b) }
+
+func groupIDOf(t *testing.T, env *Env, name string) string {
+	t.Helper()
+	id, ok := env.GroupID(name)
+	if !ok {
+		t.Fatalf("no group %s", name)
+	}
+	return id
+}
+
+func populationIDOf(t *testing.T, env *Env, name string) string {
+	t.Helper()
+	id, ok := env.PopulationID(name)
+	if !ok {
+		t.Fatalf("no population %s", name)
+	}
+	return id
+}

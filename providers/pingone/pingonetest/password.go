@@ -95,16 +95,19 @@ func (s *Server) putPassword(w http.ResponseWriter, r *http.Request, c *call) *a
 func (s *Server) applyPassword(w http.ResponseWriter, r *http.Request, c *call, act passwordAction) *apiError {
 	e := s.env
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	u := e.users[c.id]
 	if u == nil {
+		e.mu.Unlock()
 		return errNotFound()
 	}
 	u.settle(c.now)
-	if aerr := act(s, r, c, u); aerr != nil {
+	aerr := act(s, r, c, u)
+	j := s.renderPassword(r, u)
+	e.mu.Unlock()
+	if aerr != nil {
 		return aerr
 	}
-	writeJSON(w, http.StatusOK, s.renderPassword(r, u))
+	writeJSON(w, http.StatusOK, j)
 	return nil
 }
 

@@ -46,9 +46,7 @@ func riskLevel(score int) string {
 
 // riskPolicySet is a Protect policy set; evaluations name the one used.
 type riskPolicySet struct {
-	id, name  string
-	isDefault bool
-	created   time.Time
+	id, name string
 }
 
 // riskEvaluation is a stored evaluation.
@@ -348,11 +346,11 @@ func (s *Server) createRiskEvaluation(w http.ResponseWriter, r *http.Request, c 
 	}
 	e := s.env
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	policy := e.policySets[0]
 	if req.RiskPolicySet != nil && req.RiskPolicySet.ID != "" {
 		i := slices.IndexFunc(e.policySets, func(p *riskPolicySet) bool { return p.id == req.RiskPolicySet.ID })
 		if i < 0 {
+			e.mu.Unlock()
 			return invalidValue("riskPolicySet.id", "No risk policy set with this ID exists in the environment")
 		}
 		policy = e.policySets[i]
@@ -364,7 +362,9 @@ func (s *Server) createRiskEvaluation(w http.ResponseWriter, r *http.Request, c 
 	}
 	s.recordAPIActivityLocked(r, c, "RISK_EVALUATION.CREATED", riskResultText(re), u,
 		ActivityResource{Type: "RISK_EVALUATION", ID: re.id})
-	writeJSON(w, http.StatusCreated, s.renderRisk(r, re))
+	j := s.renderRisk(r, re)
+	e.mu.Unlock()
+	writeJSON(w, http.StatusCreated, j)
 	return nil
 }
 
@@ -408,9 +408,9 @@ func (s *Server) updateRiskEvaluationEvent(w http.ResponseWriter, r *http.Reques
 	}
 	e := s.env
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	re := e.risk[c.id]
 	if re == nil {
+		e.mu.Unlock()
 		return errNotFound()
 	}
 	re.event.CompletionStatus, re.updated = body.CompletionStatus, c.now
@@ -420,7 +420,9 @@ func (s *Server) updateRiskEvaluationEvent(w http.ResponseWriter, r *http.Reques
 	}
 	s.recordAPIActivityLocked(r, c, "RISK_EVALUATION.UPDATED", "Risk evaluation completed: "+body.CompletionStatus, u,
 		ActivityResource{Type: "RISK_EVALUATION", ID: re.id})
-	writeJSON(w, http.StatusOK, s.renderRisk(r, re))
+	j := s.renderRisk(r, re)
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, j)
 	return nil
 }
 

@@ -126,6 +126,9 @@ type seeder struct {
 	apps    []*application // sign-on targets for ordinary users
 	aws     *application
 	people  []*persona
+	// workforce is where the ordinary users start in people, after the
+	// fixtures.
+	workforce int
 }
 
 // persona is how a seeded user behaves: where from, on what, how often.
@@ -153,7 +156,7 @@ func SeedDemo(e *Env, now time.Time) {
 	sd := &seeder{e: e, now: now, rng: mrand.New(mrand.NewPCG(0xde70, 0x5eed))}
 	sd.structure()
 	sd.fixtures()
-	sd.workforce()
+	sd.addWorkforce()
 	sd.history()
 }
 
@@ -349,7 +352,8 @@ const workforceSize = 48
 // index.
 var sprayVictims = []int{1, 3, 6, 8, 12, 15, 19, 22, 27, 31, 36, 40}
 
-func (sd *seeder) workforce() {
+func (sd *seeder) addWorkforce() {
+	sd.workforce = len(sd.people)
 	used := map[string]bool{}
 	for _, p := range sd.people {
 		used[p.u.username] = true
@@ -394,8 +398,11 @@ func (sd *seeder) workforce() {
 			spec.Roles = []string{RoleConfigurationReadOnly}
 		}
 		p := sd.addPersona(spec, sd.rng.IntN(len(metros)), perDay)
-		if i == 12 || i == 27 { // remote developers on a hosted desktop: MEDIUM risk by reputation
+		switch {
+		case i == 12 || i == 27: // remote developers on a hosted desktop: MEDIUM risk by reputation
 			p.office, p.home = "", fmt.Sprintf("45.142.212.%d", 70+i)
+		case i%11 == 4: // heavy users who never sign out: at the ten-session cap
+			p.perDay, p.keepAllSession = 3, true
 		}
 		if spec.Disabled {
 			p.activeUntil = sd.at(5+i%2, 12, 0)

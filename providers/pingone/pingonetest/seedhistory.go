@@ -1,6 +1,7 @@
 package pingonetest
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 	"strings"
@@ -160,7 +161,7 @@ func (f *flow) complete(after time.Duration, status string) {
 // session creates the flow's session and records the sign-on.
 func (f *flow) session(after time.Duration) *session {
 	f.ok(after, "SESSION.CREATED", "Session created")
-	s := f.sd.e.newSessionLocked(f.u, f.t, f.dev, f.ip)
+	s := f.sd.e.newSessionLocked(f.t, f.dev, f.ip)
 	f.u.addSession(s)
 	if f.t.After(f.u.lastSignOn) {
 		f.u.lastSignOn, f.u.lastSignOnIP = f.t, f.ip
@@ -212,7 +213,7 @@ func minTime(a, b time.Time) time.Time {
 
 // admin records an administrator's change made in the admin console.
 func (sd *seeder) admin(actor *persona, t time.Time, typ, desc string, resources ...ActivityResource) {
-	f := sd.newFlow(actor.u, sd.console, t, cmpOr(actor.office, actor.home), actor.desktop)
+	f := sd.newFlow(actor.u, sd.console, t, cmp.Or(actor.office, actor.home), actor.desktop)
 	f.tags = []string{"adminIdentityEvent"}
 	f.emit(0, typ, ResultSuccess, desc, resources...)
 }

@@ -67,7 +67,7 @@ func (sd *seeder) planStories(plan func(time.Time, func())) {
 
 	// A few profile updates.
 	for i, idx := range []int{14, 21, 26, 38, 44} {
-		p := sd.people[10+idx]
+		p := sd.people[sd.workforce+idx]
 		at := sd.at(6-i, 11, 5*i)
 		plan(at, func() { sd.admin(awong, at, "USER.UPDATED", "User profile updated: title", user(p)) })
 	}
@@ -90,7 +90,7 @@ func (sd *seeder) planSpray(plan func(time.Time, func())) {
 	plan(start, func() {
 		t := start
 		for i, idx := range sprayVictims {
-			victim := sd.people[10+idx]
+			victim := sd.people[sd.workforce+idx]
 			ip := DemoBotnetIP
 			if i%3 == 2 {
 				ip = DemoLagosIP

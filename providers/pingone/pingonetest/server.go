@@ -1,6 +1,7 @@
 package pingonetest
 
 import (
+	"cmp"
 	"net"
 	"net/http"
 	"slices"
@@ -102,9 +103,9 @@ func NewHandlerServer(opts Options) *Server {
 		now = time.Now
 	}
 	s := &Server{
-		EnvironmentID: cmpOr(opts.EnvironmentID, DefaultEnvironmentID),
-		ClientID:      cmpOr(opts.ClientID, DefaultClientID),
-		ClientSecret:  cmpOr(opts.ClientSecret, DefaultClientSecret),
+		EnvironmentID: cmp.Or(opts.EnvironmentID, DefaultEnvironmentID),
+		ClientID:      cmp.Or(opts.ClientID, DefaultClientID),
+		ClientSecret:  cmp.Or(opts.ClientSecret, DefaultClientSecret),
 		now:           now,
 		ttl:           opts.TokenTTL,
 		tokens:        newTokenStore(),
@@ -119,13 +120,6 @@ func NewHandlerServer(opts Options) *Server {
 		SeedDemo(s.env, now())
 	}
 	return s
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // SetURL sets the base URL clients reach the fake at, e.g.

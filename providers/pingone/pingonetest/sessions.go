@@ -36,7 +36,7 @@ var defaultDevice = device{
 	userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
 }
 
-func (e *Env) newSessionLocked(u *user, at time.Time, dev device, ip string) *session {
+func (e *Env) newSessionLocked(at time.Time, dev device, ip string) *session {
 	return &session{
 		id: seededUUID(e.rng), createdAt: at, activeAt: at, expiresAt: at.Add(sessionLifetime), dev: dev, ip: ip,
 	}

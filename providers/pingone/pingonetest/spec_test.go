@@ -285,7 +285,7 @@ func TestSpecConformanceUsers(t *testing.T) {
 	c.mcall("GET", "/users?cursor=forged", "", "", 400)
 	c.mcall("GET", "/groups", "", "", 200)
 	c.mcall("GET", "/groups?filter="+urlQuery(`name sw "Fin"`), "", "", 200)
-	c.mcall("GET", "/groups/"+srv.Env().groupID(GroupProdAccess), "", "", 200)
+	c.mcall("GET", "/groups/"+groupIDOf(t, srv.Env(), GroupProdAccess), "", "", 200)
 	c.mcall("GET", "/groups/nope", "", "", 404)
 
 	// Rate limiting and authentication failures carry P1Error bodies.
@@ -382,4 +382,73 @@ func TestSpecConformanceRiskEvaluations(t *testing.T) {
 
 func urlQuery(s string) string {
 	return strings.NewReplacer("%", "%25", " ", "%20", `"`, "%22", "&", "%26", "+", "%2B", "#", "%23", "[", "%5B", "]", "%5D", "@", "%40").Replace(s)
+}
+
+// TestUntypedResponseShapes checks by hand the responses the spec leaves
+// untyped, against PingOne's data models (reference §4.3 sessions, §4.5
+// activities, the password state).
+func TestUntypedResponseShapes(t *testing.T) {
+	srv, clk := seeded(t)
+	c := newClient(t, srv)
+	id := userID(t, srv, DemoActiveUser)
+	// hasKeys reports the dotted paths missing from v.
+	missing := func(v map[string]any, paths ...string) []string {
+		var out []string
+		for _, p := range paths {
+			cur := any(v)
+			for _, k := range strings.Split(p, ".") {
+				m, ok := cur.(map[string]any)
+				if !ok {
+					cur = nil
+					break
+				}
+				cur = m[k]
+			}
+			if cur == nil {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+
+	r := c.get("/users/" + id + "/sessions")
+	_, sessions := decodePage(t, must(t, r, 200), "sessions")
+	for _, s := range sessions {
+		if m := missing(s, "id", "environment.id", "user.id", "createdAt", "activeAt", "browser.name", "browser.version",
+			"device.type", "operatingSystem.name", "lastSignOn.at", "lastSignOn.remoteIp", "locations"); len(m) > 0 {
+			t.Errorf("session lacks %v: %v", m, s)
+		}
+		locs := s["locations"].([]any)
+		if len(locs) == 0 || len(locs) > 5 {
+			t.Errorf("session has %d locations", len(locs))
+		}
+		if m := missing(locs[0].(map[string]any), "at", "remoteIp"); len(m) > 0 {
+			t.Errorf("location lacks %v", m)
+		}
+	}
+
+	r = must(t, c.get("/activities?limit=200&filter="+urlQuery(activityFilterFor(clk.Now(), `actors.user.id eq "`+id+`"`))), 200)
+	_, acts := decodePage(t, r, "activities")
+	if len(acts) == 0 {
+		t.Fatalf("%d activities", len(acts))
+	}
+	for _, a := range acts {
+		if m := missing(a, "_links.self.href", "id", "recordedAt", "createdAt", "correlationId",
+			"actors.user.id", "actors.user.name", "actors.user.type", "actors.user.environment.id", "actors.user.population.id", "actors.user.href",
+			"actors.client.id", "actors.client.name", "actors.client.type", "actors.client.environment.id", "actors.client.href",
+			"action.type", "action.description", "resources", "result.status", "source.ipAddress", "source.userAgent"); len(m) > 0 {
+			t.Errorf("activity lacks %v: %v", m, a)
+		}
+		for _, res := range a["resources"].([]any) {
+			if m := missing(res.(map[string]any), "type", "id", "environment.id"); len(m) > 0 {
+				t.Errorf("resource lacks %v", m)
+			}
+		}
+	}
+
+	var pw map[string]any
+	must(t, c.do("POST", "/users/"+id+"/password", displayPasswordForce, ""), 200).decode(t, &pw)
+	if m := missing(pw, "status", "lastChangedAt", "user.id", "environment.id", "passwordPolicy.id", "_links.self.href"); len(m) > 0 {
+		t.Errorf("password state lacks %v: %v", m, pw)
+	}
 }

@@ -39,7 +39,7 @@ func TestGetUser(t *testing.T) {
 	}
 
 	var lchen struct {
-		Lifecycle struct{ Status string }
+		Lifecycle  struct{ Status string }
 		LastSignOn *struct{}
 	}
 	must(t, c.get("/users/"+userID(t, srv, DemoNoPasswordUser)), 200).decode(t, &lchen)
@@ -123,8 +123,8 @@ func TestUserFilter(t *testing.T) {
 	srv, _ := seeded(t)
 	c := newClient(t, srv)
 	env := srv.Env()
-	employees := env.popByName["employees"].id
-	adminsID := env.groupID(GroupPingOneAdmins)
+	employees := populationIDOf(t, env, PopulationEmployees)
+	adminsID := groupIDOf(t, env, GroupPingOneAdmins)
 	tests := []struct {
 		filter  string
 		want    []string // usernames that must match

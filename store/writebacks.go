@@ -1,0 +1,299 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Bounds on what an attempt's outcome may store. Upstream errors can carry
+// a whole HTML error page; the first few KiB say what went wrong.
+const (
+	maxWriteBackError    = 4 << 10
+	maxWriteBackRemoteID = 1 << 10
+)
+
+const writeBackColumns = `id, audit_seq, platform, incident_id, investigation_id, markdown, note, status,
+	attempts, next_attempt_at, last_error, remote_id, created_at, delivered_at`
+
+// newWriteBack checks in and returns it as a new write-back to queue: a new
+// ID, status queued, text made storable and Markdown cut to its bound, and
+// AuditSeq as given. The caller fills in CreatedAt and NextAttemptAt (and
+// AppendAudit the AuditSeq of its record).
+func newWriteBack(in WriteBack) (WriteBack, error) {
+	if in.Platform != PlatformXSOAR && in.Platform != PlatformXDR {
+		return WriteBack{}, fmt.Errorf("store: write-back platform must be %s or %s, got %q", PlatformXSOAR, PlatformXDR, in.Platform)
+	}
+	wb := WriteBack{
+		ID:              newID("wb_"),
+		AuditSeq:        in.AuditSeq,
+		Platform:        in.Platform,
+		IncidentID:      cleanText(in.IncidentID),
+		InvestigationID: cleanText(in.InvestigationID),
+		// Cleaned before it is cut: cleaning can make it longer.
+		Markdown: truncateText(cleanText(in.Markdown), MaxWriteBackMarkdown, WriteBackTruncatedNote),
+		Note:     in.Note,
+		Status:   WriteBackQueued,
+	}
+	if wb.IncidentID == "" {
+		return WriteBack{}, errors.New("store: a write-back needs an incident ID")
+	}
+	if wb.AuditSeq < 0 {
+		return WriteBack{}, fmt.Errorf("store: write-back audit seq must not be negative, got %d", wb.AuditSeq)
+	}
+	return wb, nil
+}
+
+// truncateText returns s if it has at most limit bytes, and otherwise its
+// longest prefix that, followed by note, fits in limit, cut at a character
+// boundary so the result stays valid UTF-8.
+func truncateText(s string, limit int, note string) string {
+	if len(s) <= limit {
+		return s
+	}
+	cut := max(limit-len(note), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + note
+}
+
+func (s *sqlStore) insertWriteBack(ctx context.Context, tx *sql.Tx, wb WriteBack) error {
+	_, err := s.txExec(ctx, tx, writeBackInsert, writeBackInsertArgs(s.d, wb)...)
+	if err != nil {
+		return fmt.Errorf("store: insert write-back: %w", err)
+	}
+	return nil
+}
+
+const writeBackInsert = `INSERT INTO writebacks
+	(id, audit_seq, platform, incident_id, investigation_id, markdown, note, status, next_attempt_at, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+func writeBackInsertArgs(d dialect, wb WriteBack) []any {
+	return []any{wb.ID, wb.AuditSeq, wb.Platform, wb.IncidentID, wb.InvestigationID, wb.Markdown, wb.Note,
+		string(wb.Status), d.ts(wb.NextAttemptAt), d.ts(wb.CreatedAt)}
+}
+
+func scanWriteBack(row rowScanner) (WriteBack, error) {
+	var wb WriteBack
+	var next, created, delivered scanTime
+	var attempts int64
+	err := row.Scan(&wb.ID, &wb.AuditSeq, &wb.Platform, &wb.IncidentID, &wb.InvestigationID, &wb.Markdown,
+		&wb.Note, &wb.Status, &attempts, &next, &wb.LastError, &wb.RemoteID, &created, &delivered)
+	if err != nil {
+		return WriteBack{}, err
+	}
+	wb.Attempts = int(attempts)
+	wb.NextAttemptAt = next.t
+	wb.CreatedAt = created.t
+	wb.DeliveredAt = delivered.ptr()
+	return wb, nil
+}
+
+func (s *sqlStore) EnqueueWriteBack(ctx context.Context, in WriteBack) (WriteBack, error) {
+	wb, err := newWriteBack(in)
+	if err != nil {
+		return WriteBack{}, err
+	}
+	wb.CreatedAt = dbNow()
+	wb.NextAttemptAt = wb.CreatedAt
+	if _, err := s.exec(ctx, writeBackInsert, writeBackInsertArgs(s.d, wb)...); err != nil {
+		return WriteBack{}, fmt.Errorf("store: enqueue write-back: %w", err)
+	}
+	return wb, nil
+}
+
+func (s *sqlStore) GetWriteBack(ctx context.Context, id string) (WriteBack, error) {
+	wb, err := scanWriteBack(s.db.QueryRowContext(ctx, "SELECT "+writeBackColumns+" FROM writebacks WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return WriteBack{}, fmt.Errorf("store: write-back %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return WriteBack{}, fmt.Errorf("store: get write-back %s: %w", id, err)
+	}
+	return wb, nil
+}
+
+// ClaimWriteBacks is one statement: a CTE picks the due rows, the UPDATE
+// leases them. While delivering, next_attempt_at is the end of the lease, so
+// "queued and due" and "delivering with an expired lease" are the same
+// condition, next_attempt_at ≤ now, over one index range per status.
+//
+// Two claimers never lease the same row. On PostgreSQL the CTE locks the
+// rows it picks (FOR UPDATE SKIP LOCKED): a concurrent claimer skips them
+// instead of waiting, and a row it read before the other's commit is checked
+// again against the committed version (READ COMMITTED rechecks a locked row's
+// WHERE), which is no longer due. The CTE is MATERIALIZED so it runs once. On
+// SQLite the claim runs in the single writer, and BEGIN IMMEDIATE serializes
+// it with the writers of other processes on the same file.
+func (s *sqlStore) ClaimWriteBacks(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]WriteBack, error) {
+	switch {
+	case owner == "":
+		return nil, errors.New("store: claim write-backs: empty owner")
+	case limit <= 0:
+		return nil, fmt.Errorf("store: claim write-backs: limit must be positive, got %d", limit)
+	case lease <= 0:
+		return nil, fmt.Errorf("store: claim write-backs: lease must be positive, got %v", lease)
+	}
+	limit = min(limit, maxPageLimit)
+	now = nowOr(now)
+	until := dbTimeOf(now.Add(lease))
+	query := claimQuery(s.d)
+	var claimed []WriteBack
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		claimed = claimed[:0]
+		rows, err := tx.QueryContext(ctx, query, s.d.ts(now), limit, owner, s.d.ts(until))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			wb, err := scanWriteBack(rows)
+			if err != nil {
+				return err
+			}
+			claimed = append(claimed, wb)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim write-backs: %w", err)
+	}
+	// RETURNING has no order.
+	slices.SortFunc(claimed, func(a, b WriteBack) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	return claimed, nil
+}
+
+// claimQuery leases up to $2 write-backs due at $1 to $3 until $4.
+func claimQuery(d dialect) string {
+	return `WITH due AS MATERIALIZED (
+			SELECT id FROM writebacks
+			WHERE status IN ('queued', 'delivering') AND next_attempt_at <= $1
+			ORDER BY created_at, id LIMIT $2` + d.skipLocked + `)
+		UPDATE writebacks
+		SET status = 'delivering', lease_owner = $3, lease_until = $4, next_attempt_at = $4, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM due)
+		RETURNING ` + writeBackColumns
+}
+
+// FinishWriteBack is a compare-and-set on (status delivering, lease_owner
+// owner): whoever took the write-back over after this owner's lease ran out
+// has changed lease_owner, so the old holder's late outcome changes nothing.
+// A holder whose lease ran out but was not taken over still may: its
+// attempt is the latest one.
+func (s *sqlStore) FinishWriteBack(ctx context.Context, id, owner string, o WriteBackOutcome, now time.Time) (WriteBack, error) {
+	if o.Delivered && o.Permanent {
+		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an outcome cannot be both delivered and a permanent failure", id)
+	}
+	now = nowOr(now)
+	errText := truncateText(cleanText(o.Err), maxWriteBackError, "…")
+	var set string
+	args := []any{id, owner}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	// For delivered and failed, next_attempt_at becomes the time of the
+	// outcome: there is no next attempt, and the lease end it held would
+	// read as one.
+	switch {
+	case o.Delivered:
+		remoteID := truncateText(cleanText(o.RemoteID), maxWriteBackRemoteID, "")
+		t := arg(s.d.ts(now))
+		set = "status = 'delivered', remote_id = " + arg(remoteID) + ", delivered_at = " + t + ", next_attempt_at = " + t
+	case o.Permanent:
+		set = "status = 'failed', last_error = " + arg(errText) + ", next_attempt_at = " + arg(s.d.ts(now))
+	default:
+		retry := now
+		if !o.RetryAt.IsZero() {
+			retry = dbTimeOf(o.RetryAt)
+		}
+		set = "status = 'queued', last_error = " + arg(errText) + ", next_attempt_at = " + arg(s.d.ts(retry))
+	}
+	query := "UPDATE writebacks SET " + set + ", lease_until = NULL" +
+		" WHERE id = $1 AND status = 'delivering' AND lease_owner = $2 RETURNING " + writeBackColumns
+	var out WriteBack
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		wb, err := scanWriteBack(tx.QueryRowContext(ctx, query, args...))
+		if err == nil {
+			out = wb
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: finish write-back %s: %w", id, err)
+		}
+		// Nothing changed; tell a wrong ID from a lost lease.
+		var status WriteBackStatus
+		var holder string
+		err = tx.QueryRowContext(ctx, "SELECT status, lease_owner FROM writebacks WHERE id = $1", id).Scan(&status, &holder)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: write-back %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("store: finish write-back %s: %w", id, err)
+		}
+		return fmt.Errorf("store: write-back %s is %s (last leased to %q), not delivering for %q: %w",
+			id, status, holder, owner, ErrNotPending)
+	})
+	if err != nil {
+		return WriteBack{}, err
+	}
+	return out, nil
+}
+
+func (s *sqlStore) ListWriteBacks(ctx context.Context, f WriteBackFilter) ([]WriteBack, string, error) {
+	var w where
+	if f.Status != "" {
+		w.add("status = ?", string(f.Status))
+	}
+	if f.IncidentID != "" {
+		w.add("incident_id = ?", f.IncidentID)
+	}
+	if f.Cursor != "" {
+		parts, err := decodeCursor("w", f.Cursor, 2)
+		if err != nil {
+			return nil, "", err
+		}
+		micros, err := strconv.ParseInt(parts[0], 10, 64)
+		if err != nil {
+			return nil, "", ErrInvalidCursor
+		}
+		w.add("(created_at, id) < (?, ?)", s.d.ts(time.UnixMicro(micros).UTC()), parts[1])
+	}
+	limit := pageLimit(f.Limit)
+	query := "SELECT " + writeBackColumns + " FROM writebacks" + w.String() +
+		" ORDER BY created_at DESC, id DESC LIMIT " + w.arg(limit+1)
+	rows, err := s.db.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list write-backs: %w", err)
+	}
+	defer rows.Close()
+	var list []WriteBack
+	for rows.Next() {
+		wb, err := scanWriteBack(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: list write-backs: %w", err)
+		}
+		list = append(list, wb)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: list write-backs: %w", err)
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		next = encodeCursor("w", strconv.FormatInt(last.CreatedAt.UnixMicro(), 10), last.ID)
+	}
+	return list, next, nil
+}
