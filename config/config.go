@@ -63,6 +63,9 @@ type WriteBack struct {
 	MaxBackoff  time.Duration `yaml:"max_backoff"`
 	// MaxAttempts before a write-back is marked failed.
 	MaxAttempts int `yaml:"max_attempts"`
+	// Lease is how long a replica owns a write-back it is delivering; a
+	// replica that dies mid-delivery releases it when the lease runs out.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // Approvals is the policy for commands that need a second person. The
@@ -208,7 +211,7 @@ func Defaults() Config {
 		Server:    Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
 		Auth:      Auth{Issuer: "idcmd", Audience: "idcmd"},
 		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
-		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12},
+		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second},
 		Approvals: Approvals{TTL: time.Hour},
 	}
 }

@@ -78,7 +78,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		return nil, err
 	}
 	worker := &writeback.Worker{Store: st, Targets: targets, Owner: replicaName(), Log: log, Observe: m.ObserveWriteBack,
-		BaseBackoff: cfg.WriteBack.BaseBackoff, MaxBackoff: cfg.WriteBack.MaxBackoff, MaxAttempts: cfg.WriteBack.MaxAttempts}
+		BaseBackoff: cfg.WriteBack.BaseBackoff, MaxBackoff: cfg.WriteBack.MaxBackoff, MaxAttempts: cfg.WriteBack.MaxAttempts, Lease: cfg.WriteBack.Lease,
+		Timeout: min(15*time.Second, cfg.WriteBack.Lease/2)}
 	inv := commands.NewInvoker(commands.Builtin, providers)
 	inv.Observe = m.ObserveCommand
 	inv.Store = st

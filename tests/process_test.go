@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the schema set-up
 )
 
@@ -57,9 +58,9 @@ type proc struct {
 }
 
 // startIdcmd runs the real binary with env and waits until it listens.
-func startIdcmd(t *testing.T, env map[string]string) *proc {
+func startIdcmd(t *testing.T, env map[string]string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(idcmdBinary(t), "serve", "--addr", "127.0.0.1:0")
+	cmd := exec.Command(idcmdBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -314,5 +315,84 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	}
 	if n := fake.Org().EventCount() - before; n != 1 {
 		t.Errorf("the approved command ran %d times", n)
+	}
+}
+
+// fastRetryConfig writes a config file that retries write-backs quickly,
+// so the tests wait for deliveries rather than for backoff.
+func fastRetryConfig(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "idcmd.yaml")
+	if err := os.WriteFile(path, []byte("writeback:\n  base_backoff: 50ms\n  max_backoff: 300ms\n  max_attempts: 1000\n  lease: 2s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestWritebacksSurviveRestart: entries queued while XSOAR is down survive
+// a kill -9 of idcmd and are delivered once by the restarted process.
+func TestWritebacksSurviveRestart(t *testing.T) {
+	fake := oktatest.NewServer(oktatest.Options{Seed: true})
+	defer fake.Close()
+	xs := xsoartest.NewServer(xsoartest.Options{APIKey: "k"})
+	defer xs.Close()
+	inc := xs.AddIncident("restart", 1)
+	xs.SetDown(true)
+	env := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token,
+		"IDCMD_DATA_DIR": t.TempDir(), "XSOAR_URL": xs.URL, "XSOAR_API_KEY": "k"}
+	cfg := fastRetryConfig(t)
+	p := startIdcmd(t, env, "--config", cfg)
+	tok := token(t, allScopes...)
+	const n = 20
+	for i := range n {
+		status, m := p.post(t, "/api/v1/commands/okta-get-user", tok, "", fmt.Sprintf(`{"user":%q,"incident":{"platform":"xsoar","id":%q}}`, oktatest.DemoActiveUser, inc))
+		if status != 200 || m["writeback"] == nil {
+			t.Fatalf("call %d: %d %v", i, status, m)
+		}
+	}
+	p.kill()
+	if got := len(xs.Entries(inc)); got != 0 {
+		t.Fatalf("%d entries delivered while XSOAR was down", got)
+	}
+	xs.SetDown(false)
+	startIdcmd(t, env, "--config", cfg)
+	eventually(t, "every queued entry", func() bool { return len(xs.Entries(inc)) >= n })
+	time.Sleep(300 * time.Millisecond) // let a duplicate, if any, arrive
+	if got := len(xs.Entries(inc)); got != n {
+		t.Errorf("%d entries for %d calls", got, n)
+	}
+}
+
+// TestTwoReplicasDeliverEachWritebackOnce: two idcmd processes on one
+// PostgreSQL share the queue; each entry reaches XSOAR once.
+func TestTwoReplicasDeliverEachWritebackOnce(t *testing.T) {
+	dsn := postgresSchema(t)
+	fake := oktatest.NewServer(oktatest.Options{Seed: true})
+	defer fake.Close()
+	xs := xsoartest.NewServer(xsoartest.Options{APIKey: "k"})
+	defer xs.Close()
+	inc := xs.AddIncident("replicas", 1)
+	xs.SetLatency(20 * time.Millisecond)
+	env := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token,
+		"IDCMD_STORE_URL": dsn, "XSOAR_URL": xs.URL, "XSOAR_API_KEY": "k"}
+	cfg := fastRetryConfig(t)
+	a, b := startIdcmd(t, env, "--config", cfg), startIdcmd(t, env, "--config", cfg)
+	tok := token(t, allScopes...)
+	const n = 60
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := []*proc{a, b}[i%2]
+			if status, m := p.post(t, "/api/v1/commands/okta-get-user", tok, "", fmt.Sprintf(`{"user":%q,"incident":{"platform":"xsoar","id":%q}}`, oktatest.DemoActiveUser, inc)); status != 200 {
+				t.Errorf("call %d: %d %v", i, status, m)
+			}
+		}()
+	}
+	wg.Wait()
+	eventually(t, "every entry", func() bool { return len(xs.Entries(inc)) >= n })
+	time.Sleep(300 * time.Millisecond)
+	if got := len(xs.Entries(inc)); got != n {
+		t.Errorf("%d entries for %d calls", got, n)
 	}
 }

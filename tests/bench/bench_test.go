@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 	"github.com/idcmd/idcmd/server"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the schema set-up
 )
@@ -37,6 +39,7 @@ import (
 const secret = "bench-secret-0123456789abcdef0123456789"
 
 type rig struct {
+	xsoar   *xsoartest.Server
 	fake    *oktatest.Server
 	pingone *pingonetest.Server
 	idcmd   string
@@ -60,10 +63,13 @@ func newRigStore(b *testing.B, storeURL string) *rig {
 	b.Cleanup(fake.Close)
 	p1 := pingonetest.NewServer(pingonetest.Options{Seed: true})
 	b.Cleanup(p1.Close)
+	xs := xsoartest.NewServer(xsoartest.Options{APIKey: "bench-xsoar-key"})
+	b.Cleanup(xs.Close)
 	vars := map[string]string{
 		"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": b.TempDir(),
 		"PINGONE_ENVIRONMENT_ID": p1.EnvironmentID, "PINGONE_CLIENT_ID": p1.ClientID, "PINGONE_CLIENT_SECRET": p1.ClientSecret,
 		"PINGONE_API_URL": p1.URL, "PINGONE_AUTH_URL": p1.AuthURL,
+		"XSOAR_URL": xs.URL, "XSOAR_API_KEY": "bench-xsoar-key",
 	}
 	if storeURL != "" {
 		vars["IDCMD_STORE_URL"] = freshSchema(b, storeURL)
@@ -85,7 +91,7 @@ func newRigStore(b *testing.B, storeURL string) *rig {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 256
-	r := &rig{fake: fake, pingone: p1, idcmd: srv.URL, token: tok, client: &http.Client{Transport: tr}}
+	r := &rig{xsoar: xs, fake: fake, pingone: p1, idcmd: srv.URL, token: tok, client: &http.Client{Transport: tr}}
 	var ok bool
 	if r.userID, ok = fake.Org().UserID(oktatest.DemoActiveUser); !ok {
 		b.Fatal("Okta demo user missing")
@@ -288,6 +294,62 @@ func benchWrites(b *testing.B, storeURL string) {
 		b.Fatalf("%d calls failed", n)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+}
+
+// BenchmarkWritebackDrain queues 1,000 write-backs (okta-get-user calls with
+// XSOAR incident context, from 64 callers) against an XSOAR that takes 10 ms
+// per entry, and reports how fast the queue drains and the latency of
+// okta-get-user calls without incident context made while it drains,
+// next to the same calls on an idle server.
+func BenchmarkWritebackDrain(b *testing.B) {
+	for range b.N {
+		r := newRig(b)
+		r.xsoar.SetLatency(10 * time.Millisecond)
+		inc := r.xsoar.AddIncident("bench", 1)
+		plain := `{"user":"` + r.userID + `"}`
+		idle := sampleLatency(b, r, plain, 300)
+
+		withIncident := `{"user":"` + r.userID + `","incident":{"platform":"xsoar","id":"` + inc + `"}}`
+		start := time.Now()
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= 1000 {
+					if err := r.via("okta-get-user", withIncident); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		queued := time.Since(start)
+		busy := sampleLatency(b, r, plain, 300)
+		for len(r.xsoar.Entries(inc)) < 1000 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		drained := time.Since(start)
+		b.ReportMetric(1000/queued.Seconds(), "queued/s")
+		b.ReportMetric(1000/drained.Seconds(), "delivered/s")
+		b.ReportMetric(float64(percentile(idle, .5).Microseconds())/1000, "idle-p50-ms")
+		b.ReportMetric(float64(percentile(busy, .5).Microseconds())/1000, "draining-p50-ms")
+		b.ReportMetric(float64(percentile(busy, .99).Microseconds())/1000, "draining-p99-ms")
+	}
+}
+
+func sampleLatency(b *testing.B, r *rig, body string, n int) []time.Duration {
+	out := make([]time.Duration, 0, n)
+	for range n {
+		t0 := time.Now()
+		if err := r.via("okta-get-user", body); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, time.Since(t0))
+	}
+	return out
 }
 
 // BenchmarkIdleMemory builds the real binary, starts it against the fake,
