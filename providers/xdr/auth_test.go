@@ -69,31 +69,3 @@ func TestAdvancedKeyHeaders(t *testing.T) {
 		t.Error("two requests shared a nonce")
 	}
 }
-
-func TestNonceAlphabetIsUniform(t *testing.T) {
-	counts := map[byte]int{}
-	const nonces = 500
-	for range nonces {
-		n, err := newNonce()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range len(n) {
-			counts[n[i]]++
-		}
-	}
-	if len(counts) != len(nonceAlphabet) {
-		t.Fatalf("%d distinct characters, want %d", len(counts), len(nonceAlphabet))
-	}
-	// With a plain byte % 62 the first 256 % 62 = 8 characters would come
-	// up 5/4 as often as the others. Over 32,000 characters an unbiased
-	// source keeps their average within a few percent of the rest.
-	first := 0
-	for i := range 8 {
-		first += counts[nonceAlphabet[i]]
-	}
-	avg := float64(nonces*nonceLength) / float64(len(nonceAlphabet))
-	if ratio := float64(first) / 8 / avg; ratio > 1.1 {
-		t.Errorf("the first 8 characters come up %.2f times as often as average: modulo bias", ratio)
-	}
-}

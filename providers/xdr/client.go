@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/idcmd/idcmd/providers/cortexkey"
 	"io"
 	"net/http"
 	"time"
@@ -26,7 +27,7 @@ type Client struct {
 	base      string // scheme://host of the API, nothing else
 	httpCfg   httpx.Config
 	http      *httpx.Client
-	key       *apiKey
+	key       *cortexkey.Key
 	userAgent string
 	alerts    *alertPacer
 
@@ -52,7 +53,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		base:      base.String(),
-		key:       &apiKey{id: cfg.APIKeyID, secret: cfg.APIKey, advanced: cfg.Advanced, nonce: newNonce},
+		key:       &cortexkey.Key{ID: cfg.APIKeyID, Secret: cfg.APIKey, Advanced: cfg.Advanced, Name: "xdr API key"},
 		userAgent: "idcmd/" + cmp.Or(cfg.Version, "dev"),
 		alerts:    newAlertPacer(cmp.Or(cfg.AlertsPerMinute, defaultAlertsPerMinute)),
 		now:       time.Now,
@@ -116,7 +117,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 			"User-Agent":   {c.userAgent},
 		},
 		Body:    body,
-		Prepare: func(r *http.Request) error { return c.key.apply(r, c.now()) },
+		Prepare: func(r *http.Request) error { return c.key.Apply(r, c.now()) },
 		Retry:   cl.retry,
 	})
 	if err != nil {

@@ -21,4 +21,4 @@ func SetTestClock(c *Client, now func() time.Time, sleep func(context.Context, t
 
 // SetTestNonce replaces the advanced key's nonce source, so a test can
 // make the client replay a nonce.
-func SetTestNonce(c *Client, nonce func() (string, error)) { c.key.nonce = nonce }
+func SetTestNonce(c *Client, nonce func() (string, error)) { c.key.Nonce = nonce }

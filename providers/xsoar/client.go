@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/idcmd/idcmd/providers/cortexkey"
 	"net/http"
 	"time"
 
@@ -29,7 +30,7 @@ type Client struct {
 	base      string // origin + path prefix, no trailing slash
 	httpCfg   httpx.Config
 	http      *httpx.Client
-	key       *apiKey
+	key       *cortexkey.Key
 	userAgent string
 	// now is the clock of the advanced key's timestamp and of Retry-After
 	// dates; tests replace it (export_test.go).
@@ -58,7 +59,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		base:      base,
-		key:       &apiKey{id: cfg.APIKeyID, secret: cfg.APIKey, advanced: cfg.Advanced, nonce: newNonce},
+		key:       &cortexkey.Key{ID: cfg.APIKeyID, Secret: cfg.APIKey, Advanced: cfg.Advanced, Name: "xsoar API key"},
 		userAgent: "idcmd/" + cmp.Or(cfg.Version, "dev"),
 		now:       time.Now,
 		httpCfg: httpx.Config{
@@ -116,7 +117,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			"User-Agent":   {c.userAgent},
 		},
 		Body:    body,
-		Prepare: func(r *http.Request) error { return c.key.apply(r, c.now()) },
+		Prepare: func(r *http.Request) error { return c.key.Apply(r, c.now()) },
 		Retry:   cl.retry,
 	})
 	if err != nil {

@@ -91,10 +91,10 @@ func (c *Client) apiError(resp *http.Response, body []byte) *upstream.Error {
 
 // scrub replaces the key's secret wherever it appears in s.
 func (c *Client) scrub(s string) string {
-	if c.key.secret == "" {
+	if c.key.Secret == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, c.key.secret, "[redacted]")
+	return strings.ReplaceAll(s, c.key.Secret, "[redacted]")
 }
 
 // errorKind classifies an XSOAR error by status.

@@ -2,6 +2,7 @@ package xsoar
 
 import (
 	"context"
+	"github.com/idcmd/idcmd/providers/cortexkey"
 	"time"
 
 	"github.com/idcmd/idcmd/providers/httpx"
@@ -19,7 +20,7 @@ func SetTestClock(c *Client, now func() time.Time, sleep func(context.Context, t
 }
 
 // SetNonce replaces c's nonce source, so a test can replay a nonce.
-func SetNonce(c *Client, nonce func() (string, error)) { c.key.nonce = nonce }
+func SetNonce(c *Client, nonce func() (string, error)) { c.key.Nonce = nonce }
 
 // AdvancedHash exposes the advanced key's hash to tests.
-var AdvancedHash = advancedHash
+var AdvancedHash = cortexkey.Hash

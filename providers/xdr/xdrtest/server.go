@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"github.com/idcmd/idcmd/providers/cortexkey"
 	"io"
 	"net"
 	"net/http"
@@ -53,7 +54,7 @@ type Server struct {
 
 	now      func() time.Time
 	base     atomic.Pointer[string]
-	nonces   nonceCache
+	verifier *cortexkey.Verifier
 	inject   injector
 	latency  atomic.Int64 // time.Duration
 	down     atomic.Bool
@@ -101,12 +102,13 @@ func NewHandlerServer(opts Options) *Server {
 	if limit <= 0 {
 		limit = DefaultAlertsPerMinute
 	}
+	key, id := cmp.Or(opts.APIKey, DefaultAPIKey), cmp.Or(opts.APIKeyID, DefaultAPIKeyID)
 	return &Server{
-		APIKey:   cmp.Or(opts.APIKey, DefaultAPIKey),
-		APIKeyID: cmp.Or(opts.APIKeyID, DefaultAPIKeyID),
+		APIKey:   key,
+		APIKeyID: id,
 		Advanced: opts.Advanced,
 		now:      now,
-		nonces:   nonceCache{seen: map[string]time.Time{}},
+		verifier: &cortexkey.Verifier{ID: id, Secret: key, Advanced: opts.Advanced},
 		window:   alertWindow{limit: limit},
 	}
 }

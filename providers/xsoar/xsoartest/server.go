@@ -3,6 +3,7 @@ package xsoartest
 import (
 	"cmp"
 	"context"
+	"github.com/idcmd/idcmd/providers/cortexkey"
 	"io"
 	"mime"
 	"net"
@@ -56,7 +57,7 @@ type Server struct {
 	PathPrefix       string
 
 	now      func() time.Time
-	nonces   nonceCache
+	verifier *cortexkey.Verifier
 	inject   injector
 	latency  atomic.Int64 // time.Duration
 	down     atomic.Bool
@@ -107,13 +108,15 @@ func NewHandlerServer(opts Options) *Server {
 	if prefix != "" && !strings.HasPrefix(prefix, "/") {
 		prefix = "/" + prefix
 	}
+	key := cmp.Or(opts.APIKey, DefaultAPIKey)
 	return &Server{
-		APIKey:     cmp.Or(opts.APIKey, DefaultAPIKey),
+		APIKey:     key,
 		APIKeyID:   id,
 		Advanced:   opts.Advanced,
 		PathPrefix: prefix,
 		now:        now,
-		nonces:     nonceCache{seen: map[string]time.Time{}},
+		// XSOAR 6 keys (no id) are never advanced.
+		verifier: &cortexkey.Verifier{ID: id, Secret: key, Advanced: opts.Advanced && id != ""},
 	}
 }
 
