@@ -3,8 +3,6 @@ package okta
 import (
 	"crypto"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,38 +105,7 @@ func (cfg *Config) validate() (*url.URL, error) {
 }
 
 // parseBaseURL accepts only an origin: https://host[:port], or http:// on a
-// loopback host. A path, query or user info is refused rather than
-// silently dropped, since each hints at a mistyped URL.
+// loopback host (httpx.ParseBaseURL).
 func parseBaseURL(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("okta: BaseURL is required")
-	}
-	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("okta: BaseURL: %w", err)
-	}
-	switch {
-	case u.Host == "":
-		return nil, fmt.Errorf("okta: BaseURL %q has no host", raw)
-	case u.User != nil:
-		return nil, errors.New("okta: BaseURL must not contain user info")
-	case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("okta: BaseURL %q must be just scheme and host, like https://example.okta.com", raw)
-	case u.Scheme == "https":
-	case u.Scheme == "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("okta: BaseURL %q: http:// is allowed only for loopback hosts; use https://", raw)
-		}
-	default:
-		return nil, fmt.Errorf("okta: BaseURL %q: scheme must be https", raw)
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return httpx.ParseBaseURL(raw, httpx.BaseURLRule{Provider: "okta", Field: "BaseURL", Example: "https://example.okta.com"})
 }

@@ -3,7 +3,6 @@ package pingone
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -146,41 +145,13 @@ func parseAuthStyle(s string) (oauth2.AuthStyle, error) {
 	}
 }
 
-// parseBaseURL parses an API or auth base URL, or def when raw is empty.
-// A path is allowed (the API base ends in /v1), but a query, fragment or
-// user info is refused rather than silently dropped.
+// parseBaseURL parses an API or auth base URL, or def when raw is empty
+// (httpx.ParseBaseURL). A path is allowed: the API base ends in /v1.
 func parseBaseURL(field, raw, def string) (*url.URL, error) {
 	if raw == "" {
 		raw = def
 	}
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("pingone: %s: %w", field, err)
-	}
-	switch {
-	case u.Host == "":
-		return nil, fmt.Errorf("pingone: %s %q has no host", field, raw)
-	case u.User != nil:
-		return nil, fmt.Errorf("pingone: %s must not contain user info", field)
-	case u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
-		return nil, fmt.Errorf("pingone: %s %q must not have a query or fragment", field, raw)
-	case u.Scheme == "https":
-	case u.Scheme == "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("pingone: %s %q: http:// is allowed only for loopback hosts; use https://", field, raw)
-		}
-	default:
-		return nil, fmt.Errorf("pingone: %s %q: scheme must be https", field, raw)
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return httpx.ParseBaseURL(raw, httpx.BaseURLRule{Provider: "pingone", Field: field, AllowPath: true})
 }
 
 // isUUID reports whether s is a UUID in its canonical 36-character form,

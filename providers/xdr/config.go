@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,45 +77,18 @@ func (cfg *Config) validate() (*url.URL, error) {
 }
 
 // parseBaseURL accepts only an origin: https://host[:port], or http:// on
-// a loopback host. A path, query or user info is refused rather than
-// silently dropped, since each hints at a mistyped URL; so is the tenant's
-// console host, whose API lives on the api- host instead.
+// a loopback host (httpx.ParseBaseURL); also refused is the tenant's console
+// host, whose API lives on the api- host instead.
 func parseBaseURL(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("xdr: BaseURL is required")
-	}
-	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	u, err := httpx.ParseBaseURL(raw, httpx.BaseURLRule{Provider: "xdr", Field: "BaseURL", Example: "https://api-acme.xdr.us.paloaltonetworks.com"})
 	if err != nil {
-		return nil, fmt.Errorf("xdr: BaseURL: %w", err)
-	}
-	switch {
-	case u.Host == "":
-		return nil, fmt.Errorf("xdr: BaseURL %q has no host", raw)
-	case u.User != nil:
-		return nil, errors.New("xdr: BaseURL must not contain user info")
-	case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("xdr: BaseURL %q must be just scheme and host, like https://api-acme.xdr.us.paloaltonetworks.com", raw)
-	case u.Scheme == "https":
-	case u.Scheme == "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("xdr: BaseURL %q: http:// is allowed only for loopback hosts; use https://", raw)
-		}
-	default:
-		return nil, fmt.Errorf("xdr: BaseURL %q: scheme must be https", raw)
+		return nil, err
 	}
 	host := strings.ToLower(u.Hostname())
 	if strings.HasSuffix(host, ".paloaltonetworks.com") && !strings.HasPrefix(host, "api-") {
 		return nil, fmt.Errorf("xdr: BaseURL %q is the console; the public API is at https://api-%s", raw, host)
 	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return u, nil
 }
 
 // String shows the configuration with the key redacted, so logging a

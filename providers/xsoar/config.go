@@ -3,7 +3,6 @@ package xsoar
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,32 +100,10 @@ func (cfg *Config) validate() (string, error) {
 }
 
 // parseBaseURL accepts only an origin: https://host[:port], or http:// on
-// a loopback host. A path, query or user info is refused rather than
-// silently dropped, since each hints at a mistyped URL.
+// a loopback host (httpx.ParseBaseURL).
 func parseBaseURL(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("xsoar: BaseURL is required")
-	}
-	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("xsoar: BaseURL: %w", err)
-	}
-	switch {
-	case u.Host == "":
-		return nil, fmt.Errorf("xsoar: BaseURL %q has no host", raw)
-	case u.User != nil:
-		return nil, errors.New("xsoar: BaseURL must not contain user info")
-	case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("xsoar: BaseURL %q must be just scheme and host, like https://xsoar.example.com; put an API path such as /xsoar in PathPrefix", raw)
-	case u.Scheme == "https":
-	case u.Scheme == "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("xsoar: BaseURL %q: http:// is allowed only for loopback hosts; use https://", raw)
-		}
-	default:
-		return nil, fmt.Errorf("xsoar: BaseURL %q: scheme must be https", raw)
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+	return httpx.ParseBaseURL(raw, httpx.BaseURLRule{Provider: "xsoar", Field: "BaseURL",
+		Example: "https://xsoar.example.com; put an API path such as /xsoar in PathPrefix"})
 }
 
 // parsePathPrefix accepts "" or /segment[/segment...] made of URL-safe
@@ -158,12 +135,4 @@ func notPathChar(r rune) bool {
 		return false
 	}
 	return true
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
