@@ -54,6 +54,9 @@ type Store struct {
 	DataDir string `yaml:"data_dir"`
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration `yaml:"idempotency_ttl"`
+	// SyncReadAudit makes read-only calls wait for their audit record to be
+	// on disk before answering, as state-changing calls always do.
+	SyncReadAudit bool `yaml:"sync_read_audit"`
 }
 
 // WriteBack tunes the delivery of incident entries.

@@ -85,6 +85,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	inv.Store = st
 	inv.Policy = policy
 	inv.IdempotencyTTL = cfg.Store.IdempotencyTTL
+	inv.SyncReadAudit = cfg.Store.SyncReadAudit
 	inv.ApprovalTTL = cfg.Approvals.TTL
 	inv.OnWriteBack = worker.Notify
 	inv.Log = log

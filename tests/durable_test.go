@@ -264,3 +264,31 @@ func TestConcurrentApprovers(t *testing.T) {
 		t.Errorf("Okta recorded %d deactivations", n)
 	}
 }
+
+// TestReadAudit: a read is recorded right after its answer by default, and
+// before it with store.sync_read_audit.
+func TestReadAudit(t *testing.T) {
+	auditor := tokenFor(t, "auditor", "audit:read")
+	body := fmt.Sprintf(`{"user":%q}`, oktatest.DemoActiveUser)
+
+	e := newEnv(t)
+	r := e.run("okta-get-user", body)
+	mustStatus(t, r, 200)
+	reqID := r.json(t)["request_id"]
+	eventually(t, "the read's audit record", func() bool {
+		recs := asList(e.get("/api/v1/audit?command=okta-get-user", auditor).json(t)["records"])
+		return len(recs) == 1 && recs[0].(map[string]any)["request_id"] == reqID
+	})
+
+	strict := newEnv(t, envOptions{syncReads: true})
+	r = strict.run("okta-get-user", body)
+	mustStatus(t, r, 200)
+	id, ok := r.json(t)["audit_id"].(float64)
+	if !ok || id <= 0 {
+		t.Fatalf("no audit_id with sync_read_audit: %s", r.body)
+	}
+	recs := asList(strict.get("/api/v1/audit?command=okta-get-user", auditor).json(t)["records"])
+	if len(recs) != 1 || recs[0].(map[string]any)["seq"] != id {
+		t.Errorf("records: %v", recs)
+	}
+}

@@ -49,9 +49,11 @@ type envOptions struct {
 	// xsoar and xdr configure fake XSOAR / XDR tenants for write-back;
 	// advanced gives both advanced API keys.
 	xsoar, xdr, advanced bool
-	requestTimeout       time.Duration
-	oktaToken            string // overrides the fake's token (to test refused credentials)
-	noOkta               bool
+	// syncReads makes reads wait for their audit record.
+	syncReads      bool
+	requestTimeout time.Duration
+	oktaToken      string // overrides the fake's token (to test refused credentials)
+	noOkta         bool
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *env {
@@ -102,6 +104,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Store.SyncReadAudit = o.syncReads
 	// Retry quickly: the tests wait for deliveries, not for backoff.
 	cfg.WriteBack.BaseBackoff, cfg.WriteBack.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
 	if o.requestTimeout > 0 {

@@ -167,3 +167,21 @@ var (
 	_ = xsoartest.NewServer
 	_ = xdrtest.NewServer
 )
+
+// TestWritebackRetriesAfterXDRFailures: XDR answering 503 is retried until
+// the comment lands, once.
+func TestWritebackRetriesAfterXDRFailures(t *testing.T) {
+	e := newEnv(t, envOptions{xdr: true})
+	inc := e.xdr.AddIncident("Okta: lockout kpatel@example.com", "medium")
+	e.xdr.InjectStatus(3, 503)
+	r := e.run("okta-unlock-user", fmt.Sprintf(`{"user":%q,"incident":{"platform":"xdr","id":%q}}`, oktatest.DemoLockedUser, inc))
+	mustStatus(t, r, 200)
+	id := r.json(t)["writeback"].(map[string]any)["id"].(string)
+	eventually(t, "delivery after the failures", func() bool { return e.writeback(id)["status"] == "delivered" })
+	if wb := e.writeback(id); wb["attempts"].(float64) < 2 || wb["last_error"] == nil {
+		t.Errorf("writeback: %v", wb)
+	}
+	if n := len(e.xdr.Comments(inc)); n != 1 {
+		t.Errorf("%d comments", n)
+	}
+}
