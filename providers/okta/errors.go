@@ -2,11 +2,7 @@ package okta
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
-	"errors"
-	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -138,25 +134,7 @@ func (c *Client) tokenError(resp *http.Response, tr tokenResponse) *upstream.Err
 // deadline (Timeout), the local token bucket (RateLimited) or the network
 // (Unavailable). The wrapped error keeps errors.Is working for callers.
 func (c *Client) transportError(op string, err error) *upstream.Error {
-	e := &upstream.Error{Provider: provider, Err: err}
-	var throttled *httpx.ThrottledError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &throttled):
-		e.Kind = upstream.RateLimited
-		e.RetryAfter = max(time.Second, time.Duration(math.Ceil(throttled.Wait.Seconds()))*time.Second)
-		e.Message = "request rate limit of this idcmd client reached"
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		e.Kind = upstream.Timeout
-		e.Message = "no answer before the deadline (" + op + ")"
-	case errors.Is(err, context.Canceled):
-		e.Kind = upstream.Timeout
-		e.Message = "request canceled (" + op + ")"
-	default:
-		e.Kind = upstream.Unavailable
-		e.Message = "cannot reach Okta (" + op + "): " + err.Error()
-	}
-	return e
+	return httpx.TransportError(provider, "Okta", op, err)
 }
 
 // retryAfter is what a rate-limited caller is told to wait: the same

@@ -1,14 +1,9 @@
 package pingone
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"math"
-	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/idcmd/idcmd/providers/httpx"
 	"github.com/idcmd/idcmd/providers/upstream"
@@ -140,23 +135,5 @@ func stateConflict(status int, eb errorBody) bool {
 // deadline (Timeout), the local token bucket (RateLimited) or the network
 // (Unavailable). The wrapped error keeps errors.Is working for callers.
 func (c *Client) transportError(op string, err error) *upstream.Error {
-	e := &upstream.Error{Provider: provider, Err: err}
-	var throttled *httpx.ThrottledError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &throttled):
-		e.Kind = upstream.RateLimited
-		e.RetryAfter = max(time.Second, time.Duration(math.Ceil(throttled.Wait.Seconds()))*time.Second)
-		e.Message = "request rate limit of this idcmd client reached"
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		e.Kind = upstream.Timeout
-		e.Message = "no answer before the deadline (" + op + ")"
-	case errors.Is(err, context.Canceled):
-		e.Kind = upstream.Timeout
-		e.Message = "request canceled (" + op + ")"
-	default:
-		e.Kind = upstream.Unavailable
-		e.Message = "cannot reach PingOne (" + op + "): " + err.Error()
-	}
-	return e
+	return httpx.TransportError(provider, "PingOne", op, err)
 }

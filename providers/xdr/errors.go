@@ -3,16 +3,14 @@ package xdr
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/idcmd/idcmd/providers/httpx"
 	"github.com/idcmd/idcmd/providers/upstream"
 )
 
@@ -107,20 +105,7 @@ func rawText(raw json.RawMessage) string {
 // errors.Is working for callers; net/http's messages name the URL, which
 // holds no secret.
 func transportError(op string, err error) *upstream.Error {
-	e := &upstream.Error{Provider: provider, Err: err}
-	var netErr net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		e.Kind = upstream.Timeout
-		e.Message = "no answer before the deadline (" + op + ")"
-	case errors.Is(err, context.Canceled):
-		e.Kind = upstream.Timeout
-		e.Message = "request canceled (" + op + ")"
-	default:
-		e.Kind = upstream.Unavailable
-		e.Message = "cannot reach Cortex XDR (" + op + "): " + err.Error()
-	}
-	return e
+	return httpx.TransportError(provider, "Cortex XDR", op, err)
 }
 
 // decodeError reports a 2xx answer that is not the JSON the reference

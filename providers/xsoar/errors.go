@@ -3,16 +3,15 @@ package xsoar
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/idcmd/idcmd/providers/httpx"
 	"github.com/idcmd/idcmd/providers/upstream"
 )
 
@@ -170,20 +169,7 @@ func rawText(raw json.RawMessage) string {
 // errors.Is working for callers; net/http's messages name the URL, which
 // holds no secret.
 func transportError(op string, err error) *upstream.Error {
-	e := &upstream.Error{Provider: provider, Err: err}
-	var netErr net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		e.Kind = upstream.Timeout
-		e.Message = "no answer before the deadline (" + op + ")"
-	case errors.Is(err, context.Canceled):
-		e.Kind = upstream.Timeout
-		e.Message = "request canceled (" + op + ")"
-	default:
-		e.Kind = upstream.Unavailable
-		e.Message = "cannot reach Cortex XSOAR (" + op + "): " + err.Error()
-	}
-	return e
+	return httpx.TransportError(provider, "Cortex XSOAR", op, err)
 }
 
 // decodeError reports a 2xx answer that is not the JSON the swagger
