@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -99,54 +98,12 @@ func (st rateState) setHeaders(h http.Header) {
 	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
 }
 
-// injector queues failures for the next API calls, in the order they were
-// injected.
-type injector struct {
-	pending atomic.Int64 // fast path: no lock while nothing is queued
-	mu      sync.Mutex
-	queue   []injection
-}
-
-type injection struct {
-	status int
-	left   int
-}
-
-func (in *injector) add(n, status int) {
-	if n <= 0 {
-		return
-	}
-	in.mu.Lock()
-	in.queue = append(in.queue, injection{status: status, left: n})
-	in.mu.Unlock()
-	in.pending.Add(int64(n))
-}
-
-// next consumes one queued failure and returns its status, or 0.
-func (in *injector) next() int {
-	if in.pending.Load() == 0 {
-		return 0
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if len(in.queue) == 0 {
-		return 0
-	}
-	head := &in.queue[0]
-	status := head.status
-	if head.left--; head.left == 0 {
-		in.queue = in.queue[1:]
-	}
-	in.pending.Add(-1)
-	return status
-}
-
 // InjectRateLimit makes the next n API calls answer 429 E0000047, with
 // X-Rate-Limit-Remaining 0 and X-Rate-Limit-Reset one second after the
 // Date header, as Okta's SDKs expect when computing their back-off.
-func (s *Server) InjectRateLimit(n int) { s.inject.add(n, http.StatusTooManyRequests) }
+func (s *Server) InjectRateLimit(n int) { s.inject.Add(n, http.StatusTooManyRequests) }
 
 // InjectStatus makes the next n API calls answer status with an Okta error
 // body (500 → E0000009, 503 → E0000009 "Service Unavailable", 401 →
 // E0000011, ...). Injected failures are served in the order injected.
-func (s *Server) InjectStatus(n int, status int) { s.inject.add(n, status) }
+func (s *Server) InjectStatus(n int, status int) { s.inject.Add(n, status) }

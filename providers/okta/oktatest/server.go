@@ -2,6 +2,7 @@ package oktatest
 
 import (
 	"context"
+	"github.com/idcmd/idcmd/providers/internal/fault"
 	"net"
 	"net/http"
 	"slices"
@@ -46,7 +47,7 @@ type Server struct {
 	base     atomic.Pointer[string]
 	cursors  cursorSealer
 	limiter  *rateLimiter
-	inject   injector
+	inject   fault.Queue
 	latency  atomic.Int64 // time.Duration
 	requests atomic.Int64
 	oauth    *oauthServer
@@ -268,7 +269,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeAPIError(w, errNotFound(path, "Resource"))
 		return
 	}
-	if status := s.inject.next(); status != 0 {
+	if status := s.inject.Next(); status != 0 {
 		if status == http.StatusTooManyRequests {
 			rateState{limit: rate.limit, remaining: 0, reset: now.Add(time.Second)}.setHeaders(h)
 		}

@@ -2,6 +2,7 @@ package pingonetest
 
 import (
 	"cmp"
+	"github.com/idcmd/idcmd/providers/internal/fault"
 	"net"
 	"net/http"
 	"slices"
@@ -66,7 +67,7 @@ type Server struct {
 	base     atomic.Pointer[string]
 	tokens   *tokenStore
 	cursors  cursorSealer
-	inject   injector
+	inject   fault.Queue
 	latency  atomic.Int64 // time.Duration
 	requests atomic.Int64
 
@@ -321,7 +322,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound())
 		return
 	}
-	if status := s.inject.next(); status != 0 {
+	if status := s.inject.Next(); status != 0 {
 		writeAPIError(w, errForStatus(status))
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/idcmd/idcmd/providers/cortexkey"
+	"github.com/idcmd/idcmd/providers/internal/fault"
 	"io"
 	"net"
 	"net/http"
@@ -55,7 +56,7 @@ type Server struct {
 	now      func() time.Time
 	base     atomic.Pointer[string]
 	verifier *cortexkey.Verifier
-	inject   injector
+	inject   fault.Queue
 	latency  atomic.Int64 // time.Duration
 	down     atomic.Bool
 	requests atomic.Int64
@@ -219,7 +220,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound("no such endpoint: "+r.URL.Path))
 		return
 	}
-	if status := s.inject.next(); status != 0 {
+	if status := s.inject.Next(); status != 0 {
 		writeError(w, errForStatus(status))
 		return
 	}

@@ -1,55 +1,8 @@
 package xsoartest
 
-import (
-	"sync"
-	"sync/atomic"
-)
-
-// injector queues failures for the next API calls, in the order they were
-// injected.
-type injector struct {
-	pending atomic.Int64 // fast path: no lock while nothing is queued
-	mu      sync.Mutex
-	queue   []injection
-}
-
-type injection struct {
-	status int
-	left   int
-}
-
-func (in *injector) add(n, status int) {
-	if n <= 0 {
-		return
-	}
-	in.mu.Lock()
-	in.queue = append(in.queue, injection{status: status, left: n})
-	in.mu.Unlock()
-	in.pending.Add(int64(n))
-}
-
-// next consumes one queued failure and returns its status, or 0.
-func (in *injector) next() int {
-	if in.pending.Load() == 0 {
-		return 0
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if len(in.queue) == 0 {
-		return 0
-	}
-	head := &in.queue[0]
-	status := head.status
-	if head.left--; head.left == 0 {
-		in.queue = in.queue[1:]
-	}
-	in.pending.Add(-1)
-	return status
-}
-
 // InjectStatus makes the next n authenticated API calls answer status with
 // an XSOAR error body (400, 401, 403, 404, 412, 429, 5xx "Something went
 // wrong."), without acting on them. Injected failures are served in the
 // order injected, after authentication, so each one uses up an advanced
 // key's nonce. A 429 carries no Retry-After, since none is documented.
-func (s *Server) InjectStatus(n, status int) { s.inject.add(n, status) }
+func (s *Server) InjectStatus(n, status int) { s.inject.Add(n, status) }

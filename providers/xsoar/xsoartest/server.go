@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"github.com/idcmd/idcmd/providers/cortexkey"
+	"github.com/idcmd/idcmd/providers/internal/fault"
 	"io"
 	"mime"
 	"net"
@@ -58,7 +59,7 @@ type Server struct {
 
 	now      func() time.Time
 	verifier *cortexkey.Verifier
-	inject   injector
+	inject   fault.Queue
 	latency  atomic.Int64 // time.Duration
 	down     atomic.Bool
 	requests atomic.Int64
@@ -209,7 +210,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusMethodNotAllowed, id: "method_not_allowed", title: "Method Not Allowed", detail: "Use POST"})
 		return
 	}
-	if status := s.inject.next(); status != 0 {
+	if status := s.inject.Next(); status != 0 {
 		writeError(w, errForStatus(status))
 		return
 	}
