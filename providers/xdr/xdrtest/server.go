@@ -6,9 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/idcmd/idcmd/providers/cortexkey"
+	"github.com/idcmd/idcmd/providers/internal/fakeserver"
 	"github.com/idcmd/idcmd/providers/internal/fault"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -67,26 +67,16 @@ type Server struct {
 	window    alertWindow
 	inserts   int // accepted insert_parsed_alerts requests
 
-	httpServer *http.Server
-	serveDone  chan struct{}
-	closeOnce  sync.Once
+	listener *fakeserver.Listener
 }
 
 // NewServer starts a fake tenant listening on 127.0.0.1 on a free port,
 // ready to serve when it returns. Close it when done.
 func NewServer(opts Options) *Server {
 	s := NewHandlerServer(opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic("xdrtest: listen on 127.0.0.1: " + err.Error())
-	}
-	s.SetURL("http://" + ln.Addr().String())
-	s.httpServer = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		_ = s.httpServer.Serve(ln) // returns http.ErrServerClosed on Close
-	}()
+	var url string
+	url, s.listener = fakeserver.Start("xdrtest", s.Handler())
+	s.SetURL(url)
 	return s
 }
 
@@ -137,13 +127,7 @@ func (s *Server) baseURL(r *http.Request) string {
 // Close shuts the listener and every connection down and waits for the
 // serving goroutine. It is a no-op for a NewHandlerServer.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() {
-		if s.httpServer == nil {
-			return
-		}
-		_ = s.httpServer.Close()
-		<-s.serveDone
-	})
+	s.listener.Close()
 }
 
 // Handler returns the fake's HTTP handler.

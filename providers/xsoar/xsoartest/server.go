@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"context"
 	"github.com/idcmd/idcmd/providers/cortexkey"
+	"github.com/idcmd/idcmd/providers/internal/fakeserver"
 	"github.com/idcmd/idcmd/providers/internal/fault"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -67,26 +67,16 @@ type Server struct {
 	mu        sync.Mutex // guards the server's state below
 	incidents []*incident
 
-	httpServer *http.Server
-	serveDone  chan struct{}
-	closeOnce  sync.Once
+	listener *fakeserver.Listener
 }
 
 // NewServer starts a fake XSOAR listening on 127.0.0.1 on a free port,
 // ready to serve when it returns. Close it when done.
 func NewServer(opts Options) *Server {
 	s := NewHandlerServer(opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic("xsoartest: listen on 127.0.0.1: " + err.Error())
-	}
-	s.SetURL("http://" + ln.Addr().String())
-	s.httpServer = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		_ = s.httpServer.Serve(ln) // returns http.ErrServerClosed on Close
-	}()
+	var url string
+	url, s.listener = fakeserver.Start("xsoartest", s.Handler())
+	s.SetURL(url)
 	return s
 }
 
@@ -128,13 +118,7 @@ func (s *Server) SetURL(u string) { s.URL = strings.TrimSuffix(u, "/") }
 // Close shuts the listener and every connection down and waits for the
 // serving goroutine. It is a no-op for a NewHandlerServer.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() {
-		if s.httpServer == nil {
-			return
-		}
-		_ = s.httpServer.Close()
-		<-s.serveDone
-	})
+	s.listener.Close()
 }
 
 // Handler returns the fake's HTTP handler.
