@@ -37,3 +37,16 @@ func TransportError(provider, name, op string, err error) *upstream.Error {
 	}
 	return e
 }
+
+// DecodeError maps an answer with a success status whose body is not the
+// JSON the vendor documents. encoding/json's messages name types and
+// offsets, never values, so no secret can leak through err.
+func DecodeError(provider, name, op string, status int, err error) *upstream.Error {
+	return &upstream.Error{
+		Provider: provider,
+		Kind:     upstream.Unknown,
+		Status:   status,
+		Message:  "unexpected response body from " + name + " (" + op + ")",
+		Err:      err,
+	}
+}

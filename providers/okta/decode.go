@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/idcmd/idcmd/providers/httpx"
 	"github.com/idcmd/idcmd/providers/upstream"
 )
 
@@ -70,15 +71,7 @@ func decodeRawList(op string, resp *http.Response) ([]json.RawMessage, error) {
 	return raws, nil
 }
 
-// decodeError reports a 2xx answer that is not the JSON the spec promises.
-// encoding/json's messages name types and offsets, never string values,
-// so a reset URL in a malformed body cannot leak through.
+// decodeError reports a body that is not the JSON Okta documents.
 func decodeError(op string, resp *http.Response, err error) *upstream.Error {
-	return &upstream.Error{
-		Provider: provider,
-		Kind:     upstream.Unknown,
-		Status:   resp.StatusCode,
-		Message:  "unexpected response body from Okta (" + op + ")",
-		Err:      err,
-	}
+	return httpx.DecodeError(provider, "Okta", op, resp.StatusCode, err)
 }

@@ -130,9 +130,7 @@ func (c *Client) tokenError(resp *http.Response, tr tokenResponse) *upstream.Err
 	return e
 }
 
-// transportError maps a failure where no usable response arrived: the
-// deadline (Timeout), the local token bucket (RateLimited) or the network
-// (Unavailable). The wrapped error keeps errors.Is working for callers.
+// transportError maps a call that got no usable response (httpx.TransportError).
 func (c *Client) transportError(op string, err error) *upstream.Error {
 	return httpx.TransportError(provider, "Okta", op, err)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/idcmd/idcmd/providers/httpx"
 	"github.com/idcmd/idcmd/providers/upstream"
 )
 
@@ -99,15 +100,7 @@ func decodeRawPage(op, key string, resp *http.Response) ([]json.RawMessage, stri
 	return raws, next, nil
 }
 
-// decodeError reports a 2xx answer that is not the JSON the API promises.
-// encoding/json's messages name types and offsets, never string values,
-// so nothing from the body leaks through.
+// decodeError reports a body that is not the JSON PingOne documents.
 func decodeError(op string, resp *http.Response, err error) *upstream.Error {
-	return &upstream.Error{
-		Provider: provider,
-		Kind:     upstream.Unknown,
-		Status:   resp.StatusCode,
-		Message:  "unexpected response body from PingOne (" + op + ")",
-		Err:      err,
-	}
+	return httpx.DecodeError(provider, "PingOne", op, resp.StatusCode, err)
 }

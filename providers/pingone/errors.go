@@ -131,9 +131,7 @@ func stateConflict(status int, eb errorBody) bool {
 	}
 }
 
-// transportError maps a failure where no usable response arrived: the
-// deadline (Timeout), the local token bucket (RateLimited) or the network
-// (Unavailable). The wrapped error keeps errors.Is working for callers.
+// transportError maps a call that got no usable response (httpx.TransportError).
 func (c *Client) transportError(op string, err error) *upstream.Error {
 	return httpx.TransportError(provider, "PingOne", op, err)
 }

@@ -100,24 +100,14 @@ func rawText(raw json.RawMessage) string {
 	return buf.String()
 }
 
-// transportError maps a failure where no usable response arrived: the
-// deadline (Timeout) or the network (Unavailable). The wrapped error keeps
-// errors.Is working for callers; net/http's messages name the URL, which
-// holds no secret.
+// transportError maps a call that got no usable response (httpx.TransportError).
 func transportError(op string, err error) *upstream.Error {
 	return httpx.TransportError(provider, "Cortex XDR", op, err)
 }
 
-// decodeError reports a 2xx answer that is not the JSON the reference
-// promises. encoding/json's messages name types and offsets, never values.
+// decodeError reports a 2xx answer that is not the JSON the reference promises.
 func decodeError(op string, err error) *upstream.Error {
-	return &upstream.Error{
-		Provider: provider,
-		Kind:     upstream.Unknown,
-		Status:   http.StatusOK,
-		Message:  "unexpected response body from Cortex XDR (" + op + ")",
-		Err:      err,
-	}
+	return httpx.DecodeError(provider, "Cortex XDR", op, http.StatusOK, err)
 }
 
 // invalid is a caller error found before anything was sent.
