@@ -30,11 +30,12 @@ const (
 	ScopeUsersRead   = "okta.users.read"
 	ScopeUsersManage = "okta.users.manage"
 	ScopeLogsRead    = "okta.logs.read"
+	ScopeRolesRead   = "okta.roles.read"
 )
 
 // grantableScopes are the Okta scopes a registered service app is granted.
 var grantableScopes = []string{
-	ScopeUsersRead, ScopeUsersManage, ScopeLogsRead,
+	ScopeUsersRead, ScopeUsersManage, ScopeLogsRead, ScopeRolesRead,
 	"okta.groups.read", "okta.factors.read", "okta.factors.manage",
 	"okta.apps.read", "okta.eventHooks.read", "okta.eventHooks.manage",
 }

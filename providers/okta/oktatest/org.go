@@ -53,6 +53,8 @@ type Org struct {
 	apps       map[string]*app
 	appByLabel map[string]*app
 
+	roles roleTable // admin role assignments (roles.go)
+
 	userTypeID string
 	// svcID and svcTokenID identify the SSWS token's owner and the token
 	// itself in System Log events.

@@ -18,9 +18,10 @@ const (
 	// SSO into AWS and GitHub from the same IP.
 	DemoActiveUser = "jdoe@example.com"
 	// DemoAdminUser is ACTIVE and in Super Admins, Okta Admins and Domain
-	// Admins. Story: it performs the demo org's admin actions, and two days
-	// before the seed time it signed in at 02:40 local and added a user to
-	// Super Admins.
+	// Admins, and holds SUPER_ADMIN directly and ORG_ADMIN through Okta
+	// Admins (see seedRoles). Story: it performs the demo org's admin
+	// actions, and two days before the seed time it signed in at 02:40
+	// local and added a user to Super Admins.
 	DemoAdminUser = "awong@example.com"
 	// DemoSuspendedUser is SUSPENDED. Story: impossible travel (New York,
 	// then São Paulo 40 minutes later) two days before the seed time,
@@ -174,6 +175,7 @@ func SeedDemo(o *Org, now time.Time) {
 	sd.seedUsers()
 	sd.seedEvents()
 	sd.commitEvents()
+	sd.seedRoles()
 }
 
 func (sd *seeder) days(n float64) time.Duration { return time.Duration(n * float64(24*time.Hour)) }
