@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/idcmd/idcmd/store"
@@ -26,9 +25,19 @@ type ApprovalPolicy struct {
 	// response) needs approval; it wins over the rest for automated runs.
 	// It is fed by automated_responses.actions.<action>.require_approval.
 	Automated map[string]bool
+	// PrivilegedSecrets holds every call that would hand a one-time secret
+	// (a reset link, a temporary password) to the caller for a privileged
+	// user — one holding an admin role or in PrivilegedGroups — for a
+	// second person: the secret is a takeover of that account.
+	PrivilegedSecrets bool
+	// PrivilegedGroups are group names (compared without case) that make a
+	// user privileged, besides any admin role.
+	PrivilegedGroups []string
 }
 
-// Requires reports whether a run of the command on provider needs approval.
+// Requires reports whether a run of the command on provider needs approval
+// by the command policy. Called with the command that acts: the provider
+// command a neutral command resolved to.
 func (p ApprovalPolicy) Requires(info Info, provider Provider, automated bool) bool {
 	if !info.Risk.ChangesState() {
 		return false
@@ -48,13 +57,14 @@ func (p ApprovalPolicy) Requires(info Info, provider Provider, automated bool) b
 }
 
 // automatedActions maps the seeds' automated_responses action names to the
-// commands an automated response may run for them.
+// provider commands an automated response may run for them. Neutral
+// commands need no entry: the gate judges the provider command they run.
 var automatedActions = map[string][]string{
-	"suspend_user":       {"okta-suspend-user", "lock-user"},
-	"lock_user":          {"pingone-lock-user", "lock-user"},
-	"clear_sessions":     {"okta-clear-sessions", "clear-sessions"},
-	"terminate_sessions": {"pingone-terminate-sessions", "clear-sessions"},
-	"reset_password":     {"okta-reset-password", "pingone-reset-password", "reset-password"},
+	"suspend_user":       {"okta-suspend-user"},
+	"lock_user":          {"pingone-lock-user"},
+	"clear_sessions":     {"okta-clear-sessions"},
+	"terminate_sessions": {"pingone-terminate-sessions"},
+	"reset_password":     {"okta-reset-password", "pingone-reset-password"},
 	"disable_user":       {"pingone-disable-user"},
 	"deactivate_user":    {"okta-deactivate-user"},
 }
@@ -95,25 +105,20 @@ var (
 	ErrNotRequester       = errors.New("only the requester can cancel an approval")
 )
 
-// effectiveProvider is the provider a call acts on: the command's own, or
-// for a provider-neutral command the one its arguments pick.
-func (inv *Invoker) effectiveProvider(info Info, args any) Provider {
-	if info.Provider != Neutral {
-		return info.Provider
+// approvalReason says why a call must wait for a second person, or "" when
+// it may run now. It judges what the call does: the provider command a
+// neutral command resolved to, with that command's arguments.
+func (inv *Invoker) approvalReason(ctx context.Context, req Request, pl plan) string {
+	info := pl.runs.Info()
+	if inv.Policy.Requires(info, info.Provider, req.Automated) {
+		return "the approval policy holds " + info.Name
 	}
-	v := reflect.ValueOf(args)
-	for v.Kind() == reflect.Pointer && !v.IsNil() {
-		v = v.Elem()
-	}
-	if v.Kind() == reflect.Struct {
-		if f := v.FieldByName("Provider"); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
-			return Provider(f.String())
+	if inv.Policy.PrivilegedSecrets && pl.runs.revealsSecret(pl.args) {
+		if why := inv.privileged(ctx, info.Provider, targetUser(pl.args)); why != "" {
+			return "a one-time secret for a privileged user: " + why
 		}
 	}
-	if p, err := inv.Providers.pick(""); err == nil {
-		return p
-	}
-	return Neutral
+	return ""
 }
 
 func (inv *Invoker) approvalTTL() time.Duration {
@@ -123,9 +128,11 @@ func (inv *Invoker) approvalTTL() time.Duration {
 	return time.Hour
 }
 
-// requestApproval stores the call for a second person and answers 202.
-func (inv *Invoker) requestApproval(ctx context.Context, req Request, cmd Command) (*Result, error) {
-	info := cmd.Info()
+// requestApproval stores the call for a second person and answers 202. The
+// approval keeps the call as asked (command and arguments) and the provider
+// command it resolved to, which is what the approver approves.
+func (inv *Invoker) requestApproval(ctx context.Context, req Request, pl plan, reason string) (*Result, error) {
+	info := pl.asked
 	args, err := json.Marshal(req.Args)
 	if err != nil {
 		return nil, fmt.Errorf("encode arguments: %w", err)
@@ -135,19 +142,23 @@ func (inv *Invoker) requestApproval(ctx context.Context, req Request, cmd Comman
 		inc, _ = json.Marshal(req.Incident)
 	}
 	a, err := inv.Store.CreateApproval(ctx, store.Approval{
-		Command: info.Name, Args: args, Incident: inc, Requester: req.Caller.Subject, RequestID: req.RequestID,
-		ExpiresAt: inv.now().Add(inv.approvalTTL()),
+		Command: info.Name, Effective: pl.name(), Args: args, Incident: inc, Requester: req.Caller.Subject, RequestID: req.RequestID,
+		Reason: reason, ExpiresAt: inv.now().Add(inv.approvalTTL()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create approval: %w", err)
 	}
-	rec := draftRecord(req, info.Name)
+	rec := draftRecord(req, pl.name(), pl.via())
 	rec.Outcome = OutcomePendingApproval
 	rec.ApprovalID = a.ID
-	held := resultEntry(info, req, "", nil)
-	held.headline = "held for approval"
-	held.detail = "nothing done yet: approval " + a.ID + " must be approved by a second person before " + a.ExpiresAt.UTC().Format(time.RFC3339)
-	rec.WriteBack = writebackFor(req.Incident, held)
+	rec.Detail = truncate(reason, 500)
+	if !req.NoWriteBack {
+		held := resultEntry(pl.runs.Info(), req, "", nil)
+		held.command = pl.label()
+		held.headline = "held for approval"
+		held.detail = "nothing done yet (" + reason + "): approval " + a.ID + " must be approved by a second person before " + a.ExpiresAt.UTC().Format(time.RFC3339)
+		rec.WriteBack = writebackFor(req.Incident, held)
+	}
 	stored, err := inv.record(ctx, rec)
 	if err != nil {
 		return nil, err
@@ -156,9 +167,9 @@ func (inv *Invoker) requestApproval(ctx context.Context, req Request, cmd Comman
 	pending := &PendingApproval{ID: a.ID, Status: string(a.Status), StatusURL: "/api/v1/approvals/" + a.ID, ExpiresAt: a.ExpiresAt}
 	return &Result{
 		ResultMeta: ResultMeta{
-			Command: info.Name, RequestID: req.RequestID, OutputsPrefix: "IDCMD.Approval", OutputsKeyField: "id",
-			ReadableOutput: table("Approval required: "+info.Name, []string{"Approval", "Requested by", "Target", "Expires"},
-				[][]string{{a.ID, a.Requester, targetUser(req.Args), a.ExpiresAt.UTC().Format(time.RFC3339)}}) +
+			Command: info.Name, EffectiveCommand: effectiveName(pl), RequestID: req.RequestID, OutputsPrefix: "IDCMD.Approval", OutputsKeyField: "id",
+			ReadableOutput: table("Approval required: "+pl.label(), []string{"Approval", "Requested by", "Target", "Reason", "Expires"},
+				[][]string{{a.ID, a.Requester, targetUser(req.Args), reason, a.ExpiresAt.UTC().Format(time.RFC3339)}}) +
 				"\nNothing was done yet. A second person with the approvals:decide scope must approve it.\n",
 			RawResponse: a,
 			AuditID:     seq,
@@ -180,7 +191,7 @@ func (inv *Invoker) Decide(ctx context.Context, id string, approver Caller, appr
 	if err != nil {
 		return a, approvalError(err)
 	}
-	rec := store.AuditRecord{Subject: a.Requester, Command: a.Command, Args: a.Args, Incident: a.Incident, ApprovalID: a.ID, Approver: approver.Subject, RequestID: a.RequestID}
+	rec := store.AuditRecord{Subject: a.Requester, Command: a.EffectiveOrCommand(), RequestedAs: a.RequestedAs(), Args: a.Args, Incident: a.Incident, ApprovalID: a.ID, Approver: approver.Subject, RequestID: a.RequestID}
 	if !approve {
 		rec.Outcome = OutcomeRejected
 		rec.Detail = truncate("rejected by "+approver.Subject+": "+comment, 500)
@@ -201,8 +212,13 @@ func (inv *Invoker) Decide(ctx context.Context, id string, approver Caller, appr
 }
 
 // runApproved runs an approved call and stores its outcome on the approval.
+// The call is resolved again and must still resolve to the provider command
+// that was approved. The stored result has its one-time secrets redacted;
+// the approval returned here carries them, for the approve call's answer
+// only.
 func (inv *Invoker) runApproved(ctx context.Context, a store.Approval) (store.Approval, error) {
 	status, result, seq := store.ApprovalFailed, json.RawMessage(nil), int64(0)
+	var live json.RawMessage
 	cmd, err := inv.Lookup(a.Command)
 	if err == nil {
 		var args any
@@ -213,11 +229,21 @@ func (inv *Invoker) runApproved(ctx context.Context, a store.Approval) (store.Ap
 		}
 		if err == nil {
 			req := Request{Command: a.Command, Args: args, Incident: inc, Caller: Caller{Subject: a.Requester}, RequestID: a.RequestID, approval: &a}
+			var pl plan
+			pl, err = inv.resolve(ctx, req, cmd)
+			if err == nil && a.Effective != "" && pl.name() != a.Effective {
+				err = fmt.Errorf("%s now resolves to %s, not to the approved %s; nothing was done", a.Command, pl.name(), a.Effective)
+			}
 			var res *Result
-			res, err = inv.gateAndRun(ctx, req, cmd)
+			if err == nil {
+				res, err = inv.gateAndRun(ctx, req, pl)
+			} else {
+				res, err = inv.finish(ctx, req, pl, Reply[any]{}, err, 0)
+			}
 			if err == nil {
 				status, seq = store.ApprovalExecuted, res.AuditID
-				result, _ = json.Marshal(res)
+				live, _ = json.Marshal(res)
+				result = storedCopy(res)
 			}
 		}
 	}
@@ -227,7 +253,11 @@ func (inv *Invoker) runApproved(ctx context.Context, a store.Approval) (store.Ap
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	return inv.Store.FinishApproval(fctx, a.ID, status, result, seq)
+	done, err := inv.Store.FinishApproval(fctx, a.ID, status, result, seq)
+	if err == nil && live != nil {
+		done.Result = live
+	}
+	return done, err
 }
 
 // Cancel withdraws a pending approval; only its requester may.
@@ -236,7 +266,7 @@ func (inv *Invoker) Cancel(ctx context.Context, id string, caller Caller) (store
 	if err != nil {
 		return a, approvalError(err)
 	}
-	_, err = inv.record(ctx, store.AuditRecord{Subject: caller.Subject, Command: a.Command, Args: a.Args, Incident: a.Incident,
+	_, err = inv.record(ctx, store.AuditRecord{Subject: caller.Subject, Command: a.EffectiveOrCommand(), RequestedAs: a.RequestedAs(), Args: a.Args, Incident: a.Incident,
 		ApprovalID: a.ID, RequestID: a.RequestID, Outcome: OutcomeRejected, Detail: "cancelled by the requester",
 		WriteBack: approvalWriteback(a, "cancelled", "cancelled by the requester; nothing was done")})
 	return a, err

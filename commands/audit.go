@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/idcmd/idcmd/providers/upstream"
 	"github.com/idcmd/idcmd/store"
@@ -107,12 +109,14 @@ func targetUser(args any) string {
 	return find(v)
 }
 
-// draftRecord starts the audit record of a call.
-func draftRecord(req Request, name string) store.AuditRecord {
+// draftRecord starts the audit record of a call: name is what is done, via
+// the name it was asked by when that differs.
+func draftRecord(req Request, name, via string) store.AuditRecord {
 	rec := store.AuditRecord{
 		RequestID:      req.RequestID,
 		Subject:        req.Caller.Subject,
 		Command:        name,
+		RequestedAs:    via,
 		Args:           auditArgs(req.Args),
 		TargetUser:     targetUser(req.Args),
 		IdempotencyKey: req.IdempotencyKey,
@@ -125,6 +129,69 @@ func draftRecord(req Request, name string) store.AuditRecord {
 		rec.Approver = req.approval.Approver
 	}
 	return rec
+}
+
+// Bounds of a refused call's record: its fields were never validated, so
+// each is cut to a size that says what was tried without storing it whole.
+const (
+	maxRefusedField = 256  // bytes of one argument, incident field or name
+	maxRefusedJSON  = 4096 // bytes of the arguments or the incident
+)
+
+// bound cuts a refused call's record down to bounded fields, each cut one
+// marked as truncated, so no token — even one with no scope — can grow the
+// audit log by more than a few kilobytes a call.
+func bound(rec *store.AuditRecord) {
+	rec.Subject = truncateMarked(rec.Subject, maxRefusedField)
+	rec.TargetUser = truncateMarked(rec.TargetUser, maxRefusedField)
+	rec.IdempotencyKey = truncateMarked(rec.IdempotencyKey, maxRefusedField)
+	rec.Args = boundJSON(rec.Args)
+	rec.Incident = boundJSON(rec.Incident)
+}
+
+// boundJSON cuts every member of a JSON object to maxRefusedField bytes of
+// its encoding, and the whole to maxRefusedJSON.
+func boundJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) <= maxRefusedField {
+		return raw
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		b, _ := json.Marshal(map[string]string{"truncated": truncateMarked(string(raw), maxRefusedField)})
+		return b
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		k = truncateMarked(k, maxRefusedField)
+		if len(v) <= maxRefusedField {
+			out[k] = v
+			continue
+		}
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			out[k] = truncateMarked(str, maxRefusedField)
+		} else {
+			out[k] = truncateMarked(string(v), maxRefusedField)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil || len(b) > maxRefusedJSON {
+		b, _ = json.Marshal(map[string]any{"truncated": true, "size_bytes": len(raw)})
+	}
+	return b
+}
+
+// truncateMarked cuts s to at most n bytes, on a rune boundary, and says how
+// much was cut.
+func truncateMarked(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…[truncated, " + strconv.Itoa(len(s)) + " bytes]"
 }
 
 // settle fills in the outcome of a run.

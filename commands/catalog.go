@@ -99,6 +99,17 @@ func checkDeclaration(info Info) error {
 	if err := checkArgFields(name, info.ArgsType); err != nil {
 		return err
 	}
+	switch {
+	case info.Runs == info.Delegates:
+		return fmt.Errorf("command %q must declare exactly one of Run and Delegate", name)
+	case info.Delegates && info.Provider != Neutral:
+		return fmt.Errorf("command %q: only provider-neutral commands delegate", name)
+	case info.Provider == Neutral && info.Risk.ChangesState() && !info.Delegates:
+		// The approval gate judges the provider command a call runs; a
+		// neutral command that acted itself would reach the provider under
+		// a name no policy holds.
+		return fmt.Errorf("provider-neutral command %q changes state, so it must Delegate to provider commands", name)
+	}
 	return nil
 }
 

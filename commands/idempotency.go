@@ -27,7 +27,8 @@ const MaxIdempotencyKey = 255
 // storedOutcome is what a finished call leaves under its idempotency key,
 // so a retry gets the same answer without calling the provider again.
 type storedOutcome struct {
-	Result  *Result          `json:"result,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"` // storedCopy of the Result
+
 	Pending *PendingApproval `json:"pending,omitempty"`
 	Error   *storedError     `json:"error,omitempty"`
 }
@@ -90,7 +91,7 @@ func (inv *Invoker) once(ctx context.Context, req Request, cmd Command) (*Result
 			continue
 		}
 		// IdemNew: this request owns the key.
-		res, runErr := inv.gateAndRun(ctx, req, cmd)
+		res, runErr := inv.resolveAndRun(ctx, req, cmd)
 		inv.settleKey(ctx, key, res, runErr)
 		return res, runErr
 	}
@@ -106,9 +107,11 @@ func (inv *Invoker) settleKey(ctx context.Context, key store.IdemKey, res *Resul
 	switch {
 	case runErr == nil && res.Approval != nil:
 		out.Pending = res.Approval
-		out.Result = res
+		out.Result = json.RawMessage(storedCopy(res))
 	case runErr == nil:
-		out.Result = res
+		// A replay answers with the stored copy: its one-time secrets
+		// were delivered once, in this answer, and are not kept.
+		out.Result = json.RawMessage(storedCopy(res))
 	default:
 		ue := upstream.As(runErr)
 		if ue == nil || !(ue.Kind == upstream.NotFound || ue.Kind == upstream.Conflict || ue.Kind == upstream.Invalid) {
@@ -137,11 +140,15 @@ func replay(body []byte) (*Result, error) {
 		return nil, &AuditedError{AuditID: e.AuditID, Replayed: true, Err: fmt.Errorf("%s: %w", e.Command, &upstream.Error{
 			Provider: e.Provider, Kind: e.Kind, Status: e.Status, Code: e.Code, Message: e.Message, Causes: e.Causes, RetryAfter: e.RetryAfter})}
 	}
-	if out.Result == nil {
+	if len(out.Result) == 0 {
 		return nil, errors.New("idempotency: stored outcome is empty")
 	}
-	out.Result.Replayed = true
-	return out.Result, nil
+	var res Result
+	if err := json.Unmarshal(out.Result, &res); err != nil {
+		return nil, fmt.Errorf("idempotency: stored result unreadable: %w", err)
+	}
+	res.Replayed = true
+	return &res, nil
 }
 
 func (inv *Invoker) idempotencyTTL() time.Duration {

@@ -42,6 +42,10 @@ type Request struct {
 	IdempotencyKey string
 	// Automated marks a run started by an event rule, not a person.
 	Automated bool
+	// NoWriteBack keeps the call's outcome out of the incident while the
+	// audit record still names the incident: a call from idcmd's own XSOAR
+	// integration already is an entry in that war room.
+	NoWriteBack bool
 	// approval is set when an approved call runs; only Decide sets it.
 	approval *store.Approval
 }
@@ -56,13 +60,20 @@ type Result struct {
 	Approval *PendingApproval `json:"approval,omitempty"`
 	// Replayed is set when the outcome was stored under the idempotency key.
 	Replayed bool `json:"-"`
+	// secrets are the one-time secrets in this answer; stored copies of it
+	// are redacted (see redactSecrets).
+	secrets []string
 }
 
 // ResultMeta is every field of a Result but the typed outputs; the OpenAPI
 // document pairs it with each command's own outputs type.
 type ResultMeta struct {
-	// The command that ran.
+	// The command that was called.
 	Command string `json:"command" example:"okta-suspend-user"`
+	// For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.
+	EffectiveCommand string `json:"effective_command,omitempty" example:"okta-suspend-user"`
+	// Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.
+	SecretsWithheld bool `json:"secrets_withheld,omitempty"`
 	// The request's id, also in X-Request-Id and the logs.
 	RequestID string `json:"request_id" example:"6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"`
 	// XSOAR context path the outputs land under.
@@ -103,7 +114,9 @@ type Observer func(command, outcome string, elapsed time.Duration)
 
 // Invoker is the one way to run a command. Every path goes through Invoke,
 // so no path can skip a check. The order of steps is fixed here:
-// authorize → (idempotency, approval: later) → run → (audit, write-back: later) → result.
+// authorize → validate → idempotency → resolve (a provider-neutral command
+// becomes the provider command it runs) → approval gate → run → audit
+// record and write-back (one transaction) → result.
 type Invoker struct {
 	Catalog   *Catalog
 	Providers Providers
@@ -182,40 +195,122 @@ func (inv *Invoker) invoke(ctx context.Context, req Request) (*Result, error) {
 	if info.Risk.ChangesState() && req.IdempotencyKey != "" && inv.Store != nil {
 		return inv.once(ctx, req, cmd)
 	}
-	return inv.gateAndRun(ctx, req, cmd)
+	return inv.resolveAndRun(ctx, req, cmd)
+}
+
+// plan is what a call really does: the command the caller named, and the
+// command that acts — the same one, or for a provider-neutral command the
+// provider command it resolved to. Everything after resolution (the gate,
+// the run, the audit record) looks at runs.
+type plan struct {
+	asked     Info
+	runs      Command
+	args      any // runs' arguments
+	translate func(Reply[any]) (Reply[any], error)
+}
+
+// name is what was done; via is the name it was asked by when that differs.
+func (p plan) name() string { return p.runs.Info().Name }
+func (p plan) via() string {
+	if p.asked.Name == p.name() {
+		return ""
+	}
+	return p.asked.Name
+}
+
+// label names the call for a person: "lock-user (okta-suspend-user)".
+func (p plan) label() string {
+	if v := p.via(); v != "" {
+		return v + " (" + p.name() + ")"
+	}
+	return p.name()
+}
+
+// resolve turns a call into its plan. A delegating command is resolved to
+// the catalog's own declaration of the provider command, which must pass
+// the same scope and validation checks as if it had been called directly.
+func (inv *Invoker) resolve(ctx context.Context, req Request, cmd Command) (plan, error) {
+	pl := plan{asked: cmd.Info(), runs: cmd, args: req.Args}
+	d, err := cmd.delegate(ctx, inv.Providers, req.Args)
+	if err != nil || d == nil {
+		return pl, err
+	}
+	runs, err := inv.Lookup(d.cmd.Info().Name)
+	if err != nil {
+		return pl, fmt.Errorf("commands: %s delegates outside the catalog: %w", pl.asked.Name, err)
+	}
+	// An approved call was authorized when it was asked; its authority now
+	// is the approval.
+	if err := inv.Authorize(runs, req.Caller); err != nil && req.approval == nil {
+		return pl, err
+	}
+	if err := inv.Validator.Check(d.args, nil); err != nil {
+		return pl, err
+	}
+	pl.runs, pl.args, pl.translate = runs, d.args, d.translate
+	return pl, nil
+}
+
+// resolveAndRun resolves a call and passes it through the gate and the run.
+// A call that cannot be resolved (the user does not exist, the provider is
+// not configured) is recorded as a failed run of the command asked for.
+func (inv *Invoker) resolveAndRun(ctx context.Context, req Request, cmd Command) (*Result, error) {
+	pl, err := inv.resolve(ctx, req, cmd)
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) || errors.Is(err, ErrForbidden) {
+			return nil, inv.refuse(ctx, req, pl.asked.Name, err)
+		}
+		return inv.finish(ctx, req, pl, Reply[any]{}, err, 0)
+	}
+	return inv.gateAndRun(ctx, req, pl)
 }
 
 // refuse records a call that was not allowed to run (denied calls are
-// audited too) and returns why.
+// audited too) and returns why. A refused call writes nothing into any
+// incident — its caller may not be entitled to — and its record keeps only
+// bounded fields, so a caller without a scope cannot grow the log at will.
 func (inv *Invoker) refuse(ctx context.Context, req Request, name string, why error) error {
-	rec := draftRecord(req, name)
+	rec := draftRecord(req, name, "")
+	bound(&rec)
 	rec.Outcome = OutcomeRejected
 	rec.Detail = rejectedDetail(why)
-	var ie *InputError
-	if cmd, err := inv.Lookup(name); err == nil && !errors.As(why, &ie) {
-		e := resultEntry(cmd.Info(), req, "", why)
-		e.headline, e.detail = "REFUSED", rejectedDetail(why)
-		rec.WriteBack = writebackFor(req.Incident, e)
-	}
 	out, err := inv.record(ctx, rec)
 	if err != nil {
 		return err
 	}
-	return &AuditedError{AuditID: out.Seq, WritebackID: out.WriteBackID, Err: why}
+	return &AuditedError{AuditID: out.Seq, Err: why}
 }
 
 // gateAndRun holds the call for approval where policy asks, or runs it
 // against the provider and records the outcome before answering.
-func (inv *Invoker) gateAndRun(ctx context.Context, req Request, cmd Command) (*Result, error) {
-	info := cmd.Info()
-	if req.approval == nil && inv.Store != nil && inv.Policy.Requires(info, inv.effectiveProvider(info, req.Args), req.Automated) {
-		return inv.requestApproval(ctx, req, cmd)
+func (inv *Invoker) gateAndRun(ctx context.Context, req Request, pl plan) (*Result, error) {
+	if req.approval == nil && inv.Store != nil {
+		if why := inv.approvalReason(ctx, req, pl); why != "" {
+			return inv.requestApproval(ctx, req, pl, why)
+		}
 	}
-	rec := draftRecord(req, info.Name)
 	start := time.Now()
-	reply, runErr := cmd.run(ctx, inv.Providers, req.Args)
-	settle(&rec, runErr, time.Since(start))
-	rec.WriteBack = writebackFor(req.Incident, resultEntry(info, req, reply.Readable, runErr))
+	reply, runErr := pl.runs.run(ctx, inv.Providers, pl.args)
+	if runErr == nil && pl.translate != nil {
+		reply, runErr = pl.translate(reply)
+	}
+	return inv.finish(ctx, req, pl, reply, runErr, time.Since(start))
+}
+
+// finish records a run's outcome and builds its answer.
+func (inv *Invoker) finish(ctx context.Context, req Request, pl plan, reply Reply[any], runErr error, elapsed time.Duration) (*Result, error) {
+	info := pl.runs.Info()
+	rec := draftRecord(req, pl.name(), pl.via())
+	settle(&rec, runErr, elapsed)
+	if !req.NoWriteBack {
+		e := resultEntry(info, req, reply.Readable, runErr)
+		e.command = pl.label()
+		rec.WriteBack = writebackFor(req.Incident, e)
+		if rec.WriteBack != nil {
+			rec.WriteBack.Markdown = redactSecrets(rec.WriteBack.Markdown, reply.Secrets, req.RequestID)
+		}
+	}
 	if !info.Risk.ChangesState() && rec.WriteBack == nil && inv.Store != nil && !inv.SyncReadAudit {
 		// A read changes nothing, so its answer does not wait for its
 		// record: waiting would more than double a read's cost. The record
@@ -225,13 +320,13 @@ func (inv *Invoker) gateAndRun(ctx context.Context, req Request, cmd Command) (*
 		// context stay synchronous: their write-back must be acknowledged.
 		inv.recordLater(ctx, rec)
 		if runErr != nil {
-			return nil, fmt.Errorf("%s: %w", info.Name, runErr)
+			return nil, fmt.Errorf("%s: %w", pl.asked.Name, runErr)
 		}
-		return inv.result(info, req, reply, store.AuditRecord{}), nil
+		return inv.result(pl, req, reply, store.AuditRecord{}), nil
 	}
 	stored, auditErr := inv.record(ctx, rec)
 	if runErr != nil {
-		runErr = fmt.Errorf("%s: %w", info.Name, runErr)
+		runErr = fmt.Errorf("%s: %w", pl.label(), runErr)
 		if auditErr != nil {
 			return nil, errors.Join(runErr, auditErr)
 		}
@@ -240,26 +335,36 @@ func (inv *Invoker) gateAndRun(ctx context.Context, req Request, cmd Command) (*
 	if auditErr != nil {
 		return nil, auditErr
 	}
-	return inv.result(info, req, reply, stored), nil
+	return inv.result(pl, req, reply, stored), nil
 }
 
 // result is a successful run's answer; stored is its audit record when it
 // was written before the answer.
-func (inv *Invoker) result(info Info, req Request, reply Reply[any], stored store.AuditRecord) *Result {
+func (inv *Invoker) result(pl plan, req Request, reply Reply[any], stored store.AuditRecord) *Result {
+	info := pl.asked
 	return &Result{
 		ResultMeta: ResultMeta{
-			Command:         info.Name,
-			RequestID:       req.RequestID,
-			OutputsPrefix:   info.Context.Prefix,
-			OutputsKeyField: info.Context.Key,
-			ReadableOutput:  reply.Readable,
-			RawResponse:     reply.Raw,
-			NextCursor:      reply.NextCursor,
-			AuditID:         stored.Seq,
-			Writeback:       writebackRef(stored),
+			Command:          info.Name,
+			EffectiveCommand: effectiveName(pl),
+			RequestID:        req.RequestID,
+			OutputsPrefix:    info.Context.Prefix,
+			OutputsKeyField:  info.Context.Key,
+			ReadableOutput:   reply.Readable,
+			RawResponse:      reply.Raw,
+			NextCursor:       reply.NextCursor,
+			AuditID:          stored.Seq,
+			Writeback:        writebackRef(stored),
 		},
 		Outputs: reply.Outputs,
+		secrets: reply.Secrets,
 	}
+}
+
+func effectiveName(pl plan) string {
+	if pl.via() == "" {
+		return ""
+	}
+	return pl.name()
 }
 
 func outcomeOf(err error) string {

@@ -11,7 +11,7 @@ import (
 func table(title string, headers []string, rows [][]string) string {
 	var b strings.Builder
 	b.WriteString("### ")
-	b.WriteString(title)
+	b.WriteString(escapeCell(title))
 	b.WriteString("\n")
 	if len(rows) == 0 {
 		b.WriteString("**No entries.**\n")
@@ -38,9 +38,41 @@ func table(title string, headers []string, rows [][]string) string {
 	return b.String()
 }
 
-var cellEscaper = strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ")
+// cellEscaper keeps text text: a pipe or a newline cannot break the table,
+// and Markdown's link, image, emphasis and HTML syntax is backslash-escaped,
+// so a display name or a caller's argument such as "[click](https://x)" or
+// "<img src=x>" shows as typed instead of becoming a link or markup.
+var cellEscaper = strings.NewReplacer(
+	"|", `\|`, "\r\n", " ", "\n", " ", "\r", " ",
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "!", `\!`, "~", `\~`, "&", `\&`,
+)
 
 func escapeCell(s string) string { return cellEscaper.Replace(s) }
+
+// literal shows caller text in an incident entry as an inline code span:
+// nothing inside one is Markdown or HTML, so the text cannot carry a link,
+// an image or markup — not even a bare URL, which renderers autolink
+// everywhere but in code. Its fence is longer than any run of backticks in
+// the text, pipes are escaped for the table it sits in, and newlines become
+// spaces.
+func literal(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "|", `\|`).Replace(s)
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + " " + s + " " + fence
+}
 
 // stamp formats an optional time for a table cell.
 func stamp(t *time.Time) string {

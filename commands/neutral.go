@@ -218,27 +218,23 @@ var GetUserGroups = Spec[IdentityUserArgs, AccountGroups]{
 var LockUser = Spec[IdentityUserArgs, Account]{
 	Name:        "lock-user",
 	Summary:     "Stop a user signing in (Okta: suspend; PingOne: lock)",
-	Description: "Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account.",
+	Description: "Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account. Approvals, audit and idempotency apply to the provider command it runs (okta-suspend-user or pingone-lock-user).",
 	Provider:    Neutral,
 	Context:     Context{Prefix: "Account", Key: "ID"},
 	Risk:        Write,
-	Run: func(ctx context.Context, p Providers, a IdentityUserArgs) (Reply[Account], error) {
+	Delegate: func(_ context.Context, p Providers, a IdentityUserArgs) (Delegation[Account], error) {
 		prov, err := p.pick(a.Provider)
 		if err != nil {
-			return Reply[Account]{}, err
+			return Delegation[Account]{}, err
 		}
 		if prov == Okta {
-			r, err := OktaSuspendUser.Run(ctx, p, OktaUserArgs{User: a.User})
-			if err != nil {
-				return Reply[Account]{}, err
-			}
-			return accountReply("Account locked (Okta: suspended)", oktaChangeAccount(r.Outputs), r.Raw), nil
+			return delegateTo(OktaSuspendUser, OktaUserArgs{User: a.User}, func(r Reply[OktaUserChange]) Reply[Account] {
+				return accountReply("Account locked (Okta: suspended)", oktaChangeAccount(r.Outputs), r.Raw)
+			}), nil
 		}
-		r, err := PingOneLockUser.Run(ctx, p, PingOneLockUserArgs{PingOneUserArgs: PingOneUserArgs{User: a.User}})
-		if err != nil {
-			return Reply[Account]{}, err
-		}
-		return accountReply("Account locked (PingOne)", pingOneChangeAccount(r.Outputs), r.Raw), nil
+		return delegateTo(PingOneLockUser, PingOneLockUserArgs{PingOneUserArgs: PingOneUserArgs{User: a.User}}, func(r Reply[PingOneUserChange]) Reply[Account] {
+			return accountReply("Account locked (PingOne)", pingOneChangeAccount(r.Outputs), r.Raw)
+		}), nil
 	},
 }
 
@@ -246,35 +242,33 @@ var LockUser = Spec[IdentityUserArgs, Account]{
 var UnlockUser = Spec[IdentityUserArgs, Account]{
 	Name:        "unlock-user",
 	Summary:     "Let a user sign in again (Okta: unsuspend or unlock; PingOne: unlock)",
-	Description: "Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one; PingOne unlocks the account.",
+	Description: "Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one (idcmd reads the user's status to pick the command); PingOne unlocks the account. Approvals, audit and idempotency apply to the provider command it runs.",
 	Provider:    Neutral,
 	Context:     Context{Prefix: "Account", Key: "ID"},
 	Risk:        Write,
-	Run: func(ctx context.Context, p Providers, a IdentityUserArgs) (Reply[Account], error) {
+	Delegate: func(ctx context.Context, p Providers, a IdentityUserArgs) (Delegation[Account], error) {
 		prov, err := p.pick(a.Provider)
 		if err != nil {
-			return Reply[Account]{}, err
+			return Delegation[Account]{}, err
 		}
-		if prov == Okta {
-			cur, err := OktaGetUser.Run(ctx, p, OktaUserArgs{User: a.User})
-			if err != nil {
-				return Reply[Account]{}, err
-			}
-			cmd := OktaUnlockUser
-			if cur.Outputs.Status == "SUSPENDED" {
-				cmd = OktaUnsuspendUser
-			}
-			r, err := cmd.Run(ctx, p, OktaUserArgs{User: cur.Outputs.ID})
-			if err != nil {
-				return Reply[Account]{}, err
-			}
-			return accountReply("Account unlocked (Okta: "+r.Outputs.Action+")", oktaChangeAccount(r.Outputs), r.Raw), nil
+		if prov == PingOne {
+			return delegateTo(PingOneUnlockUser, PingOneUserArgs{User: a.User}, func(r Reply[PingOneUserChange]) Reply[Account] {
+				return accountReply("Account unlocked (PingOne)", pingOneChangeAccount(r.Outputs), r.Raw)
+			}), nil
 		}
-		r, err := PingOneUnlockUser.Run(ctx, p, PingOneUserArgs{User: a.User})
+		// Okta has two ways back in, and which one applies depends on the
+		// user's status: a read, so resolving changes nothing.
+		_, cur, err := resolveOktaUser(ctx, p, a.User)
 		if err != nil {
-			return Reply[Account]{}, err
+			return Delegation[Account]{}, err
 		}
-		return accountReply("Account unlocked (PingOne)", pingOneChangeAccount(r.Outputs), r.Raw), nil
+		cmd := OktaUnlockUser
+		if cur.Status == "SUSPENDED" {
+			cmd = OktaUnsuspendUser
+		}
+		return delegateTo(cmd, OktaUserArgs{User: cur.ID}, func(r Reply[OktaUserChange]) Reply[Account] {
+			return accountReply("Account unlocked (Okta: "+r.Outputs.Action+")", oktaChangeAccount(r.Outputs), r.Raw)
+		}), nil
 	},
 }
 
@@ -287,33 +281,33 @@ type ClearSessionsArgs struct {
 
 // ClearSessions ends every session of a user at either provider.
 var ClearSessions = Spec[ClearSessionsArgs, Account]{
-	Name:     "clear-sessions",
-	Summary:  "End all of a user's sessions in Okta or PingOne",
-	Provider: Neutral,
-	Context:  Context{Prefix: "Account", Key: "ID"},
-	Risk:     Write,
-	Run: func(ctx context.Context, p Providers, a ClearSessionsArgs) (Reply[Account], error) {
+	Name:        "clear-sessions",
+	Summary:     "End all of a user's sessions in Okta or PingOne",
+	Description: "End all of a user's sessions: Okta runs okta-clear-sessions, PingOne pingone-terminate-sessions; approvals, audit and idempotency apply to that provider command.",
+	Provider:    Neutral,
+	Context:     Context{Prefix: "Account", Key: "ID"},
+	Risk:        Write,
+	Delegate: func(_ context.Context, p Providers, a ClearSessionsArgs) (Delegation[Account], error) {
 		prov, err := p.pick(a.Provider)
 		if err != nil {
-			return Reply[Account]{}, err
+			return Delegation[Account]{}, err
 		}
 		if prov == Okta {
-			r, err := OktaClearSessions.Run(ctx, p, OktaClearSessionsArgs{OktaUserArgs: OktaUserArgs{User: a.User}, OAuthTokens: a.OAuthTokens})
-			if err != nil {
-				return Reply[Account]{}, err
+			args := OktaClearSessionsArgs{OktaUserArgs: OktaUserArgs{User: a.User}, OAuthTokens: a.OAuthTokens}
+			return delegateTo(OktaClearSessions, args, func(r Reply[OktaSessionsCleared]) Reply[Account] {
+				return accountReply("Sessions cleared (Okta)", oktaChangeAccount(r.Outputs.OktaUserChange), r.Raw)
+			}), nil
+		}
+		if a.OAuthTokens {
+			return Delegation[Account]{}, inputError("The arguments are invalid", "body.oauth_tokens", "applies to Okta only")
+		}
+		return delegateTo(PingOneTerminateSessions, PingOneUserArgs{User: a.User}, func(r Reply[PingOneSessionsTerminated]) Reply[Account] {
+			title := "Sessions cleared (PingOne: " + strconv.Itoa(r.Outputs.Terminated) + " ended"
+			if r.Outputs.Failed > 0 {
+				title += ", " + strconv.Itoa(r.Outputs.Failed) + " FAILED"
 			}
-			return accountReply("Sessions cleared (Okta)", oktaChangeAccount(r.Outputs.OktaUserChange), r.Raw), nil
-		}
-		r, err := PingOneTerminateSessions.Run(ctx, p, PingOneUserArgs{User: a.User})
-		if err != nil {
-			return Reply[Account]{}, err
-		}
-		acct := pingOneChangeAccount(r.Outputs.PingOneUserChange)
-		title := "Sessions cleared (PingOne: " + strconv.Itoa(r.Outputs.Terminated) + " ended"
-		if r.Outputs.Failed > 0 {
-			title += ", " + strconv.Itoa(r.Outputs.Failed) + " FAILED"
-		}
-		return accountReply(title+")", acct, r.Raw), nil
+			return accountReply(title+")", pingOneChangeAccount(r.Outputs.PingOneUserChange), r.Raw)
+		}), nil
 	},
 }
 
@@ -326,34 +320,33 @@ type ResetPasswordArgs struct {
 
 // ResetPassword resets a user's password at either provider.
 var ResetPassword = Spec[ResetPasswordArgs, Account]{
-	Name:     "reset-password",
-	Summary:  "Reset a user's password in Okta or PingOne",
-	Provider: Neutral,
-	Context:  Context{Prefix: "Account", Key: "ID"},
-	Risk:     Write,
-	Run: func(ctx context.Context, p Providers, a ResetPasswordArgs) (Reply[Account], error) {
+	Name:        "reset-password",
+	Summary:     "Reset a user's password in Okta or PingOne",
+	Description: "Reset a user's password: Okta runs okta-reset-password, PingOne pingone-reset-password; approvals, audit and idempotency apply to that provider command.",
+	Provider:    Neutral,
+	Context:     Context{Prefix: "Account", Key: "ID"},
+	Risk:        Write,
+	Delegate: func(_ context.Context, p Providers, a ResetPasswordArgs) (Delegation[Account], error) {
 		prov, err := p.pick(a.Provider)
 		if err != nil {
-			return Reply[Account]{}, err
+			return Delegation[Account]{}, err
 		}
 		if prov == Okta {
-			r, err := OktaResetPassword.Run(ctx, p, OktaResetPasswordArgs{OktaUserArgs: OktaUserArgs{User: a.User}, SendEmail: a.SendEmail})
-			if err != nil {
-				return Reply[Account]{}, err
-			}
-			reply := accountReply("Password reset (Okta)", oktaChangeAccount(r.Outputs.OktaUserChange), r.Raw)
-			// The neutral Account has no field for a one-time link; it
-			// stays in the Okta command's outputs, so refuse to lose it.
-			if r.Outputs.ResetPasswordURL != "" {
-				reply.Raw = map[string]any{"user": r.Raw, "resetPasswordUrl": r.Outputs.ResetPasswordURL}
-			}
-			return reply, nil
+			args := OktaResetPasswordArgs{OktaUserArgs: OktaUserArgs{User: a.User}, SendEmail: a.SendEmail}
+			return delegateTo(OktaResetPassword, args, func(r Reply[OktaPasswordReset]) Reply[Account] {
+				reply := accountReply("Password reset (Okta)", oktaChangeAccount(r.Outputs.OktaUserChange), r.Raw)
+				// The neutral Account has no field for a one-time link; it
+				// travels in raw_response so it is not lost.
+				if r.Outputs.ResetPasswordURL != "" {
+					reply.Raw = map[string]any{"user": r.Raw, "resetPasswordUrl": r.Outputs.ResetPasswordURL}
+				}
+				return reply
+			}), nil
 		}
-		r, err := PingOneResetPassword.Run(ctx, p, PingOneResetPasswordArgs{PingOneUserArgs: PingOneUserArgs{User: a.User}, SendEmail: a.SendEmail})
-		if err != nil {
-			return Reply[Account]{}, err
-		}
-		return accountReply("Password reset (PingOne)", pingOneChangeAccount(r.Outputs.PingOneUserChange), r.Raw), nil
+		args := PingOneResetPasswordArgs{PingOneUserArgs: PingOneUserArgs{User: a.User}, SendEmail: a.SendEmail}
+		return delegateTo(PingOneResetPassword, args, func(r Reply[PingOnePasswordReset]) Reply[Account] {
+			return accountReply("Password reset (PingOne)", pingOneChangeAccount(r.Outputs.PingOneUserChange), r.Raw)
+		}), nil
 	},
 }
 

@@ -99,6 +99,9 @@ var OktaResetPassword = Spec[OktaResetPasswordArgs, OktaPasswordReset]{
 	Provider: Okta,
 	Context:  Context{Prefix: "Okta.User", Key: "ID"},
 	Risk:     Write,
+	// Without the e-mail, the caller receives the reset link: whoever holds
+	// it can take the account over.
+	RevealsSecret: func(a OktaResetPasswordArgs) bool { return a.SendEmail != nil && !*a.SendEmail },
 	Run: func(ctx context.Context, p Providers, a OktaResetPasswordArgs) (Reply[OktaPasswordReset], error) {
 		sendEmail := a.SendEmail == nil || *a.SendEmail
 		var token okta.ResetPasswordToken
@@ -119,7 +122,11 @@ var OktaResetPassword = Spec[OktaResetPasswordArgs, OktaPasswordReset]{
 			// but not in the readable text that lands in a war room.
 			readable += "\nThe one-time reset link is in outputs.ResetPasswordURL; hand it over out of band.\n"
 		}
-		return Reply[OktaPasswordReset]{Outputs: out, Readable: readable, Raw: rawJSON(after.Raw)}, nil
+		reply := Reply[OktaPasswordReset]{Outputs: out, Readable: readable, Raw: rawJSON(after.Raw)}
+		if token.ResetPasswordURL != "" {
+			reply.Secrets = []string{token.ResetPasswordURL}
+		}
+		return reply, nil
 	},
 }
 

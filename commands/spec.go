@@ -8,6 +8,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 )
 
@@ -72,6 +73,11 @@ type Reply[R any] struct {
 	Raw      any
 	// NextCursor is set by paged commands when there is more to fetch.
 	NextCursor string
+	// Secrets are the one-time secrets (a reset link, a temporary password)
+	// this reply hands to the caller. They go into the one HTTP answer of the
+	// call that ran the command and nowhere else: every stored copy (approval
+	// result, idempotency replay, write-back) has them replaced by a marker.
+	Secrets []string
 }
 
 // Spec declares one command. A is the argument struct (json names are XSOAR
@@ -85,6 +91,49 @@ type Spec[A any, R any] struct {
 	Context     Context
 	Risk        Risk
 	Run         func(ctx context.Context, p Providers, args A) (Reply[R], error)
+	// Delegate replaces Run on a provider-neutral state-changing command: it
+	// names the provider command a call really runs (lock-user on Okta is
+	// okta-suspend-user) and its arguments. The Invoker resolves it before
+	// the approval gate and runs the provider command itself, so policy,
+	// audit and approvals apply to what is done, not to the name it was
+	// asked by. Delegate may read (Okta's unlock-user reads the user's
+	// status to pick unsuspend or unlock) but must never change anything.
+	Delegate func(ctx context.Context, p Providers, args A) (Delegation[R], error)
+	// RevealsSecret reports whether a call with these arguments hands a
+	// one-time secret to the caller (okta-reset-password with send_email
+	// false returns the reset link). For a privileged target such a call
+	// needs approval by default: the secret is a takeover of the account.
+	RevealsSecret func(args A) bool
+}
+
+// Delegation is what a provider-neutral command really runs: a provider
+// command of the catalog, its arguments, and how its reply becomes the
+// neutral command's. Build one with delegateTo.
+type Delegation[R any] struct {
+	Command   Command
+	Args      any // a pointer to Command's argument struct
+	Translate func(Reply[any]) (Reply[R], error)
+}
+
+// delegateTo builds a Delegation to a typed provider command, with a typed
+// translation of its reply.
+func delegateTo[PA, PR, R any](s Spec[PA, PR], args PA, translate func(Reply[PR]) Reply[R]) Delegation[R] {
+	return Delegation[R]{Command: s, Args: &args, Translate: func(r Reply[any]) (Reply[R], error) {
+		out, ok := r.Outputs.(PR)
+		if !ok {
+			return Reply[R]{}, fmt.Errorf("commands: %s answered %T, not %T", s.Name, r.Outputs, out)
+		}
+		tr := translate(Reply[PR]{Outputs: out, Readable: r.Readable, Raw: r.Raw, NextCursor: r.NextCursor, Secrets: r.Secrets})
+		tr.Secrets = r.Secrets // a translation can drop a secret from view, never from redaction
+		return tr, nil
+	}}
+}
+
+// delegation is a Delegation with its types erased.
+type delegation struct {
+	cmd       Command
+	args      any
+	translate func(Reply[any]) (Reply[any], error)
 }
 
 // Info is a command's metadata, independent of its Go types.
@@ -99,6 +148,11 @@ type Info struct {
 	// endpoint and the OpenAPI generator describe them.
 	ArgsType   reflect.Type
 	ResultType reflect.Type
+	// Delegates is set on a provider-neutral command that resolves to a
+	// provider command before it runs (see Spec.Delegate).
+	Delegates bool
+	// Runs says whether the command has a Run function.
+	Runs bool
 }
 
 // Command is a Spec with its types erased, so the catalog can hold them all.
@@ -108,6 +162,11 @@ type Command interface {
 	NewArgs() any
 	// run executes the command with args from NewArgs; only the Invoker calls it.
 	run(ctx context.Context, p Providers, args any) (Reply[any], error)
+	// delegate resolves a provider-neutral command to the provider command
+	// it runs; nil when the command runs itself.
+	delegate(ctx context.Context, p Providers, args any) (*delegation, error)
+	// revealsSecret reports whether a run with args returns a one-time secret.
+	revealsSecret(args any) bool
 }
 
 // Info implements Command.
@@ -121,6 +180,8 @@ func (s Spec[A, R]) Info() Info {
 		Risk:        s.Risk,
 		ArgsType:    reflect.TypeFor[A](),
 		ResultType:  reflect.TypeFor[R](),
+		Delegates:   s.Delegate != nil,
+		Runs:        s.Run != nil,
 	}
 }
 
@@ -128,15 +189,47 @@ func (s Spec[A, R]) Info() Info {
 func (s Spec[A, R]) NewArgs() any { return new(A) }
 
 func (s Spec[A, R]) run(ctx context.Context, p Providers, args any) (Reply[any], error) {
-	a, ok := args.(*A)
-	if !ok {
-		// Only the Invoker calls run, always with NewArgs' value: a mismatch
-		// is a programming error, not bad input.
-		panic("commands: " + s.Name + ": arguments of the wrong type")
+	a := s.args(args)
+	if s.Run == nil {
+		// A delegating command never runs itself: the Invoker runs its
+		// provider command. Reaching here is a programming error.
+		panic("commands: " + s.Name + " has no Run; the Invoker must resolve its delegation")
 	}
 	r, err := s.Run(ctx, p, *a)
 	if err != nil {
 		return Reply[any]{}, err
 	}
-	return Reply[any]{Outputs: r.Outputs, Readable: r.Readable, Raw: r.Raw, NextCursor: r.NextCursor}, nil
+	return Reply[any]{Outputs: r.Outputs, Readable: r.Readable, Raw: r.Raw, NextCursor: r.NextCursor, Secrets: r.Secrets}, nil
+}
+
+func (s Spec[A, R]) delegate(ctx context.Context, p Providers, args any) (*delegation, error) {
+	if s.Delegate == nil {
+		return nil, nil
+	}
+	d, err := s.Delegate(ctx, p, *s.args(args))
+	if err != nil {
+		return nil, err
+	}
+	return &delegation{cmd: d.Command, args: d.Args, translate: func(r Reply[any]) (Reply[any], error) {
+		tr, err := d.Translate(r)
+		if err != nil {
+			return Reply[any]{}, err
+		}
+		return Reply[any]{Outputs: tr.Outputs, Readable: tr.Readable, Raw: tr.Raw, NextCursor: tr.NextCursor, Secrets: tr.Secrets}, nil
+	}}, nil
+}
+
+func (s Spec[A, R]) revealsSecret(args any) bool {
+	return s.RevealsSecret != nil && s.RevealsSecret(*s.args(args))
+}
+
+// args unwraps the Invoker's argument value.
+func (s Spec[A, R]) args(args any) *A {
+	a, ok := args.(*A)
+	if !ok {
+		// Only the Invoker calls these, always with NewArgs' value: a
+		// mismatch is a programming error, not bad input.
+		panic("commands: " + s.Name + ": arguments of the wrong type")
+	}
+	return a
 }

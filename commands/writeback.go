@@ -51,19 +51,22 @@ type entry struct {
 func (e entry) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#### idcmd: %s: %s\n", e.command, e.headline)
+	// Everything that comes from a caller or a provider (the user, the
+	// subjects, error text quoting either) is a literal: it cannot carry a
+	// link or markup into the incident under idcmd's name.
 	rows := [][2]string{
-		{"Action", e.summary},
-		{"User", e.user},
-		{"Requested by", e.requester},
-		{"Approved by", e.approver},
-		{"Outcome", e.detail},
-		{"Provider answer", e.provider},
-		{"Request id", e.requestID},
+		{"Action", escapeCell(e.summary)},
+		{"User", literal(e.user)},
+		{"Requested by", literal(e.requester)},
+		{"Approved by", literal(e.approver)},
+		{"Outcome", literal(e.detail)},
+		{"Provider answer", literal(e.provider)},
+		{"Request id", literal(e.requestID)},
 	}
 	b.WriteString("| | |\n|---|---|\n")
 	for _, r := range rows {
 		if r[1] != "" {
-			fmt.Fprintf(&b, "| %s | %s |\n", r[0], escapeCell(r[1]))
+			fmt.Fprintf(&b, "| %s | %s |\n", r[0], r[1])
 		}
 	}
 	if e.readable != "" {

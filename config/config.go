@@ -82,6 +82,14 @@ type Approvals struct {
 	Commands map[string]bool `yaml:"commands"`
 	// Providers maps okta / pingone to whether their state-changing commands need approval.
 	Providers map[string]bool `yaml:"providers"`
+	// PrivilegedSecrets holds a call that would return a one-time secret
+	// (a reset link, a temporary password) for a user with an admin role or
+	// in a privileged group for a second person (default true).
+	PrivilegedSecrets *bool `yaml:"privileged_secrets"`
+	// PrivilegedGroups are the group names that make a user privileged
+	// (compared without case); default the SOPs' Administrators, Security
+	// Team and IT Admins. Any admin role makes a user privileged too.
+	PrivilegedGroups []string `yaml:"privileged_groups"`
 }
 
 // Auth configures bearer-token checking.

@@ -62,6 +62,7 @@ func (h *Commands) Run(c echo.Context) error {
 		Caller:         caller,
 		RequestID:      reqID,
 		IdempotencyKey: key,
+		NoWriteBack:    fromIntegration(c.Request()),
 	})
 	var ae *commands.AuditedError
 	if (err == nil && res.Replayed) || (errors.As(err, &ae) && ae.Replayed) {
@@ -75,6 +76,20 @@ func (h *Commands) Run(c echo.Context) error {
 		return c.JSON(http.StatusAccepted, res)
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// OriginHeader marks a call made by idcmd's own XSOAR integration. XSOAR
+// already puts the integration's answer into the war room, so such a call is
+// audited with its incident but writes nothing back: a second entry would
+// only repeat the first. The header can only suppress an entry, never add
+// or redirect one, so it needs no more trust than the token already has.
+const OriginHeader = "X-Idcmd-Origin"
+
+// OriginXSOARIntegration is OriginHeader's value from the integration.
+const OriginXSOARIntegration = "xsoar-integration"
+
+func fromIntegration(r *http.Request) bool {
+	return r.Header.Get(OriginHeader) == OriginXSOARIntegration
 }
 
 // idempotencyKey reads the optional Idempotency-Key header: printable

@@ -531,7 +531,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "End all of a user's sessions in Okta or PingOne. Changes state; needs commands:write.",
+                "description": "End all of a user's sessions: Okta runs okta-clear-sessions, PingOne pingone-terminate-sessions; approvals, audit and idempotency apply to that provider command. Changes state; needs commands:write.",
                 "consumes": [
                     "application/json"
                 ],
@@ -981,7 +981,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account. Changes state; needs commands:write.",
+                "description": "Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account. Approvals, audit and idempotency apply to the provider command it runs (okta-suspend-user or pingone-lock-user). Changes state; needs commands:write.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4896,7 +4896,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Reset a user's password in Okta or PingOne. Changes state; needs commands:write.",
+                "description": "Reset a user's password: Okta runs okta-reset-password, PingOne pingone-reset-password; approvals, audit and idempotency apply to that provider command. Changes state; needs commands:write.",
                 "consumes": [
                     "application/json"
                 ],
@@ -5031,7 +5031,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one; PingOne unlocks the account. Changes state; needs commands:write.",
+                "description": "Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one (idcmd reads the user's status to pick the command); PingOne unlocks the account. Approvals, audit and idempotency apply to the provider command it runs. Changes state; needs commands:write.",
                 "consumes": [
                     "application/json"
                 ],
@@ -7000,7 +7000,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7038,6 +7043,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7094,7 +7103,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7132,6 +7146,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7210,7 +7228,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7247,6 +7270,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7298,7 +7325,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7336,6 +7368,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7387,7 +7423,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7425,6 +7466,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7476,7 +7521,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7514,6 +7564,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7566,7 +7620,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7604,6 +7663,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7651,7 +7714,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7689,6 +7757,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7731,7 +7803,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7769,6 +7846,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7845,7 +7926,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7882,6 +7968,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -7951,7 +8041,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -7988,6 +8083,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8030,7 +8129,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8068,6 +8172,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8143,7 +8251,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8180,6 +8293,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8222,7 +8339,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8260,6 +8382,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8302,7 +8428,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8340,6 +8471,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8382,7 +8517,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8420,6 +8560,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8462,7 +8606,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8500,6 +8649,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8552,7 +8705,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8590,6 +8748,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8653,7 +8815,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8690,6 +8857,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8732,7 +8903,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8770,6 +8946,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8812,7 +8992,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8850,6 +9035,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8892,7 +9081,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -8930,6 +9124,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -8972,7 +9170,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9010,6 +9213,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9052,7 +9259,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9090,6 +9302,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9155,7 +9371,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9193,6 +9414,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9235,7 +9460,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9272,6 +9502,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9342,7 +9576,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9379,6 +9618,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9443,7 +9686,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9480,6 +9728,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9549,7 +9801,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9586,6 +9843,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9628,7 +9889,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9666,6 +9932,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9708,7 +9978,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9746,6 +10021,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9788,7 +10067,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9826,6 +10110,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9868,7 +10156,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9906,6 +10199,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -9957,7 +10254,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -9994,6 +10296,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -10041,7 +10347,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -10079,6 +10390,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -10126,7 +10441,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -10164,6 +10484,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -10206,7 +10530,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -10244,6 +10573,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -10286,7 +10619,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -10324,6 +10662,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -10380,7 +10722,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -10418,6 +10765,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -10469,7 +10820,12 @@ const docTemplate = `{
                     "example": 1042
                 },
                 "command": {
-                    "description": "The command that ran.",
+                    "description": "The command that was called.",
+                    "type": "string",
+                    "example": "okta-suspend-user"
+                },
+                "effective_command": {
+                    "description": "For a provider-neutral command: the provider command it ran as (lock-user on Okta runs okta-suspend-user); approvals, audit and idempotency apply to it.",
                     "type": "string",
                     "example": "okta-suspend-user"
                 },
@@ -10507,6 +10863,10 @@ const docTemplate = `{
                     "description": "The request's id, also in X-Request-Id and the logs.",
                     "type": "string",
                     "example": "6f1c2d0e-6d1b-4c53-9a4e-2b9f0c1e7a10"
+                },
+                "secrets_withheld": {
+                    "description": "Set on a stored copy of an answer (an idempotent replay, an approval's result) whose one-time secrets were delivered once, in the original answer, and are not stored.",
+                    "type": "boolean"
                 },
                 "writeback": {
                     "description": "Where the outcome is being written back, when the call had incident context.",
@@ -10592,6 +10952,7 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "command": {
+                    "description": "Command and Args are the call as asked.",
                     "type": "string"
                 },
                 "comment": {
@@ -10601,6 +10962,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "decided_at": {
+                    "type": "string"
+                },
+                "effective_command": {
+                    "description": "Effective is the provider command the call resolved to, when that\ndiffers from Command (okta-suspend-user for lock-user): what the\napprover approves, and what must run.",
                     "type": "string"
                 },
                 "expires_at": {
@@ -10661,9 +11026,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "args": {
-                    "description": "Args are the command's arguments, already redacted by the caller."
+                    "description": "Args are the call's arguments as asked, already redacted by the caller."
                 },
                 "command": {
+                    "description": "Command is what was done: for a provider-neutral command, the\nprovider command it ran as.",
                     "type": "string"
                 },
                 "detail": {
@@ -10696,6 +11062,10 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "request_id": {
+                    "type": "string"
+                },
+                "requested_as": {
+                    "description": "RequestedAs is the name the call was asked by when it differs from\nCommand (lock-user for okta-suspend-user); \"\" otherwise.",
                     "type": "string"
                 },
                 "seq": {

@@ -26,7 +26,7 @@ type ClearSessionsResult struct {
 //
 // @ID           clear-sessions
 // @Summary      End all of a user's sessions in Okta or PingOne
-// @Description  End all of a user's sessions in Okta or PingOne. Changes state; needs commands:write.
+// @Description  End all of a user's sessions: Okta runs okta-clear-sessions, PingOne pingone-terminate-sessions; approvals, audit and idempotency apply to that provider command. Changes state; needs commands:write.
 // @Tags         neutral
 // @Accept       json
 // @Produce      json
@@ -191,7 +191,7 @@ type LockUserResult struct {
 //
 // @ID           lock-user
 // @Summary      Stop a user signing in (Okta: suspend; PingOne: lock)
-// @Description  Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account. Changes state; needs commands:write.
+// @Description  Stop a user signing in: Okta suspends the user (ACTIVE users only), PingOne locks the account. Approvals, audit and idempotency apply to the provider command it runs (okta-suspend-user or pingone-lock-user). Changes state; needs commands:write.
 // @Tags         neutral
 // @Accept       json
 // @Produce      json
@@ -1586,7 +1586,7 @@ type ResetPasswordResult struct {
 //
 // @ID           reset-password
 // @Summary      Reset a user's password in Okta or PingOne
-// @Description  Reset a user's password in Okta or PingOne. Changes state; needs commands:write.
+// @Description  Reset a user's password: Okta runs okta-reset-password, PingOne pingone-reset-password; approvals, audit and idempotency apply to that provider command. Changes state; needs commands:write.
 // @Tags         neutral
 // @Accept       json
 // @Produce      json
@@ -1631,7 +1631,7 @@ type UnlockUserResult struct {
 //
 // @ID           unlock-user
 // @Summary      Let a user sign in again (Okta: unsuspend or unlock; PingOne: unlock)
-// @Description  Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one; PingOne unlocks the account. Changes state; needs commands:write.
+// @Description  Let a user sign in again: Okta unsuspends a SUSPENDED user and unlocks a LOCKED_OUT one (idcmd reads the user's status to pick the command); PingOne unlocks the account. Approvals, audit and idempotency apply to the provider command it runs. Changes state; needs commands:write.
 // @Tags         neutral
 // @Accept       json
 // @Produce      json

@@ -138,13 +138,23 @@ func replicaName() string {
 // approvalPolicy turns the approvals and automated_responses sections into
 // the Invoker's policy.
 func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
-	p := commands.ApprovalPolicy{Destructive: true, Commands: map[string]bool{}, Providers: map[commands.Provider]bool{}}
+	p := commands.ApprovalPolicy{Destructive: true, Commands: map[string]bool{}, Providers: map[commands.Provider]bool{},
+		PrivilegedSecrets: true, PrivilegedGroups: cfg.Approvals.PrivilegedGroups}
 	if cfg.Approvals.Destructive != nil {
 		p.Destructive = *cfg.Approvals.Destructive
 	}
+	if cfg.Approvals.PrivilegedSecrets != nil {
+		p.PrivilegedSecrets = *cfg.Approvals.PrivilegedSecrets
+	}
 	for name, req := range cfg.Approvals.Commands {
-		if _, ok := commands.Builtin.Lookup(name); !ok {
+		cmd, ok := commands.Builtin.Lookup(name)
+		if !ok {
 			return p, fmt.Errorf("approvals.commands: unknown command %q", name)
+		}
+		if cmd.Info().Delegates {
+			// The gate judges the provider command a neutral command runs,
+			// so a neutral name here would never match anything.
+			return p, fmt.Errorf("approvals.commands: %q is provider-neutral and runs provider commands; name those (for example okta-suspend-user, pingone-lock-user)", name)
 		}
 		p.Commands[name] = req
 	}

@@ -32,14 +32,14 @@ func newID(prefix string) string {
 func newApprovalID() string { return newID("apr_") }
 
 const approvalColumns = `id, status, command, args, incident, requester, request_id, reason,
-	created_at, expires_at, approver, comment, decided_at, result, audit_seq, finished_at`
+	created_at, expires_at, approver, comment, decided_at, result, audit_seq, finished_at, effective_command`
 
 func scanApproval(row rowScanner) (Approval, error) {
 	var a Approval
 	var args, incident, result scanBytes
 	var created, expires, decided, finished scanTime
 	err := row.Scan(&a.ID, &a.Status, &a.Command, &args, &incident, &a.Requester, &a.RequestID, &a.Reason,
-		&created, &expires, &a.Approver, &a.Comment, &decided, &result, &a.AuditSeq, &finished)
+		&created, &expires, &a.Approver, &a.Comment, &decided, &result, &a.AuditSeq, &finished, &a.Effective)
 	if err != nil {
 		return Approval{}, err
 	}
@@ -89,6 +89,7 @@ func (s *sqlStore) CreateApproval(ctx context.Context, a Approval) (Approval, er
 		ID:        newApprovalID(),
 		Status:    ApprovalPending,
 		Command:   a.Command,
+		Effective: cleanText(a.Effective),
 		Args:      nilIfEmpty(a.Args),
 		Incident:  nilIfEmpty(a.Incident),
 		Requester: a.Requester,
@@ -100,12 +101,15 @@ func (s *sqlStore) CreateApproval(ctx context.Context, a Approval) (Approval, er
 	if a.ExpiresAt.IsZero() {
 		a.ExpiresAt = a.CreatedAt.Add(defaultApprovalTTL)
 	}
+	if a.Effective == a.Command {
+		a.Effective = ""
+	}
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO approvals
-			(id, status, command, args, incident, requester, request_id, reason, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			(id, status, command, args, incident, requester, request_id, reason, created_at, expires_at, effective_command)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			a.ID, string(a.Status), a.Command, textArg(a.Args), textArg(a.Incident), a.Requester,
-			a.RequestID, a.Reason, s.d.ts(a.CreatedAt), s.d.ts(a.ExpiresAt))
+			a.RequestID, a.Reason, s.d.ts(a.CreatedAt), s.d.ts(a.ExpiresAt), a.Effective)
 		return err
 	})
 	if err != nil {
@@ -191,7 +195,7 @@ func (s *sqlStore) DecideApproval(ctx context.Context, id, approver string, appr
 		switch {
 		case a.Status != ApprovalPending:
 			return fmt.Errorf("store: approval %s is %s: %w", id, a.Status, ErrNotPending)
-		case approver == a.Requester:
+		case SameSubject(approver, a.Requester):
 			return fmt.Errorf("store: approval %s: %w", id, ErrSelfApproval)
 		case !now.Before(a.ExpiresAt):
 			// The expiry is committed even though the caller gets an error.
@@ -292,7 +296,7 @@ func (s *sqlStore) CancelApproval(ctx context.Context, id, requester string, now
 			return err
 		}
 		switch {
-		case requester != a.Requester:
+		case !SameSubject(requester, a.Requester):
 			return fmt.Errorf("store: approval %s: %w", id, ErrNotRequester)
 		case a.Status != ApprovalPending:
 			return fmt.Errorf("store: approval %s is %s: %w", id, a.Status, ErrNotPending)

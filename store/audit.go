@@ -30,6 +30,9 @@ const auditHashVersion = "idcmd-audit-v1"
 //	Args, Incident, TargetUser, Outcome, ProviderStatus, ProviderCode,
 //	Detail, DurationMS, IdempotencyKey, ApprovalID, Approver
 //
+// and, only when it is set, RequestedAs: records written before it existed
+// (and records of commands called by their own name) keep their hash.
+//
 // Integers are base-10 ASCII ("-1", "0", "42"); Time is UTC in RFC 3339 with
 // fractional seconds as time.RFC3339Nano writes them (trailing zeros
 // dropped); Args and Incident are their exact JSON bytes, empty when nil.
@@ -67,6 +70,9 @@ func auditHash(r AuditRecord) string {
 	str(r.IdempotencyKey)
 	str(r.ApprovalID)
 	str(r.Approver)
+	if r.RequestedAs != "" {
+		str(r.RequestedAs)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -116,7 +122,7 @@ func incidentID(incident json.RawMessage) string {
 
 const auditColumns = `seq, recorded_at, request_id, subject, command, args, incident, incident_id,
 	target_user, outcome, provider_status, provider_code, detail, duration_ms,
-	idempotency_key, approval_id, approver, prev_hash, hash, writeback_id`
+	idempotency_key, approval_id, approver, prev_hash, hash, writeback_id, requested_as`
 
 // The statements of an append, named so the SQLite writer can prepare them
 // once (sqlStore.stmts).
@@ -124,7 +130,7 @@ const (
 	auditHeadQuery  = "SELECT seq, hash FROM audit_head WHERE id = 1"
 	auditHeadUpdate = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
 	auditInsert     = `INSERT INTO audit (` + auditColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 )
 
 func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error) {
@@ -135,7 +141,7 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 		return AuditRecord{}, err
 	}
 	for _, f := range []*string{&r.RequestID, &r.Subject, &r.Command, &r.TargetUser, &r.Outcome,
-		&r.ProviderCode, &r.Detail, &r.IdempotencyKey, &r.ApprovalID, &r.Approver} {
+		&r.ProviderCode, &r.Detail, &r.IdempotencyKey, &r.ApprovalID, &r.Approver, &r.RequestedAs} {
 		*f = cleanText(*f)
 	}
 	if len(r.Args) == 0 {
@@ -192,7 +198,7 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 			rec.Seq, s.d.ts(rec.Time), rec.RequestID, rec.Subject, rec.Command,
 			textArg(rec.Args), textArg(rec.Incident), incidentID(rec.Incident),
 			rec.TargetUser, rec.Outcome, rec.ProviderStatus, rec.ProviderCode, rec.Detail, rec.DurationMS,
-			rec.IdempotencyKey, rec.ApprovalID, rec.Approver, rec.PrevHash, rec.Hash, rec.WriteBackID)
+			rec.IdempotencyKey, rec.ApprovalID, rec.Approver, rec.PrevHash, rec.Hash, rec.WriteBackID, rec.RequestedAs)
 		if err != nil {
 			return fmt.Errorf("store: insert audit record: %w", err)
 		}
@@ -229,7 +235,7 @@ func scanAudit(row rowScanner) (AuditRecord, string, error) {
 	var providerStatus int64
 	err := row.Scan(&r.Seq, &at, &r.RequestID, &r.Subject, &r.Command, &args, &incident, &incID,
 		&r.TargetUser, &r.Outcome, &providerStatus, &r.ProviderCode, &r.Detail, &r.DurationMS,
-		&r.IdempotencyKey, &r.ApprovalID, &r.Approver, &r.PrevHash, &r.Hash, &r.WriteBackID)
+		&r.IdempotencyKey, &r.ApprovalID, &r.Approver, &r.PrevHash, &r.Hash, &r.WriteBackID, &r.RequestedAs)
 	if err != nil {
 		return AuditRecord{}, "", err
 	}
@@ -255,12 +261,17 @@ func (s *sqlStore) GetAudit(ctx context.Context, seq int64) (AuditRecord, error)
 func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, string, error) {
 	var w where
 	for _, c := range []struct{ col, val string }{
-		{"command", f.Command}, {"subject", f.Subject}, {"target_user", f.TargetUser},
+		{"subject", f.Subject}, {"target_user", f.TargetUser},
 		{"incident_id", f.IncidentID}, {"outcome", f.Outcome},
 	} {
 		if c.val != "" {
 			w.add(c.col+" = ?", c.val)
 		}
+	}
+	if f.Command != "" {
+		// A command matches what was done and the name it was asked by:
+		// lock-user finds its runs as okta-suspend-user too.
+		w.add("(command = ? OR requested_as = ?)", f.Command, f.Command)
 	}
 	if !f.Since.IsZero() {
 		w.add("recorded_at >= ?", s.d.ts(dbTimeOf(f.Since)))

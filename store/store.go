@@ -155,8 +155,13 @@ type AuditRecord struct {
 	Time      time.Time `json:"time"`
 	RequestID string    `json:"request_id"`
 	Subject   string    `json:"subject"`
-	Command   string    `json:"command"`
-	// Args are the command's arguments, already redacted by the caller.
+	// Command is what was done: for a provider-neutral command, the
+	// provider command it ran as.
+	Command string `json:"command"`
+	// RequestedAs is the name the call was asked by when it differs from
+	// Command (lock-user for okta-suspend-user); "" otherwise.
+	RequestedAs string `json:"requested_as,omitempty"`
+	// Args are the call's arguments as asked, already redacted by the caller.
 	Args json.RawMessage `json:"args,omitempty"`
 	// Incident is the incident context of the call; nil when none. Its "id"
 	// member is what AuditFilter.IncidentID matches.
@@ -190,6 +195,7 @@ type AuditRecord struct {
 
 // AuditFilter selects audit records. Empty fields do not filter.
 type AuditFilter struct {
+	// Command matches the command done or the name it was requested as.
 	Command    string
 	Subject    string
 	TargetUser string
@@ -268,9 +274,14 @@ const (
 // Approval is a command call waiting for, or carried out after, a second
 // person's decision.
 type Approval struct {
-	ID         string          `json:"id"`
-	Status     ApprovalStatus  `json:"status"`
-	Command    string          `json:"command"`
+	ID     string         `json:"id"`
+	Status ApprovalStatus `json:"status"`
+	// Command and Args are the call as asked.
+	Command string `json:"command"`
+	// Effective is the provider command the call resolved to, when that
+	// differs from Command (okta-suspend-user for lock-user): what the
+	// approver approves, and what must run.
+	Effective  string          `json:"effective_command,omitempty"`
 	Args       json.RawMessage `json:"args,omitempty"`
 	Incident   json.RawMessage `json:"incident,omitempty"`
 	Requester  string          `json:"requester"`
@@ -284,6 +295,30 @@ type Approval struct {
 	Result     json.RawMessage `json:"result,omitempty"`
 	AuditSeq   int64           `json:"audit_seq,omitempty"`
 	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+}
+
+// EffectiveOrCommand is the command an approval's call does.
+func (a Approval) EffectiveOrCommand() string {
+	if a.Effective != "" {
+		return a.Effective
+	}
+	return a.Command
+}
+
+// RequestedAs is the name the call was asked by, when it differs from the
+// command it does; "" otherwise.
+func (a Approval) RequestedAs() string {
+	if a.Effective != "" && a.Effective != a.Command {
+		return a.Command
+	}
+	return ""
+}
+
+// SameSubject reports whether two token subjects name the same person, the
+// way four-eyes rules must compare them: without regard to case or
+// surrounding space ("Alice " is alice).
+func SameSubject(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 // ApprovalFilter selects approvals. Empty fields do not filter.

@@ -41,6 +41,8 @@ type env struct {
 	xdr     *xdrtest.Server
 	url     string
 	logs    *syncBuffer
+	// dataDir holds the store's files (IDCMD_DATA_DIR).
+	dataDir string
 }
 
 type envOptions struct {
@@ -54,6 +56,8 @@ type envOptions struct {
 	requestTimeout time.Duration
 	oktaToken      string // overrides the fake's token (to test refused credentials)
 	noOkta         bool
+	// configure adjusts the loaded configuration before the server starts.
+	configure func(*config.Config)
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *env {
@@ -64,7 +68,8 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	}
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	t.Cleanup(fake.Close)
-	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": t.TempDir()}
+	dataDir := t.TempDir()
+	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": dataDir}
 	if !o.noOkta {
 		vars["OKTA_BASE_URL"] = fake.URL
 		vars["OKTA_API_TOKEN"] = fake.Token
@@ -110,6 +115,9 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	if o.requestTimeout > 0 {
 		cfg.Server.RequestTimeout = o.requestTimeout
 	}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -120,7 +128,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	t.Cleanup(func() { _ = app.Close() })
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, okta: fake, pingone: p1, xsoar: xs, xdr: xd, url: srv.URL, logs: logs}
+	return &env{t: t, okta: fake, pingone: p1, xsoar: xs, xdr: xd, url: srv.URL, logs: logs, dataDir: dataDir}
 }
 
 // advancedID is the XSOAR 8 key id used with advanced keys; standard keys
