@@ -231,6 +231,7 @@ func testAuditKeepsFieldsExactly(t *testing.T, s store.Store) {
 		IdempotencyKey: "key-1",
 		ApprovalID:     "apr_abc",
 		Approver:       "lead@example.com",
+		RequestedAs:    "clear-sessions",
 	}
 	got, err := s.AppendAudit(ctx(t), in)
 	if err != nil {
@@ -336,6 +337,9 @@ func specHash(r store.AuditRecord) string {
 	} {
 		field([]byte(f))
 	}
+	if r.RequestedAs != "" {
+		field([]byte(r.RequestedAs))
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -383,7 +387,7 @@ func testAuditListFilters(t *testing.T, s store.Store) {
 		{Command: "pingone-lock-user", Subject: "alice", TargetUser: "u1", Outcome: "rejected"},
 		{Command: "okta-get-user", Subject: "bob", TargetUser: "u3", Outcome: "success",
 			Incident: json.RawMessage(`{"platform":"xsoar","id":"100"}`)},
-		{Command: "pingone-lock-user", Subject: "carol", TargetUser: "u2", Outcome: "pending_approval"},
+		{Command: "pingone-lock-user", Subject: "carol", TargetUser: "u2", Outcome: "pending_approval", RequestedAs: "lock-user"},
 	}
 	for i := range in {
 		in[i].Time = base.Add(time.Duration(i) * time.Hour)
@@ -398,6 +402,8 @@ func testAuditListFilters(t *testing.T, s store.Store) {
 	}{
 		{"all", store.AuditFilter{}, []int64{5, 4, 3, 2, 1}},
 		{"command", store.AuditFilter{Command: "okta-suspend-user"}, []int64{2, 1}},
+		{"command done", store.AuditFilter{Command: "pingone-lock-user"}, []int64{5, 3}},
+		{"command requested as", store.AuditFilter{Command: "lock-user"}, []int64{5}},
 		{"subject", store.AuditFilter{Subject: "alice"}, []int64{3, 1}},
 		{"target user", store.AuditFilter{TargetUser: "u2"}, []int64{5, 2}},
 		{"incident id", store.AuditFilter{IncidentID: "100"}, []int64{4, 1}},
@@ -736,6 +742,15 @@ func testApprovalCreateGet(t *testing.T, s store.Store) {
 	if _, err := s.CreateApproval(ctx(t), store.Approval{Command: "c"}); err == nil {
 		t.Error("CreateApproval without a requester succeeded")
 	}
+	// A neutral command's approval keeps the provider command it resolved to.
+	n := newApproval(t, s, store.Approval{Command: "lock-user", Effective: "okta-suspend-user"})
+	got := getApproval(t, s, n.ID)
+	if got.Effective != "okta-suspend-user" || got.EffectiveOrCommand() != "okta-suspend-user" || got.RequestedAs() != "lock-user" {
+		t.Errorf("neutral approval: effective %q, does %q, requested as %q", got.Effective, got.EffectiveOrCommand(), got.RequestedAs())
+	}
+	if same := newApproval(t, s, store.Approval{Command: "okta-suspend-user", Effective: "okta-suspend-user"}); same.Effective != "" || same.RequestedAs() != "" {
+		t.Errorf("an approval whose names agree keeps Effective %q", same.Effective)
+	}
 }
 
 func ids(list []store.Approval) []string {
@@ -860,9 +875,13 @@ func testApprovalDecide(t *testing.T, s store.Store) {
 
 func testApprovalSelfApproval(t *testing.T, s store.Store) {
 	a := newApproval(t, s, store.Approval{Requester: "alice"})
-	for _, approve := range []bool{true, false} {
-		if _, err := s.DecideApproval(ctx(t), a.ID, "alice", approve, "", time.Now()); !errors.Is(err, store.ErrSelfApproval) {
-			t.Errorf("self decision (approve=%v): error = %v, want ErrSelfApproval", approve, err)
+	// The same person is the same person whatever the case or surrounding
+	// space of their subject.
+	for _, self := range []string{"alice", "Alice", " ALICE\t"} {
+		for _, approve := range []bool{true, false} {
+			if _, err := s.DecideApproval(ctx(t), a.ID, self, approve, "", time.Now()); !errors.Is(err, store.ErrSelfApproval) {
+				t.Errorf("self decision by %q (approve=%v): error = %v, want ErrSelfApproval", self, approve, err)
+			}
 		}
 	}
 	if got := getApproval(t, s, a.ID); got.Status != store.ApprovalPending {
