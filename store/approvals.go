@@ -131,7 +131,8 @@ func (s *sqlStore) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Appro
 		w.add("requester = ?", f.Requester)
 	}
 	if f.Command != "" {
-		w.add("command = ?", f.Command)
+		// As asked or as resolved: okta-suspend-user finds lock-user's too.
+		w.add("(command = ? OR effective_command = ?)", f.Command, f.Command)
 	}
 	if f.Cursor != "" {
 		parts, err := decodeCursor("p", f.Cursor, 2)

@@ -325,7 +325,7 @@ func SameSubject(a, b string) bool {
 type ApprovalFilter struct {
 	Status    ApprovalStatus
 	Requester string
-	Command   string
+	Command   string // as asked or as resolved (Approval.Effective)
 	Limit     int    // default 50, at most 500
 	Cursor    string // the next value of the previous page
 }

@@ -384,3 +384,28 @@ func TestIntegrationCallsWriteNothingBack(t *testing.T) {
 		t.Errorf("entry: %s", e.xsoar.Entries(inc)[0].Markdown)
 	}
 }
+
+// TestApprovedCallMustStillResolveToWhatWasApproved: Okta's unlock-user
+// picks unsuspend or unlock by the user's status; if the status changed
+// while the call waited, the approval is for another action, and nothing
+// runs.
+func TestApprovedCallMustStillResolveToWhatWasApproved(t *testing.T) {
+	e := newEnv(t, envOptions{configure: func(c *config.Config) {
+		c.Approvals.Commands = map[string]bool{"okta-unsuspend-user": true, "okta-unlock-user": true}
+	}})
+	approver := tokenFor(t, "second-person", "commands:read", "approvals:decide")
+	r := e.call("unlock-user", fmt.Sprintf(`{"user":%q}`, oktatest.DemoSuspendedUser), token(t, allScopes...), "")
+	id := approvalOf(t, r)["id"].(string)
+	if got := r.json(t)["effective_command"]; got != "okta-unsuspend-user" {
+		t.Fatalf("effective_command %v", got)
+	}
+	e.okta.Org().SetUserStatus(oktatest.DemoSuspendedUser, "LOCKED_OUT")
+	d := e.post("/api/v1/approvals/"+id+"/approve", approver, `{}`)
+	mustStatus(t, d, 200)
+	if a := d.json(t); a["status"] != "failed" || !strings.Contains(fmt.Sprint(a["result"]), "not to the approved okta-unsuspend-user") {
+		t.Errorf("approve: %s", d.body)
+	}
+	if s, _ := e.okta.Org().UserStatus(oktatest.DemoSuspendedUser); s != "LOCKED_OUT" {
+		t.Errorf("something ran: Okta says %s", s)
+	}
+}

@@ -751,6 +751,15 @@ func testApprovalCreateGet(t *testing.T, s store.Store) {
 	if same := newApproval(t, s, store.Approval{Command: "okta-suspend-user", Effective: "okta-suspend-user"}); same.Effective != "" || same.RequestedAs() != "" {
 		t.Errorf("an approval whose names agree keeps Effective %q", same.Effective)
 	}
+	for _, name := range []string{"lock-user", "okta-suspend-user"} {
+		list, _, err := s.ListApprovals(ctx(t), store.ApprovalFilter{Command: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(ids(list), n.ID) {
+			t.Errorf("ListApprovals(command=%s) misses the lock-user approval that runs okta-suspend-user", name)
+		}
+	}
 }
 
 func ids(list []store.Approval) []string {
