@@ -146,6 +146,9 @@ func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
 	if cfg.Approvals.PrivilegedSecrets != nil {
 		p.PrivilegedSecrets = *cfg.Approvals.PrivilegedSecrets
 	}
+	if !p.PrivilegedSecrets && len(p.PrivilegedGroups) > 0 {
+		return p, errors.New("approvals.privileged_groups has no effect with approvals.privileged_secrets: false; remove one of them")
+	}
 	for name, req := range cfg.Approvals.Commands {
 		cmd, ok := commands.Builtin.Lookup(name)
 		if !ok {

@@ -409,3 +409,19 @@ func TestApprovedCallMustStillResolveToWhatWasApproved(t *testing.T) {
 		t.Errorf("something ran: Okta says %s", s)
 	}
 }
+
+// TestPrivilegedGroupsWithoutTheGateAreRefused: a key that would do nothing
+// is an error, not a silent no-op.
+func TestPrivilegedGroupsWithoutTheGateAreRefused(t *testing.T) {
+	cfg, err := config.Load("", func(k string) string {
+		return map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": t.TempDir()}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	cfg.Approvals.PrivilegedSecrets, cfg.Approvals.PrivilegedGroups = &off, []string{"Admins"}
+	if _, err := buildApp(t, cfg); err == nil || !strings.Contains(err.Error(), "approvals.privileged_groups") {
+		t.Fatalf("privileged_groups without privileged_secrets: %v", err)
+	}
+}
