@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idcmd/idcmd/auth"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -394,6 +395,11 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.Issuer == "" || c.Auth.Audience == "" {
 		return errors.New("auth.issuer and auth.audience must not be empty")
+	}
+	if c.Auth.JWKSURL != "" {
+		if err := auth.CheckJWKSURL(c.Auth.JWKSURL); err != nil {
+			return fmt.Errorf("auth.jwks_url (IDCMD_JWKS_URL): %w", err)
+		}
 	}
 	if c.Server.RequestTimeout <= 0 {
 		return errors.New("server.request_timeout must be positive")
