@@ -53,7 +53,9 @@ func fromHTTPError(he *echo.HTTPError) *problem.Problem {
 	case http.StatusMethodNotAllowed:
 		return problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "This endpoint does not accept that method.")
 	case http.StatusRequestEntityTooLarge:
-		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large", "The request body exceeds the "+BodyLimit+"B limit.")
+		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large", "The request body exceeds the 1 MiB (1,048,576 bytes) limit.")
+	case http.StatusRequestTimeout:
+		return problem.New(http.StatusRequestTimeout, "request-timeout", "Request timeout", "The request body did not arrive before the request deadline.")
 	case http.StatusUnauthorized:
 		return problem.New(http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token is required.")
 	}

@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,9 +16,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
-
-// BodyLimit is the largest request body accepted (413 above it).
-const BodyLimit = "1M"
 
 // Options are everything the server needs; cmd/idcmd builds them from config.
 type Options struct {
@@ -63,7 +59,8 @@ func New(o Options) *echo.Echo {
 			AllowMethods: []string{http.MethodGet, http.MethodPost},
 		}))
 	}
-	e.Use(middleware.BodyLimit(BodyLimit))
+	e.Use(limitBody())
+	e.Use(guardBody)
 	e.Use(deadline(o.RequestTimeout))
 
 	health := &handlers.Health{Checks: o.ReadyChecks}
@@ -93,22 +90,6 @@ func New(o Options) *echo.Echo {
 	audit := &handlers.Audit{Store: o.Invoker.Store}
 	v1.GET("/audit", audit.List, requireScope(commands.ScopeAuditRead))
 	return e
-}
-
-// deadline gives every request a context deadline, so a slow provider
-// cannot hold a caller (or a connection) forever.
-func deadline(d time.Duration) echo.MiddlewareFunc {
-	if d <= 0 {
-		d = 30 * time.Second
-	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
-			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
-			return next(c)
-		}
-	}
 }
 
 // sanitizeRequestID replaces a caller-supplied X-Request-Id that is too long

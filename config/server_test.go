@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func loadFile(t *testing.T, vars map[string]string, file string) (Config, error) {
@@ -56,5 +57,32 @@ func TestJWKSURLMustBeHTTPS(t *testing.T) {
 				t.Fatalf("err = %v, want it to name auth.jwks_url", err)
 			}
 		})
+	}
+}
+
+// TestServerTimeouts: server.read_header_timeout and server.idle_timeout
+// have defaults, are read from the file, and must be positive.
+func TestServerTimeouts(t *testing.T) {
+	vars := map[string]string{"IDCMD_JWT_SECRET": secret}
+	c, err := loadFile(t, vars, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.ReadHeaderTimeout != 10*time.Second || c.Server.IdleTimeout != 2*time.Minute {
+		t.Errorf("defaults: read_header_timeout %s, idle_timeout %s", c.Server.ReadHeaderTimeout, c.Server.IdleTimeout)
+	}
+	c, err = loadFile(t, vars, "server:\n  read_header_timeout: 3s\n  idle_timeout: 45s\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.ReadHeaderTimeout != 3*time.Second || c.Server.IdleTimeout != 45*time.Second {
+		t.Errorf("from file: read_header_timeout %s, idle_timeout %s", c.Server.ReadHeaderTimeout, c.Server.IdleTimeout)
+	}
+	for _, bad := range []string{"read_header_timeout: 0s", "idle_timeout: -1s"} {
+		_, err := loadFile(t, vars, "server:\n  "+bad+"\n")
+		key := strings.SplitN(bad, ":", 2)[0]
+		if err == nil || !strings.Contains(err.Error(), "server."+key) {
+			t.Errorf("%s: err = %v, want it to name server.%s", bad, err, key)
+		}
 	}
 }
