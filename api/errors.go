@@ -2,10 +2,11 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
-	"github.com/google/uuid"
+	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/problem"
 	"github.com/labstack/echo/v4"
 )
@@ -20,9 +21,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		var p *problem.Problem
 		var he *echo.HTTPError
-		if errors.As(err, &he) {
+		switch {
+		case errors.As(err, &he):
 			p = fromHTTPError(he)
-		} else {
+		case errors.Is(err, commands.ErrUnknownCommand) && c.Param("name") != "":
+			p = unknownCommand(c.Param("name"))
+		default:
 			p = problem.From(err)
 		}
 		out := *p // never mutate a shared problem value
@@ -65,4 +69,9 @@ func fromHTTPError(he *echo.HTTPError) *problem.Problem {
 	return problem.New(http.StatusInternalServerError, "internal", "Internal error", "idcmd failed to handle the request; the request id finds it in the logs.")
 }
 
-func newRequestID() string { return uuid.NewString() }
+// unknownCommand is the 404 for a command name not in the catalog. The name
+// is the caller's text, so it is quoted and cut to a bounded length.
+func unknownCommand(name string) *problem.Problem {
+	return problem.New(http.StatusNotFound, "unknown-command", "Unknown command",
+		fmt.Sprintf("unknown command: %q; GET /api/v1/commands lists them.", truncateName(name)))
+}

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,113 @@ import (
 
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 )
+
+// accessLogLines returns the access-log records ("msg":"request") of logs.
+func accessLogLines(t *testing.T, logs string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(logs, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "request" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestRequestIDFromCaller: a short printable X-Request-Id is kept; one
+// that is too long or has other characters is replaced by a fresh id,
+// which is the id in the header, the body and the access log — the
+// caller's text appears nowhere.
+func TestRequestIDFromCaller(t *testing.T) {
+	e := newEnv(t)
+	long := "xsoar-" + strings.Repeat("A", 200)
+	cases := map[string]struct {
+		id   string
+		kept bool
+	}{
+		"sane":           {"xsoar-inc-1234.task:7_a", true},
+		"64 characters":  {strings.Repeat("b", 64), true},
+		"65 characters":  {strings.Repeat("c", 65), false},
+		"very long":      {long, false},
+		"spaces, quotes": {`id with "quotes" and spaces`, false},
+		"markup":         {"<script>x</script>", false},
+		"non-ASCII":      {"idé-1", false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e.t = t
+			req, _ := http.NewRequest(http.MethodPost, e.url+"/api/v1/commands/okta-get-user", strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token(t, "commands:read"))
+			req.Header.Set("X-Request-Id", tc.id)
+			r := e.send(req, []byte(`{}`))
+			mustStatus(t, r, 400)
+			got := r.header.Get("X-Request-Id")
+			if body := r.json(t)["request_id"]; body != got {
+				t.Errorf("body request_id %v, header %q", body, got)
+			}
+			if tc.kept != (got == tc.id) {
+				t.Fatalf("X-Request-Id %q for %q; kept = %v, want %v", got, tc.id, got == tc.id, tc.kept)
+			}
+			if !tc.kept && (len(got) != 36 || strings.Count(got, "-") != 4) {
+				t.Errorf("the fresh id %q is not a UUID", got)
+			}
+			var logged bool
+			for _, l := range accessLogLines(t, e.logs.String()) {
+				if l["request_id"] == got {
+					logged = true
+				}
+				if !tc.kept && l["request_id"] == tc.id {
+					t.Error("the access log records the caller's rejected id")
+				}
+			}
+			if !logged {
+				t.Errorf("no access-log record with request_id %q", got)
+			}
+		})
+	}
+	e.t = t
+	if strings.Contains(e.logs.String(), long) {
+		t.Error("the caller's long id reached the log")
+	}
+}
+
+// TestUnknownCommandEchoIsBounded: an unknown command's name is quoted
+// back, cut to a bounded length with a marker, in the problem and the log.
+func TestUnknownCommandEchoIsBounded(t *testing.T) {
+	e := newEnv(t)
+	name := "okta-" + strings.Repeat("x", 6000)
+	r := e.run(name, `{}`)
+	mustStatus(t, r, 404)
+	detail, _ := r.json(t)["detail"].(string)
+	if !strings.Contains(detail, "okta-xxx") || !strings.Contains(detail, "truncated") {
+		t.Errorf("detail does not quote the name's start with a truncation marker: %.200q", detail)
+	}
+	if len(r.body) > 1000 {
+		t.Errorf("problem is %d bytes for a long name", len(r.body))
+	}
+	short := e.run("okta-delete-everything", `{}`)
+	mustStatus(t, short, 404)
+	if d := short.json(t)["detail"].(string); !strings.Contains(d, `"okta-delete-everything"`) || strings.Contains(d, "truncated") {
+		t.Errorf("a short unknown name is not quoted whole: %q", d)
+	}
+	if strings.Contains(e.logs.String(), strings.Repeat("x", 300)) {
+		t.Error("the log carries the long name")
+	}
+	var found bool
+	for _, l := range accessLogLines(t, e.logs.String()) {
+		if c, _ := l["command"].(string); strings.HasPrefix(c, "okta-xxx") {
+			found = true
+			if len(c) > 100 {
+				t.Errorf("logged command is %d bytes", len(c))
+			}
+		}
+	}
+	if !found {
+		t.Error("the access log lacks the unknown command's (truncated) name")
+	}
+}
 
 // TestBodyLimitIsOneMiB: the limit is 1 MiB exactly — 1,048,576 bytes
 // pass, one more is a 413 — with a Content-Length and chunked.
