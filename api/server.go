@@ -58,7 +58,9 @@ func New(o Options) *echo.Echo {
 
 	health := &handlers.Health{Checks: o.ReadyChecks}
 	e.GET("/healthz", health.Live)
-	e.GET("/readyz", health.Ready)
+	// Anyone may ask whether idcmd is ready; why a provider fails (upstream
+	// error text) is for a caller with a commands:read token.
+	e.GET("/readyz", health.Ready, optionalToken(o.Verifier))
 	e.GET("/metrics", echo.WrapHandler(o.Metrics.Handler()))
 	mountSwagger(e)
 

@@ -119,6 +119,51 @@ func TestUnknownCommandEchoIsBounded(t *testing.T) {
 	}
 }
 
+// TestReadinessDetailsNeedAToken: anonymous /readyz says ok or failing per
+// provider and nothing else; a commands:read token sees why one fails; a
+// token without that scope, or an invalid one, gets the anonymous view.
+func TestReadinessDetailsNeedAToken(t *testing.T) {
+	e := newEnv(t, envOptions{pingone: true, oktaToken: "wrong-okta-token"})
+	e.pingone.Close() // PingOne unreachable
+	anonymous := e.do(http.MethodGet, "/readyz", "", "", nil)
+	mustStatus(t, anonymous, 503)
+	checks := anonymous.json(t)["checks"].(map[string]any)
+	if checks["okta"] != "failing" || checks["pingone"] != "failing" || anonymous.json(t)["status"] != "failing" {
+		t.Errorf("anonymous readyz: %s", anonymous.body)
+	}
+	for _, secret := range []string{e.pingone.ClientID, "wrong-okta-token", e.okta.URL, e.pingone.URL, strings.TrimPrefix(e.okta.URL, "http://"), "401", "refused"} {
+		if strings.Contains(string(anonymous.body), secret) {
+			t.Errorf("anonymous readyz shows %q: %s", secret, anonymous.body)
+		}
+	}
+	for name, tok := range map[string]string{"no scope": token(t), "approver": token(t, "approvals:decide"), "invalid": "not-a-token"} {
+		r := e.do(http.MethodGet, "/readyz", "", tok, nil)
+		mustStatus(t, r, 503)
+		if !bytes.Equal(r.body, anonymous.body) {
+			t.Errorf("%s token: %s, want the anonymous view", name, r.body)
+		}
+	}
+	detailed := e.do(http.MethodGet, "/readyz", "", token(t, "commands:read"), nil)
+	mustStatus(t, detailed, 503)
+	dc := detailed.json(t)["checks"].(map[string]any)
+	for _, p := range []string{"okta", "pingone"} {
+		if why, _ := dc[p].(string); why == "" || why == "failing" || why == "ok" {
+			t.Errorf("commands:read readyz gives no reason for %s: %s", p, detailed.body)
+		}
+	}
+	if strings.Contains(string(detailed.body), "wrong-okta-token") {
+		t.Error("readyz details leak the Okta token")
+	}
+
+	// A healthy server says ok per provider to anyone.
+	ok := newEnv(t)
+	r := ok.do(http.MethodGet, "/readyz", "", "", nil)
+	mustStatus(t, r, 200)
+	if r.json(t)["checks"].(map[string]any)["okta"] != "ok" {
+		t.Errorf("healthy readyz: %s", r.body)
+	}
+}
+
 // TestBodyLimitIsOneMiB: the limit is 1 MiB exactly — 1,048,576 bytes
 // pass, one more is a 413 — with a Content-Length and chunked.
 func TestBodyLimitIsOneMiB(t *testing.T) {
