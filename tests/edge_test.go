@@ -1,14 +1,18 @@
 package tests
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 )
 
@@ -164,6 +168,57 @@ func TestReadinessDetailsNeedAToken(t *testing.T) {
 	}
 }
 
+// rawExchange sends raw bytes on a new connection, half-closes it (the
+// client has nothing more to send) and reads the answer.
+func rawExchange(t *testing.T, baseURL, raw string) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.(*net.TCPConn).CloseWrite()
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp
+}
+
+// TestTruncatedApproveBody: an approve body cut off on the wire (fewer
+// bytes than its Content-Length) or cut off inside the JSON is a 400
+// problem, never a 500.
+func TestTruncatedApproveBody(t *testing.T) {
+	e := newEnv(t)
+	// A held call to approve, so the request is otherwise valid.
+	held := e.run("okta-deactivate-user", fmt.Sprintf(`{"user":%q}`, oktatest.DemoSuspendedUser))
+	mustStatus(t, held, 202)
+	path := "/api/v1/approvals/" + held.json(t)["approval"].(map[string]any)["id"].(string) + "/approve"
+	approver := tokenFor(t, "approver", "approvals:decide")
+
+	body := `{"comment":"confirmed with the manager"}`
+	raw := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: idcmd\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		path, approver, len(body)+40, body[:15])
+	resp := rawExchange(t, e.url, raw)
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
+		t.Errorf("cut-off body: %d %s", resp.StatusCode, b)
+	}
+
+	r := e.do(http.MethodPost, path, "application/json", approver, []byte(`{"comment":"confirmed`))
+	mustStatus(t, r, 400)
+	if strings.Contains(e.logs.String(), `"status":500`) {
+		t.Error("a truncated approve body produced a 500")
+	}
+}
+
 // TestBodyLimitIsOneMiB: the limit is 1 MiB exactly — 1,048,576 bytes
 // pass, one more is a 413 — with a Content-Length and chunked.
 func TestBodyLimitIsOneMiB(t *testing.T) {
@@ -194,6 +249,43 @@ func TestBodyLimitIsOneMiB(t *testing.T) {
 				}
 			})
 		}
+	}
+	e.t = t
+}
+
+// TestTokenHeaderAndDateRules: over HTTP, a token with a crit header or a
+// string exp is a 401 that says why.
+func TestTokenHeaderAndDateRules(t *testing.T) {
+	e := newEnv(t)
+	sign := func(header map[string]any, mod func(jwt.MapClaims)) string {
+		c := jwt.MapClaims{"iss": "idcmd", "aud": "idcmd", "sub": "x", "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "scope": "commands:read"}
+		if mod != nil {
+			mod(c)
+		}
+		tk := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+		for k, v := range header {
+			tk.Header[k] = v
+		}
+		s, err := tk.SignedString([]byte(testSecret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for name, tc := range map[string]struct {
+		tok, why string
+	}{
+		"crit":       {sign(map[string]any{"crit": []string{"x-policy"}, "x-policy": 1}, nil), "crit"},
+		"string exp": {sign(nil, func(c jwt.MapClaims) { c["exp"] = fmt.Sprint(time.Now().Add(time.Hour).Unix()) }), "numbers"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e.t = t
+			r := e.do(http.MethodPost, "/api/v1/commands/okta-get-user", "application/json", tc.tok, []byte(`{"user":"a"}`))
+			mustStatus(t, r, 401)
+			if d := r.json(t)["detail"].(string); !strings.Contains(d, tc.why) {
+				t.Errorf("detail %q lacks %q", d, tc.why)
+			}
+		})
 	}
 	e.t = t
 }
