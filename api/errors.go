@@ -2,10 +2,11 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
-	"github.com/google/uuid"
+	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/problem"
 	"github.com/labstack/echo/v4"
 )
@@ -20,9 +21,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		var p *problem.Problem
 		var he *echo.HTTPError
-		if errors.As(err, &he) {
+		switch {
+		case errors.As(err, &he):
 			p = fromHTTPError(he)
-		} else {
+		case errors.Is(err, commands.ErrUnknownCommand) && c.Param("name") != "":
+			p = unknownCommand(c.Param("name"))
+		default:
 			p = problem.From(err)
 		}
 		out := *p // never mutate a shared problem value
@@ -53,7 +57,9 @@ func fromHTTPError(he *echo.HTTPError) *problem.Problem {
 	case http.StatusMethodNotAllowed:
 		return problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "This endpoint does not accept that method.")
 	case http.StatusRequestEntityTooLarge:
-		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large", "The request body exceeds the "+BodyLimit+"B limit.")
+		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large", "The request body exceeds the 1 MiB (1,048,576 bytes) limit.")
+	case http.StatusRequestTimeout:
+		return problem.New(http.StatusRequestTimeout, "request-timeout", "Request timeout", "The request body did not arrive before the request deadline.")
 	case http.StatusUnauthorized:
 		return problem.New(http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token is required.")
 	}
@@ -63,4 +69,9 @@ func fromHTTPError(he *echo.HTTPError) *problem.Problem {
 	return problem.New(http.StatusInternalServerError, "internal", "Internal error", "idcmd failed to handle the request; the request id finds it in the logs.")
 }
 
-func newRequestID() string { return uuid.NewString() }
+// unknownCommand is the 404 for a command name not in the catalog. The name
+// is the caller's text, so it is quoted and cut to a bounded length.
+func unknownCommand(name string) *problem.Problem {
+	return problem.New(http.StatusNotFound, "unknown-command", "Unknown command",
+		fmt.Sprintf("unknown command: %q; GET /api/v1/commands lists them.", truncateName(name)))
+}

@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,9 +16,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
-
-// BodyLimit is the largest request body accepted (413 above it).
-const BodyLimit = "1M"
 
 // Options are everything the server needs; cmd/idcmd builds them from config.
 type Options struct {
@@ -39,14 +35,7 @@ func New(o Options) *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(o.Logger)
 
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
-		// Accept a caller's id (XSOAR passes its own) only when it is sane.
-		Skipper: func(echo.Context) bool { return false },
-		RequestIDHandler: func(c echo.Context, id string) {
-			c.Set(echo.HeaderXRequestID, id)
-		},
-	}))
-	e.Use(sanitizeRequestID)
+	e.Use(requestID)
 	e.Use(accessLog(o.Logger))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll:   true,
@@ -63,12 +52,15 @@ func New(o Options) *echo.Echo {
 			AllowMethods: []string{http.MethodGet, http.MethodPost},
 		}))
 	}
-	e.Use(middleware.BodyLimit(BodyLimit))
+	e.Use(limitBody())
+	e.Use(guardBody)
 	e.Use(deadline(o.RequestTimeout))
 
 	health := &handlers.Health{Checks: o.ReadyChecks}
 	e.GET("/healthz", health.Live)
-	e.GET("/readyz", health.Ready)
+	// Anyone may ask whether idcmd is ready; why a provider fails (upstream
+	// error text) is for a caller with a commands:read token.
+	e.GET("/readyz", health.Ready, optionalToken(o.Verifier))
 	e.GET("/metrics", echo.WrapHandler(o.Metrics.Handler()))
 	mountSwagger(e)
 
@@ -95,62 +87,21 @@ func New(o Options) *echo.Echo {
 	return e
 }
 
-// deadline gives every request a context deadline, so a slow provider
-// cannot hold a caller (or a connection) forever.
-func deadline(d time.Duration) echo.MiddlewareFunc {
-	if d <= 0 {
-		d = 30 * time.Second
-	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
-			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
-			return next(c)
-		}
-	}
-}
-
-// sanitizeRequestID replaces a caller-supplied X-Request-Id that is too long
-// or has characters that would garble logs.
-func sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id := c.Response().Header().Get(echo.HeaderXRequestID)
-		if !saneID(id) {
-			id = newRequestID()
-			c.Response().Header().Set(echo.HeaderXRequestID, id)
-		}
-		return next(c)
-	}
-}
-
-func saneID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == ':') {
-			return false
-		}
-	}
-	return true
-}
-
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus:    true,
-		LogMethod:    true,
-		LogURIPath:   true,
-		LogLatency:   true,
-		LogRemoteIP:  true,
-		LogRequestID: true,
-		LogError:     true,
-		HandleError:  true, // run the error handler first, so the logged status is the one sent
+		LogStatus:   true,
+		LogMethod:   true,
+		LogURIPath:  true,
+		LogLatency:  true,
+		LogRemoteIP: true,
+		LogError:    true,
+		HandleError: true, // run the error handler first, so the logged status is the one sent
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			attrs := []slog.Attr{
-				slog.String("request_id", v.RequestID),
+				// The id requestID chose, never the caller's raw header.
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 				slog.String("method", v.Method),
-				slog.String("path", v.URIPath),
+				slog.String("path", truncate(v.URIPath, maxLoggedPath)),
 				slog.Int("status", v.Status),
 				slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000),
 				slog.String("remote_ip", v.RemoteIP),
@@ -159,7 +110,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 				attrs = append(attrs, slog.String("subject", caller.Subject))
 			}
 			if name := c.Param("name"); name != "" {
-				attrs = append(attrs, slog.String("command", name))
+				attrs = append(attrs, slog.String("command", truncateName(name)))
 			}
 			level := slog.LevelInfo
 			if v.Status >= 500 {

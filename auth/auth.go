@@ -1,6 +1,9 @@
 // Package auth checks and mints the bearer tokens idcmd's callers present.
 // Every check that golang-jwt leaves optional is made mandatory here: the
-// algorithm list, exp, iss and aud.
+// algorithm list, exp, iss and aud; and two it does not make at all: a
+// token with critical header parameters (crit, RFC 7515 §4.1.11) is
+// refused, and exp, nbf and iat must be JSON numbers (RFC 7519 §2
+// NumericDate), not strings that golang-jwt would read as numbers.
 package auth
 
 import (
@@ -8,11 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/idcmd/idcmd/providers/httpx"
 )
 
 // Config says which tokens are accepted.
@@ -41,6 +47,48 @@ type Claims struct {
 type tokenClaims struct {
 	jwt.RegisteredClaims
 	Scope scopeClaim `json:"scope,omitempty"`
+}
+
+// errDateNotNumber refuses exp, nbf or iat sent as a string or another
+// non-number: golang-jwt decodes "exp":"9999999999" as if it were a number.
+var errDateNotNumber = errors.New("exp, nbf and iat must be JSON numbers")
+
+// UnmarshalJSON checks the JSON type of the date claims, then decodes.
+func (t *tokenClaims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		v, ok := raw[name]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var n json.Number
+		if len(v) == 0 || v[0] == '"' || json.Unmarshal(v, &n) != nil {
+			return fmt.Errorf("%w: %s is %s", errDateNotNumber, name, jsonType(v))
+		}
+	}
+	type plain tokenClaims // without this method, so no recursion
+	return json.Unmarshal(b, (*plain)(t))
+}
+
+// jsonType names the JSON type of a raw value, for the refusal.
+func jsonType(v json.RawMessage) string {
+	if len(v) == 0 {
+		return "empty"
+	}
+	switch v[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "not a number"
 }
 
 type scopeClaim []string
@@ -117,7 +165,12 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		),
 	}
 	if cfg.JWKSURL != "" {
-		k, err := keyfunc.NewDefaultCtx(ctx, []string{cfg.JWKSURL})
+		if err := CheckJWKSURL(cfg.JWKSURL); err != nil {
+			return nil, fmt.Errorf("auth: JWKS URL: %w", err)
+		}
+		k, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{cfg.JWKSURL}, keyfunc.Override{
+			Client: &http.Client{Timeout: time.Minute, CheckRedirect: jwksRedirect},
+		})
 		if err != nil {
 			return nil, fmt.Errorf("auth: JWKS %s: %w", cfg.JWKSURL, err)
 		}
@@ -126,10 +179,56 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
+// CheckJWKSURL is the rule for the key set's address: https://, or http://
+// only to a loopback host (tests, a local IdP) — the same loopback rule as
+// the providers' base URLs (httpx.IsLoopback). Keys fetched over plain HTTP
+// from elsewhere could be swapped on the way, and then anyone could mint
+// tokens idcmd accepts.
+func CheckJWKSURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	switch {
+	case u.Host == "":
+		return fmt.Errorf("%q has no host", raw)
+	case u.User != nil:
+		return errors.New("must not contain user info")
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && httpx.IsLoopback(u.Hostname()):
+		return nil
+	case u.Scheme == "http":
+		return fmt.Errorf("%q: http:// is allowed only for loopback hosts; use https://", raw)
+	default:
+		return fmt.Errorf("%q: scheme must be https", raw)
+	}
+}
+
+// jwksRedirect holds a redirect of the key set fetch to the same rule, so
+// an https:// key set cannot be sent on to http://.
+func jwksRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("auth: JWKS: too many redirects")
+	}
+	if err := CheckJWKSURL(req.URL.String()); err != nil {
+		return fmt.Errorf("auth: JWKS redirect: %w", err)
+	}
+	return nil
+}
+
+// errCritical refuses a token that names critical header parameters: idcmd
+// understands none, and RFC 7515 §4.1.11 says such a token must be refused.
+// golang-jwt ignores crit.
+var errCritical = errors.New("the token has critical header parameters (crit) idcmd does not understand")
+
 // keyFor picks the key by the token's algorithm family. The parser has
 // already refused algorithms outside the list, so an RS256 token can never
 // be checked against the HS256 secret (the classic confusion attack).
 func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
+	if _, ok := t.Header["crit"]; ok {
+		return nil, errCritical
+	}
 	switch t.Method.(type) {
 	case *jwt.SigningMethodHMAC:
 		if len(v.secret) == 0 {
@@ -164,6 +263,10 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 func reason(err error) string {
 	msg := err.Error()
 	switch {
+	case errors.Is(err, errCritical):
+		return errCritical.Error()
+	case errors.Is(err, errDateNotNumber):
+		return "the token's " + errDateNotNumber.Error()
 	case strings.Contains(msg, "signing method"):
 		return "the token's algorithm is not accepted"
 	case errors.Is(err, jwt.ErrTokenMalformed):

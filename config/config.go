@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idcmd/idcmd/auth"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -35,8 +36,14 @@ type Config struct {
 type Server struct {
 	// Addr to listen on; loopback unless told otherwise.
 	Addr string `yaml:"addr"`
-	// RequestTimeout is the deadline of one API call, provider waits included.
+	// RequestTimeout is the deadline of one API call, provider waits
+	// included; the request body must have arrived by then too.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// ReadHeaderTimeout bounds how long a client may take to send the
+	// request line and headers.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// IdleTimeout is how long a kept-alive connection may wait for its next request.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	// ShutdownTimeout bounds how long in-flight calls may take to finish on SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// CORSOrigins enables CORS for these origins; empty means CORS is off.
@@ -219,7 +226,8 @@ type ResponseAction struct {
 // Defaults are the values used when neither the environment nor the file sets one.
 func Defaults() Config {
 	return Config{
-		Server:    Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
+		Server: Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout: 2 * time.Minute, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
 		Auth:      Auth{Issuer: "idcmd", Audience: "idcmd"},
 		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
 		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second},
@@ -403,8 +411,16 @@ func (c Config) Validate() error {
 	if c.Auth.Issuer == "" || c.Auth.Audience == "" {
 		return errors.New("auth.issuer and auth.audience must not be empty")
 	}
+	if c.Auth.JWKSURL != "" {
+		if err := auth.CheckJWKSURL(c.Auth.JWKSURL); err != nil {
+			return fmt.Errorf("auth.jwks_url (IDCMD_JWKS_URL): %w", err)
+		}
+	}
 	if c.Server.RequestTimeout <= 0 {
 		return errors.New("server.request_timeout must be positive")
+	}
+	if c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 {
+		return errors.New("server.read_header_timeout and server.idle_timeout must be positive")
 	}
 	if c.Store.URL == "" && c.Store.DataDir == "" {
 		return errors.New("store: set IDCMD_DATA_DIR (SQLite) or IDCMD_STORE_URL (postgres://...)")

@@ -109,11 +109,14 @@ func decodeOptional(c echo.Context, v *Decision) error {
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
+		// Over the limit (413) or too slow (408); any other failure is a
+		// body cut off on the wire or badly chunked: the caller's fault,
+		// a 400 as on the command endpoint, never a 500.
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
 			return he
 		}
-		return err
+		return problem.New(http.StatusBadRequest, "unreadable-body", "Unreadable body", "The request body could not be read: it was cut off (fewer bytes than its Content-Length) or badly chunked.")
 	}
 	if err := commands.DecodeJSON(body, v); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idcmd/idcmd/commands"
 	"github.com/labstack/echo/v4"
 )
 
@@ -15,7 +16,10 @@ import (
 type Check func(ctx context.Context) error
 
 // Health serves /healthz (the process is up) and /readyz (every configured
-// provider can be reached and authenticated).
+// provider can be reached and authenticated). /readyz is open to anyone (a
+// load balancer's probe has no token), so by default it says only ok or
+// failing per provider: an upstream error can name a client ID, a tenant
+// URL or an account. A caller with a commands:read token sees why.
 type Health struct {
 	Checks  map[string]Check
 	Timeout time.Duration
@@ -25,7 +29,7 @@ type Health struct {
 type HealthStatus struct {
 	// ok or failing.
 	Status string `json:"status" example:"ok"`
-	// Per dependency: ok, or why it fails.
+	// Per dependency: ok or failing; with a commands:read token, why it fails instead of failing.
 	Checks map[string]string `json:"checks,omitempty"`
 }
 
@@ -33,6 +37,9 @@ type HealthStatus struct {
 func (h *Health) Live(c echo.Context) error {
 	return c.JSON(http.StatusOK, HealthStatus{Status: "ok"})
 }
+
+// checkFailing is what an anonymous caller sees for a failing dependency.
+const checkFailing = "failing"
 
 // Ready runs every check concurrently and answers 503 when one fails.
 func (h *Health) Ready(c echo.Context) error {
@@ -61,11 +68,15 @@ func (h *Health) Ready(c echo.Context) error {
 		}()
 	}
 	wg.Wait()
+	detailed := CallerFrom(c).Has(commands.ScopeRead)
 	out := HealthStatus{Status: "ok", Checks: make(map[string]string, len(names))}
 	for i, n := range names {
 		out.Checks[n] = results[i]
 		if results[i] != "ok" {
-			out.Status = "failing"
+			out.Status = checkFailing
+			if !detailed {
+				out.Checks[n] = checkFailing
+			}
 		}
 	}
 	if out.Status != "ok" {

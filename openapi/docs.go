@@ -6827,7 +6827,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "checks": {
-                    "description": "Per dependency: ok, or why it fails.",
+                    "description": "Per dependency: ok or failing; with a commands:read token, why it fails instead of failing.",
                     "type": "object",
                     "additionalProperties": {
                         "type": "string"

@@ -248,14 +248,10 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 
 // Run serves until ctx ends (SIGTERM), then shuts down gracefully: the
 // listener closes at once, so new connections are refused, while in-flight
-// calls get up to grace to finish.
-func Run(ctx context.Context, h http.Handler, ln net.Listener, grace time.Duration, log *slog.Logger) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+// calls get up to cfg.ShutdownTimeout to finish.
+func Run(ctx context.Context, h http.Handler, ln net.Listener, cfg config.Server, log *slog.Logger) error {
+	grace := cfg.ShutdownTimeout
+	srv := HTTPServer(h, cfg, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -274,6 +270,32 @@ func Run(ctx context.Context, h http.Handler, ln net.Listener, grace time.Durati
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// HTTPServer is the http.Server idcmd serves with. Its timeouts bound how
+// long a slow or idle client can hold a connection: the headers must arrive
+// within ReadHeaderTimeout; the whole request, body included, within that
+// plus the request deadline (the API also sets the request deadline as the
+// read deadline, so this is the backstop); an idle kept-alive connection
+// closes after IdleTimeout. A zero setting (a Server built by hand, not
+// loaded) takes the default, never "no timeout".
+func HTTPServer(h http.Handler, cfg config.Server, log *slog.Logger) *http.Server {
+	def := config.Defaults().Server
+	header := positiveOr(cfg.ReadHeaderTimeout, def.ReadHeaderTimeout)
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: header,
+		ReadTimeout:       header + positiveOr(cfg.RequestTimeout, def.RequestTimeout),
+		IdleTimeout:       positiveOr(cfg.IdleTimeout, def.IdleTimeout),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func positiveOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // NewLogger is idcmd's structured JSON logger at the configured level.

@@ -158,7 +158,9 @@ func TestGracefulShutdown(t *testing.T) {
 	addr := ln.Addr().String()
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, h, ln, 10*time.Second, log) }()
+	srvCfg := cfg.Server
+	srvCfg.ShutdownTimeout = 10 * time.Second
+	go func() { done <- server.Run(ctx, h, ln, srvCfg, log) }()
 
 	fake.SetLatency(300 * time.Millisecond)
 	status := make(chan int, 1)

@@ -63,5 +63,5 @@ func serve(args []string) error {
 	if sb != nil {
 		h = sb.handler(h)
 	}
-	return server.Run(ctx, h, ln, cfg.Server.ShutdownTimeout, log)
+	return server.Run(ctx, h, ln, cfg.Server, log)
 }
