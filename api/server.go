@@ -26,6 +26,9 @@ type Options struct {
 	ReadyChecks    map[string]handlers.Check
 	RequestTimeout time.Duration
 	CORSOrigins    []string
+	// XSOARIntegration is the file GET /api/v1/xsoar/integration.yml
+	// serves, stamped with the binary's version; the committed one if nil.
+	XSOARIntegration []byte
 }
 
 // New builds the Echo server with every route.
@@ -69,7 +72,11 @@ func New(o Options) *echo.Echo {
 	v1 := e.Group("/api/v1", requireToken(o.Verifier))
 	v1.GET("/commands", catalog.List, requireScope(commands.ScopeRead))
 	v1.POST("/commands/:name", cmds.Run)
-	v1.GET("/xsoar/integration.yml", catalog.Integration(openapi.XSOARIntegration), requireScope(commands.ScopeRead))
+	integration := o.XSOARIntegration
+	if integration == nil {
+		integration = openapi.XSOARIntegration
+	}
+	v1.GET("/xsoar/integration.yml", catalog.Integration(integration), requireScope(commands.ScopeRead))
 
 	approvals := &handlers.Approvals{Invoker: o.Invoker}
 	v1.GET("/approvals", approvals.List, requireAnyScope(commands.ScopeRead, commands.ScopeApprovalsDecide))

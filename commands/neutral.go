@@ -69,8 +69,10 @@ type IdentityEvent struct {
 	UserAgent string `json:"UserAgent,omitempty"`
 	// okta or pingone.
 	Provider string `json:"Provider"`
-	// The provider's event exactly as it sent it.
-	Raw json.RawMessage `json:"Raw,omitempty" swaggertype:"object"`
+	// Raw is the provider's event exactly as it sent it. It goes into the
+	// answer's raw_response only: in context it would add every vendor
+	// field as an undeclared leaf (sixty or so per event).
+	Raw json.RawMessage `json:"-"`
 }
 
 // IdentityUserArgs name a user at one of the providers.

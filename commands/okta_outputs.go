@@ -19,8 +19,12 @@ type OktaUser struct {
 	LastName    string `json:"LastName,omitempty"`
 	// Lifecycle status: ACTIVE, SUSPENDED, LOCKED_OUT, PASSWORD_EXPIRED, RECOVERY, STAGED, PROVISIONED, DEPROVISIONED.
 	Status string `json:"Status" example:"ACTIVE"`
-	// Status the user is moving to while an asynchronous action runs.
-	TransitioningToStatus string     `json:"TransitioningToStatus,omitempty"`
+	// TransitioningToStatus is the status the user is moving to while an
+	// asynchronous action runs (DEPROVISIONED during a deactivation). Okta
+	// sets it only for that moment, so it is no context output a playbook
+	// could branch on: the war-room table shows it next to Status, and
+	// raw_response keeps it.
+	TransitioningToStatus string     `json:"-"`
 	Department            string     `json:"Department,omitempty"`
 	Title                 string     `json:"Title,omitempty"`
 	Manager               string     `json:"Manager,omitempty"`

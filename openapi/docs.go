@@ -5601,10 +5601,6 @@ const docTemplate = `{
                     "description": "okta or pingone.",
                     "type": "string"
                 },
-                "Raw": {
-                    "description": "The provider's event exactly as it sent it.",
-                    "type": "object"
-                },
                 "Reason": {
                     "type": "string"
                 },
@@ -5806,10 +5802,6 @@ const docTemplate = `{
                 "Title": {
                     "type": "string"
                 },
-                "TransitioningToStatus": {
-                    "description": "Status the user is moving to while an asynchronous action runs.",
-                    "type": "string"
-                },
                 "Username": {
                     "description": "Login (Okta's profile.login).",
                     "type": "string",
@@ -5886,10 +5878,6 @@ const docTemplate = `{
                 "Title": {
                     "type": "string"
                 },
-                "TransitioningToStatus": {
-                    "description": "Status the user is moving to while an asynchronous action runs.",
-                    "type": "string"
-                },
                 "Username": {
                     "description": "Login (Okta's profile.login).",
                     "type": "string",
@@ -5946,10 +5934,6 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "Title": {
-                    "type": "string"
-                },
-                "TransitioningToStatus": {
-                    "description": "Status the user is moving to while an asynchronous action runs.",
                     "type": "string"
                 },
                 "Username": {
@@ -6035,10 +6019,6 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "Title": {
-                    "type": "string"
-                },
-                "TransitioningToStatus": {
-                    "description": "Status the user is moving to while an asynchronous action runs.",
                     "type": "string"
                 },
                 "Username": {

@@ -21,6 +21,7 @@ import (
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/metrics"
+	"github.com/idcmd/idcmd/openapi"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
 	"github.com/idcmd/idcmd/providers/xdr"
@@ -68,6 +69,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	if err != nil {
 		return nil, err
 	}
+	integration, err := openapi.XSOARIntegrationFor(version, "")
+	if err != nil {
+		return nil, fmt.Errorf("xsoar integration: %w", err)
+	}
 	st, err := store.Open(ctx, cfg.Store.URL, cfg.Store.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -100,6 +105,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		ReadyChecks:    checks,
 		RequestTimeout: cfg.Server.RequestTimeout,
 		CORSOrigins:    cfg.Server.CORSOrigins,
+		// The served integration names this binary's version.
+		XSOARIntegration: integration,
 	})
 	return &App{Handler: h, Invoker: inv, Store: st, stop: stop}, nil
 }

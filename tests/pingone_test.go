@@ -258,15 +258,23 @@ func TestNeutralCommands(t *testing.T) {
 			if len(asList(groups["Group"])) == 0 {
 				t.Errorf("groups: %v", groups)
 			}
-			events := outputList(t, e.run("get-user-events", fmt.Sprintf(`{"provider":%q,"user":%q,"hours":168}`, prov, user)))
+			er := e.run("get-user-events", fmt.Sprintf(`{"provider":%q,"user":%q,"hours":168}`, prov, user))
+			events := outputList(t, er)
 			if len(events) == 0 {
 				t.Fatal("no events")
 			}
 			for _, ev := range events {
 				ev := ev.(map[string]any)
-				if ev["Provider"] != prov || ev["Type"] == "" || ev["Time"] == "" || ev["Raw"] == nil {
+				if ev["Provider"] != prov || ev["Type"] == "" || ev["Time"] == "" {
 					t.Errorf("event shape: %v", ev)
 				}
+				if _, inContext := ev["Raw"]; inContext {
+					t.Errorf("the raw event is in the outputs (context); it belongs in raw_response: %v", ev)
+				}
+			}
+			// The vendor's events, as sent, are in raw_response, one per event.
+			if raws, _ := er.json(t)["raw_response"].([]any); len(raws) != len(events) || raws[0] == nil {
+				t.Errorf("raw_response has %d events for %d outputs", len(raws), len(events))
 			}
 			lock := outputs(t, e.run("lock-user", fmt.Sprintf(`{"provider":%q,"user":%q}`, prov, user)))
 			if lock["CanSignIn"] != false || lock["PreviousStatus"] != "ACTIVE" {

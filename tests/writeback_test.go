@@ -156,7 +156,8 @@ func TestXSOARIntegrationExport(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+token(t, "commands:read"))
 	r := e.send(req, nil)
 	mustStatus(t, r, 200)
-	for _, want := range []string{"commonfields:", "okta-suspend-user", "pingone-lock-user", "get-user-events", "execution: true"} {
+	// The served file names the serving binary's version ("test" here).
+	for _, want := range []string{"commonfields:", "okta-suspend-user", "pingone-lock-user", "get-user-events", "execution: true", `VERSION = "test"`} {
 		if !strings.Contains(string(r.body), want) {
 			t.Errorf("integration lacks %q", want)
 		}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/idcmd/idcmd/commands"
-	"github.com/idcmd/idcmd/openapi"
 	"github.com/idcmd/idcmd/openapi/generate"
 )
 
@@ -34,7 +33,7 @@ func run(root string) error {
 	if err := os.WriteFile(filepath.Join(root, "openapi", "stubs_gen.go"), stubs, 0o644); err != nil {
 		return err
 	}
-	integration, err := generate.XSOARIntegration(commands.Builtin, openapi.IntegrationVersion)
+	integration, err := generate.XSOARIntegration(commands.Builtin, generate.XSOAROptions{Version: generate.CommittedVersion})
 	if err != nil {
 		return fmt.Errorf("xsoar integration: %w", err)
 	}

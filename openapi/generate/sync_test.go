@@ -16,10 +16,6 @@ import (
 
 const root = "../.."
 
-// integrationVersion mirrors openapi.IntegrationVersion; importing openapi
-// here would make the test depend on the files it checks.
-const integrationVersion = "1.0.0"
-
 // TestGeneratedFilesAreFresh rebuilds every generated file in memory (swag
 // into a temporary directory) and fails when a committed one differs: run
 // make generate and commit the result.
@@ -40,7 +36,7 @@ func TestGeneratedFilesAreFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	integration, err := XSOARIntegration(commands.Builtin, integrationVersion)
+	integration, err := XSOARIntegration(commands.Builtin, XSOAROptions{Version: CommittedVersion})
 	if err != nil {
 		t.Fatal(err)
 	}

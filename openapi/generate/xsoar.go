@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/idcmd/idcmd/commands"
@@ -24,8 +25,36 @@ var xsoarScript string
 // the file can be linted and parsed as it is.
 const (
 	xsoarVersionLine = "VERSION = 'dev'"
+	xsoarPrefixLine  = "PREFIX = ''"
 	xsoarArgsLine    = "ARGS: dict[str, dict[str, str]] = {}"
 )
+
+// CommittedVersion is the version the committed integration file
+// (openapi/xsoar_integration.yml, make generate) carries: "dev", the version
+// of an idcmd built without -ldflags "-X main.version=...". A binary of
+// another version stamps its own into the file it hands out, so the file
+// XSOAR gets names the idcmd that served it.
+const CommittedVersion = "dev"
+
+// XSOAROptions are the choices of one rendering of the integration.
+type XSOAROptions struct {
+	// Version is idcmd's version, stamped into the description and the
+	// script's User-Agent: the binary's own when idcmd hands the file out.
+	Version string
+	// Prefix goes before every command name (idcmd-okta-suspend-user), so
+	// the integration can sit next to XSOAR's Okta v2 and PingOne packs,
+	// whose commands have the same names but other arguments. The script
+	// strips it again to call idcmd's command. Empty keeps idcmd's names.
+	Prefix string
+}
+
+// validPrefix is what XSOAR allows at the start of a command name, ending in
+// a hyphen so the result reads as one name: idcmd-okta-get-user.
+var validPrefix = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*-$`)
+
+// ErrBadPrefix is the error of a prefix that would not make valid XSOAR
+// command names.
+var ErrBadPrefix = errors.New("the prefix must be lowercase letters, digits and hyphens, start with a letter and end with a hyphen, such as idcmd-")
 
 // XSOAR integration settings that are not derived from the catalog.
 const (
@@ -54,7 +83,7 @@ var approvalOutputs = []commands.Output{
 // cursorOutputs are where the script stores next_cursor of a paged command,
 // keyed by command, so a playbook can loop until it is empty.
 var cursorOutputs = []commands.Output{
-	{Path: "IDCMD.NextCursor.command", Type: "String", Description: "The paged command that has more results."},
+	{Path: "IDCMD.NextCursor.command", Type: "String", Description: "The paged command, as this integration names it."},
 	{Path: "IDCMD.NextCursor.cursor", Type: "String", Description: "Pass it as the cursor argument to fetch the next page; empty when there are no more."},
 }
 
@@ -139,8 +168,9 @@ with commands:read alone can run only the read-only commands. Test checks the UR
 token by listing idcmd's commands.
 
 ### Incident context
-When a command runs inside an incident, its id and the war room are sent along: idcmd
-records them in the audit log and writes the outcome back to the war room.
+When a command runs inside an incident, its id and the war room are sent along, and idcmd
+records them in its audit log. The command's own war-room entry is the result: idcmd writes
+nothing more into the incident for calls from this integration.
 
 ### Approvals
 idcmd's policy may hold a state-changing command for a second person's approval. The
@@ -149,19 +179,30 @@ IDCMD.Approval; approve it in idcmd (POST /api/v1/approvals/{id}/approve).
 
 ### Paging
 Commands with a cursor argument store the next page's cursor under IDCMD.NextCursor (keyed
-by command); it is empty when there are no more results.
+by command); it is empty when there are no more results. The war room shows the command that
+fetches the next page.
+
+### Next to the Okta v2 and PingOne integrations
+Their commands have the same names as idcmd's but other arguments, and XSOAR runs a command
+in every enabled integration that has it. Add using=<instance name> to pick one instance
+(!okta-suspend-user user=jdoe@example.com using=idcmd_instance_1), or install the
+integration exported with idcmd export xsoar --prefix idcmd-, whose commands are named
+idcmd-okta-suspend-user and so on.
 `
 
 // XSOARIntegration renders the unified XSOAR integration for cat: the
 // instance settings, the embedded Python script, and every command with its
-// arguments and context outputs. version is idcmd's version; it goes into the
-// script's User-Agent and the description. The output depends only on its
-// inputs, so make generate and the staleness test agree byte for byte.
-func XSOARIntegration(cat *commands.Catalog, version string) ([]byte, error) {
-	if version == "" {
+// arguments and context outputs. The output depends only on its inputs, so
+// make generate and the staleness test agree byte for byte.
+func XSOARIntegration(cat *commands.Catalog, opts XSOAROptions) ([]byte, error) {
+	if opts.Version == "" {
 		return nil, errors.New("xsoar: empty version")
 	}
-	script, err := xsoarPython(cat, version)
+	if opts.Prefix != "" && !validPrefix.MatchString(opts.Prefix) {
+		return nil, fmt.Errorf("xsoar: prefix %q: %w", opts.Prefix, ErrBadPrefix)
+	}
+	version := opts.Version
+	script, err := xsoarPython(cat, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +213,7 @@ func XSOARIntegration(cat *commands.Catalog, version string) ([]byte, error) {
 		Category:     "Authentication & Identity Management",
 		Description: "Identity response for Okta and PingOne through an idcmd server: look users up, " +
 			"suspend, lock, end sessions, reset passwords, and pull events and risk, with every action " +
-			"audited and written back to the incident. Generated by idcmd " + version + ".",
+			"audited with its incident. Generated by idcmd " + version + ".",
 		DetailedDescription: xsoarDetailedDescription,
 		SectionOrder:        []string{"Connect"},
 		Configuration:       xsoarConfiguration(),
@@ -185,7 +226,9 @@ func XSOARIntegration(cat *commands.Catalog, version string) ([]byte, error) {
 		FromVersion: xsoarFromVersion,
 	}
 	for _, cmd := range cat.All() {
-		in.Script.Commands = append(in.Script.Commands, xsoarCommandOf(commands.Describe(cmd)))
+		c := xsoarCommandOf(commands.Describe(cmd))
+		c.Name = opts.Prefix + c.Name
+		in.Script.Commands = append(in.Script.Commands, c)
 	}
 	var out bytes.Buffer
 	enc := yaml.NewEncoder(&out)
@@ -366,12 +409,12 @@ func humanize(name string) string {
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
-// xsoarPython fills the script's marker lines: the version, and ARGS, the
-// argument names and types of every command. The script sends only
-// declared arguments (idcmd rejects unknown fields, and XSOAR may pass its
-// own) and converts each to the JSON type idcmd expects, since the war room
-// hands every value over as a string.
-func xsoarPython(cat *commands.Catalog, version string) (string, error) {
+// xsoarPython fills the script's marker lines: the version, the command
+// prefix, and ARGS, the argument names and types of every command under
+// idcmd's name. The script sends only declared arguments (idcmd rejects
+// unknown fields, and XSOAR may pass its own) and converts each to the JSON
+// type idcmd expects, since the war room hands every value over as a string.
+func xsoarPython(cat *commands.Catalog, opts XSOAROptions) (string, error) {
 	var args strings.Builder
 	args.WriteString("ARGS: dict[str, dict[str, str]] = {\n")
 	for _, cmd := range cat.All() {
@@ -387,7 +430,8 @@ func xsoarPython(cat *commands.Catalog, version string) (string, error) {
 
 	script := xsoarScript
 	for _, r := range []struct{ marker, repl string }{
-		{xsoarVersionLine, "VERSION = " + pyString(version)},
+		{xsoarVersionLine, "VERSION = " + pyString(opts.Version)},
+		{xsoarPrefixLine, "PREFIX = " + pyString(opts.Prefix)},
 		{xsoarArgsLine, args.String()},
 	} {
 		if n := strings.Count(script, "\n"+r.marker+"\n"); n != 1 {

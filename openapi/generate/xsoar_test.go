@@ -1,19 +1,13 @@
 package generate
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -76,7 +70,12 @@ type xsoarDoc struct {
 
 func xsoarYAML(t *testing.T) []byte {
 	t.Helper()
-	b, err := XSOARIntegration(commands.Builtin, "1.2.3-test")
+	return xsoarYAMLWith(t, XSOAROptions{Version: "1.2.3-test"})
+}
+
+func xsoarYAMLWith(t *testing.T, opts XSOAROptions) []byte {
+	t.Helper()
+	b, err := XSOARIntegration(commands.Builtin, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,185 +303,6 @@ func TestXsoarScriptIsPython(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s is not valid Python 3: %v\n%s", name, err, out)
 		}
-	}
-}
-
-// xsoarCall is one run of the generated script under the stand-ins in
-// testdata/xsoar, which play XSOAR's demisto object and CommonServerPython.
-type xsoarCall struct {
-	Params      map[string]any `json:"params"`
-	Command     string         `json:"command"`
-	Args        map[string]any `json:"args,omitempty"`
-	Incident    map[string]any `json:"incident,omitempty"`
-	Inv         map[string]any `json:"investigation,omitempty"`
-	ParentEntry map[string]any `json:"parent_entry,omitempty"`
-}
-
-// seen is what the fake idcmd received.
-type seen struct {
-	Method, Path, Auth, IdempotencyKey, ContentType string
-	Body                                            map[string]any
-}
-
-// runXsoarScript runs the generated script once against a fake idcmd that
-// answers with status and body, and returns what the script reported
-// (results and errors, in order) and what the server saw.
-func runXsoarScript(t *testing.T, call xsoarCall, status int, answer string) ([]map[string]any, []seen) {
-	t.Helper()
-	py := python(t)
-	var mu sync.Mutex
-	var got []seen
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := seen{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
-			IdempotencyKey: r.Header.Get("Idempotency-Key"), ContentType: r.Header.Get("Content-Type")}
-		if b, _ := io.ReadAll(r.Body); len(b) > 0 {
-			if err := json.Unmarshal(b, &s.Body); err != nil {
-				t.Errorf("body is not JSON: %s", b)
-			}
-		}
-		mu.Lock()
-		got = append(got, s)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		io.WriteString(w, answer)
-	}))
-	defer srv.Close()
-
-	call.Params = map[string]any{"url": srv.URL + "/", "credentials": map[string]any{"identifier": "", "password": "tok"}, "insecure": false, "proxy": false}
-	env, err := json.Marshal(call)
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := filepath.Join(t.TempDir(), "idcmd.py")
-	if err := os.WriteFile(script, []byte(parseXsoar(t, xsoarYAML(t)).Script.Script), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	stubs, err := filepath.Abs("testdata/xsoar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, script)
-	cmd.Env = append(os.Environ(), "PYTHONPATH="+stubs, "IDCMD_XSOAR_CALL="+string(env), "PYTHONDONTWRITEBYTECODE=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("script failed: %v\n%s", err, stderr.String())
-	}
-	var reports []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		var r map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("script printed %q", sc.Text())
-		}
-		if k := r["kind"]; k == "result" || k == "error" {
-			reports = append(reports, r)
-		}
-	}
-	return reports, got
-}
-
-func TestXsoarScriptSendsTypedArgumentsAndIncident(t *testing.T) {
-	reports, got := runXsoarScript(t, xsoarCall{
-		Command: "okta-get-user-events",
-		// using is an XSOAR argument, not idcmd's; limit is empty.
-		Args:        map[string]any{"user": "jdoe@example.com", "hours": "48", "event_types": "user.session.start, user.account.lock", "limit": "", "using": "idcmd_instance_1"},
-		Incident:    map[string]any{"id": "1234"},
-		Inv:         map[string]any{"id": "1234"},
-		ParentEntry: map[string]any{"id": "7@1234"},
-	}, http.StatusOK, `{"command":"okta-get-user-events","outputs_prefix":"Okta.Event","outputs_key_field":"ID",
-		"outputs":[{"ID":"e1"}],"readable_output":"### events","raw_response":{"n":1},"next_cursor":"c2"}`)
-
-	if len(got) != 1 {
-		t.Fatalf("server saw %d requests, want 1", len(got))
-	}
-	req := got[0]
-	if req.Method != http.MethodPost || req.Path != "/api/v1/commands/okta-get-user-events" || req.Auth != "Bearer tok" || req.ContentType != "application/json" {
-		t.Errorf("request = %s %s, Authorization %q, Content-Type %q", req.Method, req.Path, req.Auth, req.ContentType)
-	}
-	wantBody := map[string]any{
-		"user": "jdoe@example.com", "hours": float64(48), "event_types": []any{"user.session.start", "user.account.lock"},
-		"incident": map[string]any{"platform": "xsoar", "id": "1234", "investigation_id": "1234"},
-	}
-	if diff := cmp.Diff(wantBody, req.Body); diff != "" {
-		t.Errorf("body (-want +got):\n%s", diff)
-	}
-	if !strings.HasPrefix(req.IdempotencyKey, "xsoar-") || len(req.IdempotencyKey) > 255 {
-		t.Errorf("Idempotency-Key = %q", req.IdempotencyKey)
-	}
-
-	want := []map[string]any{
-		{"kind": "result", "value": map[string]any{"outputs_prefix": "Okta.Event", "outputs_key_field": "ID",
-			"outputs": []any{map[string]any{"ID": "e1"}}, "readable_output": "### events", "raw_response": map[string]any{"n": float64(1)}}},
-		{"kind": "result", "value": map[string]any{"outputs_prefix": "IDCMD.NextCursor", "outputs_key_field": "command",
-			"outputs": map[string]any{"command": "okta-get-user-events", "cursor": "c2"}, "readable_output": "More results: cursor=c2", "raw_response": nil}},
-	}
-	if diff := cmp.Diff(want, reports); diff != "" {
-		t.Errorf("results (-want +got):\n%s", diff)
-	}
-}
-
-func TestXsoarScriptReportsHeldApproval(t *testing.T) {
-	// Outside an incident and an entry: no incident field, no Idempotency-Key.
-	reports, got := runXsoarScript(t, xsoarCall{
-		Command: "okta-clear-sessions",
-		Args:    map[string]any{"user": "jdoe@example.com", "oauth_tokens": "true"},
-	}, http.StatusAccepted, `{"command":"okta-clear-sessions","outputs_prefix":"IDCMD.Approval","outputs_key_field":"id",
-		"outputs":{"id":"apr_1","status":"pending"},"approval":{"id":"apr_1","status":"pending"},
-		"readable_output":"### Approval required","raw_response":{"id":"apr_1"}}`)
-
-	if len(got) != 1 {
-		t.Fatalf("server saw %d requests, want 1", len(got))
-	}
-	if diff := cmp.Diff(map[string]any{"user": "jdoe@example.com", "oauth_tokens": true}, got[0].Body); diff != "" {
-		t.Errorf("body (-want +got):\n%s", diff)
-	}
-	if got[0].IdempotencyKey != "" {
-		t.Errorf("Idempotency-Key = %q outside an entry", got[0].IdempotencyKey)
-	}
-	want := []map[string]any{{"kind": "result", "value": map[string]any{"outputs_prefix": "IDCMD.Approval", "outputs_key_field": "id",
-		"outputs": map[string]any{"id": "apr_1", "status": "pending"}, "readable_output": "### Approval required", "raw_response": map[string]any{"id": "apr_1"}}}}
-	if diff := cmp.Diff(want, reports); diff != "" {
-		t.Errorf("results (-want +got):\n%s", diff)
-	}
-}
-
-func TestXsoarScriptTurnsProblemIntoError(t *testing.T) {
-	reports, _ := runXsoarScript(t, xsoarCall{Command: "okta-suspend-user", Args: map[string]any{"user": "kpatel@example.com"}},
-		http.StatusConflict, `{"type":"https://idcmd.dev/problems/provider","title":"Conflict with the user's state","status":409,
-		"detail":"Okta refused: the user is not ACTIVE","errors":[{"location":"body.user","message":"is LOCKED_OUT"}],
-		"provider":"okta","provider_status":403,"provider_code":"E0000038","request_id":"req-9"}`)
-
-	if len(reports) != 1 || reports[0]["kind"] != "error" {
-		t.Fatalf("reports = %v, want one error", reports)
-	}
-	msg, _ := reports[0]["value"].(string)
-	for _, part := range []string{"Conflict with the user's state (HTTP 409)", "the user is not ACTIVE", "body.user: is LOCKED_OUT", "okta answered HTTP 403, code E0000038", "req-9"} {
-		if !strings.Contains(msg, part) {
-			t.Errorf("error %q lacks %q", msg, part)
-		}
-	}
-}
-
-func TestXsoarScriptTestModule(t *testing.T) {
-	var catalog struct {
-		Commands []map[string]string `json:"commands"`
-	}
-	for _, cmd := range commands.Builtin.All() {
-		catalog.Commands = append(catalog.Commands, map[string]string{"name": cmd.Info().Name})
-	}
-	body, err := json.Marshal(catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reports, got := runXsoarScript(t, xsoarCall{Command: "test-module"}, http.StatusOK, string(body))
-	if len(got) != 1 || got[0].Method != http.MethodGet || got[0].Path != "/api/v1/commands" || got[0].Auth != "Bearer tok" {
-		t.Errorf("server saw %+v, want one GET /api/v1/commands with the token", got)
-	}
-	if diff := cmp.Diff([]map[string]any{{"kind": "result", "value": "ok"}}, reports); diff != "" {
-		t.Errorf("test-module (-want +got):\n%s", diff)
 	}
 }
 

@@ -1,14 +1,24 @@
 """A stand-in for XSOAR's demisto object, so xsoar_test.go can run the integration script
 outside XSOAR. The call comes from the IDCMD_XSOAR_CALL environment variable (JSON); what the
-script returns is printed to stdout, one JSON object a line."""
+script hands to XSOAR is printed to stdout, one JSON object a line: {"kind": "results", "value":
+<what demisto.results got>}, and the client's and requests' settings for the test to check.
+
+As in XSOAR (and demisto/content Tests/demistomock/demistomock.py), incident() is the first of
+the calling context's incidents, an IndexError without one; investigation() is the war room."""
 import json
 import os
+import sys
 
 _CALL = json.loads(os.environ['IDCMD_XSOAR_CALL'])
 
 
 def record(kind, value):
     print(json.dumps({'kind': kind, 'value': value}, sort_keys=True), flush=True)
+
+
+def results(results):
+    """Outputs entries to the war room: an entry, a list of entries, or a string."""
+    record('results', results)
 
 
 def params():
@@ -23,9 +33,12 @@ def args():
     return _CALL.get('args') or {}
 
 
+def incidents():
+    return [_CALL['incident']] if _CALL.get('incident') else []
+
+
 def incident():
-    # Like XSOAR's: the first of the calling context's incidents, an IndexError without one.
-    return ([_CALL['incident']] if _CALL.get('incident') else [])[0]
+    return incidents()[0]
 
 
 def investigation():
@@ -34,3 +47,15 @@ def investigation():
 
 def parentEntry():
     return _CALL.get('parent_entry') or {}
+
+
+def info(msg, *args):
+    print(msg, *args, file=sys.stderr)
+
+
+def debug(msg, *args):
+    print(msg, *args, file=sys.stderr)
+
+
+def error(msg, *args):
+    print(msg, *args, file=sys.stderr)

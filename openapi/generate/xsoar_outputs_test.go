@@ -1,0 +1,311 @@
+package generate
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/providers/okta"
+	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/providers/pingone"
+	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+)
+
+// outputSandbox is one fresh pair of seeded fakes (Okta org, PingOne
+// environment) with an Invoker on them, so each case starts from the demo
+// tenants' state and a case's changes cannot leak into the next.
+type outputSandbox struct {
+	okta    *oktatest.Server
+	pingone *pingonetest.Server
+	inv     *commands.Invoker
+	// failSessionDelete makes PingOne refuse (403) the next session
+	// delete, as it does for a session it will not end.
+	failSessionDelete bool
+}
+
+func newOutputSandbox(t *testing.T) *outputSandbox {
+	t.Helper()
+	sb := &outputSandbox{
+		okta:    oktatest.NewServer(oktatest.Options{Seed: true}),
+		pingone: pingonetest.NewServer(pingonetest.Options{Seed: true}),
+	}
+	t.Cleanup(sb.okta.Close)
+	t.Cleanup(sb.pingone.Close)
+	oc, err := okta.New(okta.Config{BaseURL: sb.okta.URL, APIToken: sb.okta.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := pingone.New(pingone.Config{
+		EnvironmentID: sb.pingone.EnvironmentID, ClientID: sb.pingone.ClientID, ClientSecret: sb.pingone.ClientSecret,
+		APIURL: sb.pingone.URL, AuthURL: sb.pingone.AuthURL,
+		HTTPClient: &http.Client{Transport: refuseSessionDelete{sb}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc})
+	return sb
+}
+
+// refuseSessionDelete answers one DELETE of a session with PingOne's 403
+// when the sandbox asks for it, and passes every other request through.
+type refuseSessionDelete struct{ sb *outputSandbox }
+
+func (r refuseSessionDelete) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.sb.failSessionDelete && req.Method == http.MethodDelete && strings.Contains(req.URL.Path, "/sessions/") {
+		r.sb.failSessionDelete = false
+		body := `{"id":"e1","code":"ACCESS_FAILED","message":"The request could not be completed. You do not have access to this resource."}`
+		return &http.Response{StatusCode: http.StatusForbidden, Status: "403 Forbidden", Request: req,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}, nil
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// run runs a command through the Invoker as a caller with every scope.
+func (sb *outputSandbox) run(t *testing.T, name, body string) *commands.Result {
+	t.Helper()
+	cmd, ok := commands.Builtin.Lookup(name)
+	if !ok {
+		t.Fatalf("no command %s", name)
+	}
+	args, _, err := commands.Decode(cmd, []byte(body))
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, body, err)
+	}
+	res, err := sb.inv.Invoke(context.Background(), commands.Request{Command: name, Args: args,
+		Caller: commands.Caller{Subject: "outputs-test", Scopes: []string{commands.ScopeRead, commands.ScopeWrite}}})
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, body, err)
+	}
+	return res
+}
+
+// zonedEvent copies the newest System Log event about the user and logs it
+// again from a network zone, as Okta records sign-ins from a defined zone
+// (client.zone); the seeded log has none.
+func zonedEvent(t *testing.T, sb *outputSandbox, login string) {
+	t.Helper()
+	events := sb.okta.Org().Events()
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		if e.Actor.AlternateID != login || e.Client == nil || e.EventType != "user.session.start" {
+			continue
+		}
+		client := *e.Client
+		client.Zone = "Office network"
+		e.Client, e.UUID, e.Published = &client, "", time.Now().Add(-time.Minute)
+		sb.okta.Org().AppendEvents(e)
+		return
+	}
+	t.Fatalf("no user.session.start event of %s to copy", login)
+}
+
+// outputCase is one run whose context outputs are collected: the command,
+// its arguments, and what to do first on the fresh sandbox (not collected).
+type outputCase struct {
+	command, body string
+	setup         func(t *testing.T, sb *outputSandbox)
+}
+
+func lockUntil(user string) func(*testing.T, *outputSandbox) {
+	return func(t *testing.T, sb *outputSandbox) {
+		sb.run(t, "pingone-lock-user", `{"user":"`+user+`","unlock_at":"`+time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339)+`"}`)
+	}
+}
+
+// outputCases exercise every command in the demo tenants' states that fill
+// its outputs: an active, a locked and a timed-locked user, an e-mailed and
+// a returned reset link, a session PingOne refuses to end.
+var outputCases = []outputCase{
+	{command: "okta-get-user", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-search-users", body: `{"limit":200}`},
+	{command: "okta-get-user-groups", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-get-user-apps", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-get-user-factors", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-get-logs", body: `{"sort_order":"DESCENDING","limit":50}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
+	{command: "okta-get-user-events", body: `{"user":"jdoe@example.com","hours":168}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
+	{command: "okta-get-security-events", body: `{"hours":1}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
+	{command: "okta-get-security-events", body: `{"hours":168}`},
+	{command: "okta-suspend-user", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-unsuspend-user", body: `{"user":"bwilson@example.com"}`},
+	{command: "okta-unlock-user", body: `{"user":"kpatel@example.com"}`},
+	{command: "okta-deactivate-user", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-reset-password", body: `{"user":"jdoe@example.com","send_email":false}`},
+	{command: "okta-expire-password", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-clear-sessions", body: `{"user":"jdoe@example.com","oauth_tokens":true}`},
+	{command: "okta-reset-factors", body: `{"user":"jdoe@example.com"}`},
+	{command: "pingone-get-user", body: `{"user":"kpatel@example.com"}`},
+	{command: "pingone-get-user", body: `{"user":"jdoe@example.com"}`, setup: lockUntil("jdoe@example.com")},
+	{command: "pingone-list-users", body: `{"limit":200}`},
+	{command: "pingone-list-users", body: `{"limit":200}`, setup: lockUntil("jdoe@example.com")},
+	{command: "pingone-get-user-groups", body: `{"user":"jdoe@example.com"}`},
+	{command: "pingone-get-user-roles", body: `{"user":"awong@example.com"}`},
+	{command: "pingone-get-applications", body: `{}`},
+	{command: "pingone-get-user-sessions", body: `{"user":"jdoe@example.com"}`},
+	{command: "pingone-terminate-sessions", body: `{"user":"jdoe@example.com"}`, setup: func(t *testing.T, sb *outputSandbox) {
+		if !sb.pingone.Env().AddSessions("jdoe@example.com", 2) {
+			t.Fatal("no PingOne user jdoe@example.com")
+		}
+		lockUntil("jdoe@example.com")(t, sb)
+		sb.failSessionDelete = true
+	}},
+	{command: "pingone-lock-user", body: `{"user":"jdoe@example.com","unlock_at":"` + time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339) + `"}`},
+	{command: "pingone-unlock-user", body: `{"user":"kpatel@example.com"}`},
+	{command: "pingone-disable-user", body: `{"user":"jdoe@example.com"}`, setup: lockUntil("jdoe@example.com")},
+	{command: "pingone-enable-user", body: `{"user":"bwilson@example.com"}`, setup: lockUntil("bwilson@example.com")},
+	{command: "pingone-reset-password", body: `{"user":"jdoe@example.com","send_email":true}`, setup: lockUntil("jdoe@example.com")},
+	{command: "pingone-get-user-events", body: `{"user":"kpatel@example.com","hours":168}`},
+	{command: "pingone-get-security-events", body: `{"hours":168}`},
+	{command: "pingone-get-risk-events", body: `{"user":"rbrown@example.com","hours":168}`},
+	// PingOne recommends an action for HIGH risk only, which the seeded
+	// history of the user lacks: evaluate a sign-in from a listed IP first.
+	{command: "pingone-get-risk-events", body: `{"user":"jdoe@example.com","hours":1}`, setup: func(t *testing.T, sb *outputSandbox) {
+		sb.run(t, "pingone-evaluate-risk", `{"user":"jdoe@example.com","ip":"45.155.205.233"}`)
+	}},
+	{command: "pingone-evaluate-risk", body: `{"user":"jdoe@example.com","ip":"45.155.205.233"}`},
+	{command: "get-user", body: `{"provider":"okta","user":"jdoe@example.com"}`},
+	{command: "get-user", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
+	{command: "get-user-groups", body: `{"provider":"okta","user":"jdoe@example.com"}`},
+	{command: "get-user-groups", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
+	{command: "get-user-events", body: `{"provider":"okta","user":"jdoe@example.com","hours":168}`},
+	{command: "get-user-events", body: `{"provider":"pingone","user":"kpatel@example.com","hours":168}`},
+	{command: "lock-user", body: `{"provider":"okta","user":"jdoe@example.com"}`},
+	{command: "lock-user", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
+	{command: "unlock-user", body: `{"provider":"okta","user":"kpatel@example.com"}`},
+	{command: "unlock-user", body: `{"provider":"pingone","user":"kpatel@example.com"}`},
+	{command: "clear-sessions", body: `{"provider":"okta","user":"jdoe@example.com"}`},
+	{command: "clear-sessions", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
+	{command: "reset-password", body: `{"provider":"okta","user":"jdoe@example.com"}`},
+	{command: "reset-password", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
+}
+
+// cannotAppear are declared outputs that no real result of that command
+// holds, and why. Each comes from a result type that several commands
+// share, where the field belongs to the others; the test fails when an
+// entry does appear, so the list cannot go stale.
+var cannotAppear = map[string]string{
+	// commands/neutral.go: Account is both get-user's result and the write
+	// commands' (which add what they did).
+	"get-user Account.Action":         "set by the state-changing neutral commands only",
+	"get-user Account.PreviousStatus": "set by the state-changing neutral commands only",
+	// commands/pingone_users.go: the list reads no password states (one
+	// call per user); pingone-get-user does.
+	"pingone-list-users PingOne.User.PasswordStatus": "read by pingone-get-user, not per listed user",
+	// After an unlock there is no lock, so no lock times.
+	"pingone-unlock-user PingOne.User.LockedAt": "no lock after an unlock",
+	"pingone-unlock-user PingOne.User.UnlockAt": "no lock after an unlock",
+}
+
+// contextLeaves adds the path of every value in v, as XSOAR context holds
+// it under prefix: objects add their keys, lists their items' paths.
+func contextLeaves(prefix string, v any, out map[string]bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			contextLeaves(prefix+"."+k, e, out)
+		}
+	case []any:
+		for _, e := range x {
+			contextLeaves(prefix, e, out)
+		}
+	case nil:
+	default:
+		out[prefix] = true
+	}
+}
+
+// TestXsoarOutputsMatchRealResults runs every command against the seeded
+// fakes and compares the context leaves of its real results with the
+// outputs the integration declares for it: a leaf that is not declared is
+// context a playbook author cannot find, and a declared output that never
+// appears is one a playbook waits for in vain.
+func TestXsoarOutputsMatchRealResults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every command against fresh fakes")
+	}
+	doc := parseXsoar(t, xsoarYAML(t))
+	declared := map[string]map[string]bool{}
+	for _, c := range doc.Script.Commands {
+		declared[c.Name] = map[string]bool{}
+		for _, o := range c.Outputs {
+			// IDCMD.* (approval, next cursor) come from the script, whose
+			// own tests check them.
+			if !strings.HasPrefix(o.ContextPath, "IDCMD.") {
+				declared[c.Name][o.ContextPath] = true
+			}
+		}
+	}
+
+	seen := map[string]map[string]bool{}
+	// Reads without a set-up change nothing: they share one sandbox.
+	shared := newOutputSandbox(t)
+	for _, tc := range outputCases {
+		sb := shared
+		if cmd, _ := commands.Builtin.Lookup(tc.command); tc.setup != nil || cmd.Info().Risk.ChangesState() {
+			sb = newOutputSandbox(t)
+		}
+		if tc.setup != nil {
+			tc.setup(t, sb)
+		}
+		res := sb.run(t, tc.command, tc.body)
+		b, err := json.Marshal(res.Outputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		contextLeaves(res.OutputsPrefix, v, got)
+		if seen[tc.command] == nil {
+			seen[tc.command] = map[string]bool{}
+		}
+		var undeclared []string
+		for p := range got {
+			seen[tc.command][p] = true
+			if !declared[tc.command][p] {
+				undeclared = append(undeclared, p)
+			}
+		}
+		if len(undeclared) > 0 {
+			sort.Strings(undeclared)
+			t.Errorf("%s %s puts %d leaves into context that the integration does not declare, among them:\n  %s",
+				tc.command, tc.body, len(undeclared), strings.Join(undeclared[:min(len(undeclared), 8)], "\n  "))
+		}
+	}
+
+	for _, cmd := range commands.Builtin.All() {
+		name := cmd.Info().Name
+		if seen[name] == nil {
+			t.Errorf("%s: no case runs it", name)
+			continue
+		}
+		var never []string
+		for p := range declared[name] {
+			_, excused := cannotAppear[name+" "+p]
+			switch {
+			case !seen[name][p] && !excused:
+				never = append(never, p)
+			case seen[name][p] && excused:
+				t.Errorf("%s: %s appeared; drop it from cannotAppear", name, p)
+			}
+		}
+		sort.Strings(never)
+		if len(never) > 0 {
+			t.Errorf("%s declares outputs that no real result holds: fill them or stop declaring them:\n  %s", name, strings.Join(never, "\n  "))
+		}
+	}
+	for key := range cannotAppear {
+		name, path, _ := strings.Cut(key, " ")
+		if !declared[name][path] {
+			t.Errorf("cannotAppear names %s, which %s does not declare", path, name)
+		}
+	}
+}
