@@ -577,3 +577,36 @@ func (s *sandboxProc) waitDelivered(t *testing.T, id, target string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestReadmeNamesOnlyFilesACloneHas: every relative link of the README,
+// and every path it quotes under one of the repository's folders, exists
+// in the repository (make build's bin/ and the default data/ excepted).
+func TestReadmeNamesOnlyFilesACloneHas(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, m := range regexp.MustCompile(`\]\(([^)#]+)\)`).FindAllStringSubmatch(string(readme), -1) {
+		if !strings.Contains(m[1], "://") {
+			paths = append(paths, m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile("`([a-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+/?)`").FindAllStringSubmatch(string(readme), -1) {
+		top, _, _ := strings.Cut(m[1], "/")
+		if top == "bin" || top == "data" || top == "." {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join("..", top)); err == nil && fi.IsDir() {
+			paths = append(paths, m[1])
+		}
+	}
+	if len(paths) < 5 {
+		t.Fatalf("found only %v", paths)
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(filepath.Join("..", p)); err != nil {
+			t.Errorf("README names %s, which the repository does not have", p)
+		}
+	}
+}
