@@ -5,8 +5,9 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/idcmd ./cmd/idcmd
+# BUILD names the source (git describe); the version is openapi.Version.
+ARG BUILD=
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.build=${BUILD}" -o /out/idcmd ./cmd/idcmd
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/idcmd /usr/local/bin/idcmd

@@ -1,7 +1,9 @@
 # idcmd — the two set-up commands are `make run` and `make test`.
 GO      ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+# The release version is openapi.Version (idcmd version, the OpenAPI document
+# and the XSOAR integration say it); BUILD only names the source it was built from.
+BUILD   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -s -w -X main.build=$(BUILD)
 
 .PHONY: run test vet generate build bench fuzz docker
 
@@ -34,4 +36,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCommandBody -fuzztime $(FUZZTIME) ./tests/
 
 docker:
-	docker build -t idcmd:$(VERSION) .
+	docker build --build-arg BUILD=$(BUILD) -t idcmd:$(or $(BUILD),latest) .

@@ -14,9 +14,11 @@ import (
 //
 // @ID           healthz
 // @Summary      Liveness: the process serves requests
+// @Description  Answers 200 while the process serves requests. Needs no token. Use it as the container's liveness probe.
 // @Tags         health
 // @Produce      json
 // @Success      200  {object}  handlers.HealthStatus
+// @Security
 // @Router       /healthz [get]
 func healthz() {}
 
@@ -24,10 +26,12 @@ func healthz() {}
 //
 // @ID           readyz
 // @Summary      Readiness: every configured provider can be reached and authenticated
+// @Description  Answers 200 when every configured provider (Okta, PingOne) can be reached and accepts idcmd's credentials, 503 otherwise. Needs no token. Use it as the readiness probe.
 // @Tags         health
 // @Produce      json
 // @Success      200  {object}  handlers.HealthStatus
 // @Failure      503  {object}  handlers.HealthStatus
+// @Security
 // @Router       /readyz [get]
 func readyz() {}
 
@@ -35,9 +39,11 @@ func readyz() {}
 //
 // @ID           metrics
 // @Summary      Prometheus metrics: command runs, errors and latency; provider calls by status
+// @Description  Prometheus text exposition: command runs, errors and latency per command; provider calls and latency by status. Needs no token.
 // @Tags         health
 // @Produce      plain
 // @Success      200  {string}  string  "Prometheus text format"
+// @Security
 // @Router       /metrics [get]
 func metrics() {}
 
@@ -45,6 +51,7 @@ func metrics() {}
 //
 // @ID           list-commands
 // @Summary      The command catalog: every command with its arguments, outputs and risk
+// @Description  Every command with its arguments (types, required, enums), its outputs as XSOAR context paths, its risk and the scope it needs. Needs commands:read.
 // @Tags         catalog
 // @Produce      json
 // @Produce      application/problem+json
@@ -77,6 +84,7 @@ type ApprovalPendingResult struct {
 //
 // @ID           list-approvals
 // @Summary      List approvals, newest first
+// @Description  Approvals requested by state-changing commands that policy holds for a second person, newest first, with their status. Needs commands:read or approvals:decide.
 // @Tags         approvals
 // @Produce      json
 // @Produce      application/problem+json
@@ -97,6 +105,7 @@ func listApprovals() {}
 //
 // @ID           get-approval
 // @Summary      One approval, with the command's result once it ran
+// @Description  The approval with its request, requester, decision and, once it ran, the command's result. Needs commands:read or approvals:decide.
 // @Tags         approvals
 // @Produce      json
 // @Produce      application/problem+json
@@ -113,6 +122,7 @@ func getApproval() {}
 //
 // @ID           approve-approval
 // @Summary      Approve: the held command runs now (at most once), as requested, with the approver recorded
+// @Description  A second person (approvals:decide, not the requester) approves a pending approval: the held command runs now, once, with requester and approver recorded in the audit log, and the answer carries its outcome.
 // @Tags         approvals
 // @Accept       json
 // @Produce      json
@@ -134,6 +144,7 @@ func approveApproval() {}
 //
 // @ID           reject-approval
 // @Summary      Reject: the held command never runs
+// @Description  A second person (approvals:decide, not the requester) rejects a pending approval; the held command never runs and the rejection is audited.
 // @Tags         approvals
 // @Accept       json
 // @Produce      json
@@ -155,6 +166,7 @@ func rejectApproval() {}
 //
 // @ID           cancel-approval
 // @Summary      Cancel a pending approval (the requester only)
+// @Description  The requester withdraws a pending approval; the held command never runs.
 // @Tags         approvals
 // @Produce      json
 // @Produce      application/problem+json
@@ -172,6 +184,7 @@ func cancelApproval() {}
 //
 // @ID           list-audit
 // @Summary      The audit log: who ran what against whom, why, and the outcome; newest first
+// @Description  Audit records, newest first, filtered by command, caller, user, incident, outcome and time; each carries the hash of the one before (idcmd audit verify walks the chain). Needs audit:read.
 // @Tags         audit
 // @Produce      json
 // @Produce      application/problem+json
@@ -202,6 +215,7 @@ var (
 //
 // @ID           list-writebacks
 // @Summary      Write-backs to incidents, newest first: queued, delivering, delivered or failed
+// @Description  Write-backs of call outcomes to XSOAR war rooms and XDR incidents, newest first, with their delivery status. Needs commands:read.
 // @Tags         writebacks
 // @Produce      json
 // @Produce      application/problem+json
@@ -221,6 +235,7 @@ func listWritebacks() {}
 //
 // @ID           get-writeback
 // @Summary      One write-back: its target, attempts and last error
+// @Description  One write-back with its target, delivery attempts and last error. Needs commands:read.
 // @Tags         writebacks
 // @Produce      json
 // @Produce      application/problem+json

@@ -17,7 +17,10 @@ const exportUsage = "usage: idcmd export xsoar [--prefix idcmd-] [-o FILE]"
 // --prefix every command name starts with the prefix, so the integration can
 // be installed next to XSOAR's Okta v2 and PingOne packs, whose commands
 // have the same names.
-func export(args []string, out io.Writer) error {
+func export(args []string, out io.Writer) error { return exportAs(version, args, out) }
+
+// exportAs is export as a binary of version v would run it.
+func exportAs(v string, args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] != "xsoar" {
 		return errors.New(exportUsage)
 	}
@@ -36,7 +39,7 @@ func export(args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), exportUsage)
 	}
-	file, err := openapi.XSOARIntegrationFor(version, *prefix)
+	file, err := openapi.XSOARIntegrationFor(v, *prefix)
 	if err != nil {
 		return err
 	}

@@ -12,11 +12,8 @@ import (
 // exported runs idcmd export with args as a binary of version v would.
 func exported(t *testing.T, v string, args ...string) (string, error) {
 	t.Helper()
-	old := version
-	version = v
-	t.Cleanup(func() { version = old })
 	var out bytes.Buffer
-	err := export(args, &out)
+	err := exportAs(v, args, &out)
 	return out.String(), err
 }
 
@@ -33,14 +30,14 @@ func TestExportCarriesTheBinaryVersion(t *testing.T) {
 		}
 	}
 	// An idcmd of the committed file's version exports that file.
-	out, err = exported(t, "dev", "xsoar")
+	out, err = exported(t, version, "xsoar")
 	if err != nil || out != string(openapi.XSOARIntegration) {
-		t.Errorf("a dev build's export differs from the committed file (err %v)", err)
+		t.Errorf("this build's export differs from the committed file (err %v)", err)
 	}
 }
 
 func TestExportPrefixesEveryCommand(t *testing.T) {
-	out, err := exported(t, "dev", "xsoar", "--prefix", "idcmd-")
+	out, err := exported(t, version, "xsoar", "--prefix", "idcmd-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,13 +63,13 @@ func TestExportPrefixesEveryCommand(t *testing.T) {
 		t.Error("the script does not know the prefix")
 	}
 
-	if _, err := exported(t, "dev", "xsoar", "--prefix", "Bad Prefix"); err == nil || !strings.Contains(err.Error(), "end with a hyphen") {
+	if _, err := exported(t, version, "xsoar", "--prefix", "Bad Prefix"); err == nil || !strings.Contains(err.Error(), "end with a hyphen") {
 		t.Errorf("bad prefix: err = %v", err)
 	}
-	if _, err := exported(t, "dev", "xsoar", "--nope"); err == nil || !strings.Contains(err.Error(), "usage: idcmd export xsoar") {
+	if _, err := exported(t, version, "xsoar", "--nope"); err == nil || !strings.Contains(err.Error(), "usage: idcmd export xsoar") {
 		t.Errorf("unknown flag: err = %v", err)
 	}
-	if _, err := exported(t, "dev", "xdr"); err == nil {
+	if _, err := exported(t, version, "xdr"); err == nil {
 		t.Error("export xdr did not fail")
 	}
 }

@@ -1,56 +1,110 @@
 // Command idcmd is the identity response server. main only wires: it reads
 // configuration, builds provider clients, the Invoker and the Echo server.
-//
-//	idcmd serve [--config FILE] [--addr HOST:PORT] [--sandbox]
-//	idcmd token --subject NAME [--scope "commands:read commands:write"] [--ttl 720h]
-//	idcmd audit verify [--config FILE]
-//	idcmd export xsoar [-o FILE]
-//	idcmd version
+// The subcommands are listed once, in subcommands; idcmd --help prints
+// that list, so the help cannot forget one.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strings"
+
+	"github.com/idcmd/idcmd/openapi"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is idcmd's release version, the one the OpenAPI document
+// (info.version) and the XSOAR integration carry too; it lives in
+// openapi.Version so that the generated files and the binary share it.
+const version = openapi.Version
 
-const usage = `idcmd — identity response commands for SOC playbooks
+// build identifies the source the binary was built from (make build and
+// make run set it to git describe with -ldflags "-X main.build=...").
+var build = ""
 
-Usage:
-  idcmd serve   [--config FILE] [--addr HOST:PORT] [--sandbox]
-  idcmd token   --subject NAME [--scope "commands:read commands:write"] [--ttl 720h] [--config FILE]
-  idcmd version
+// subcommand is one thing idcmd does: its name, its arguments and summary
+// as --help shows them, and the function that runs it.
+type subcommand struct {
+	name, args, summary string
+	run                 func(args []string, out io.Writer) error
+}
 
-Environment: IDCMD_JWT_SECRET, IDCMD_ADDR, OKTA_BASE_URL, OKTA_API_TOKEN (see README).
-`
+// subcommands are every subcommand, in the order --help lists them.
+var subcommands = []subcommand{
+	{"serve", "[--config FILE] [--addr HOST:PORT] [--sandbox]",
+		"run the server (--sandbox: on seeded fake Okta, PingOne, XSOAR and XDR tenants)",
+		func(args []string, _ io.Writer) error { return serve(args) }},
+	{"token", `--subject NAME [--scope "commands:read commands:write"] [--ttl 720h] [--config FILE]`,
+		"mint a bearer token, signed with IDCMD_JWT_SECRET", token},
+	{"audit", "verify [--config FILE]",
+		"walk the audit log's hash chain (IDCMD_DATA_DIR or IDCMD_STORE_URL) and name the first broken record", audit},
+	{"export", "xsoar [-o FILE]",
+		"write the XSOAR integration file (unified YAML)", export},
+	{"version", "", "print the version",
+		func(_ []string, out io.Writer) error { return printVersion(out) }},
+	{"help", "", "print this help", nil}, // run handles it: usage reads this list
+}
+
+// usage is idcmd --help: every subcommand with its arguments and summary.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("idcmd — identity response commands for SOC playbooks\n\nUsage:\n")
+	for _, s := range subcommands {
+		fmt.Fprintf(&b, "  %s\n      %s\n", strings.TrimSpace("idcmd "+s.name+" "+s.args), s.summary)
+	}
+	b.WriteString("\nEnvironment: IDCMD_JWT_SECRET, IDCMD_ADDR, IDCMD_DATA_DIR, OKTA_BASE_URL, OKTA_API_TOKEN,\n" +
+		"PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET, ... (see README.md).\n")
+	return b.String()
+}
+
+func printVersion(out io.Writer) error {
+	if build != "" {
+		_, err := fmt.Fprintf(out, "idcmd %s (build %s)\n", version, build)
+		return err
+	}
+	_, err := fmt.Fprintf(out, "idcmd %s\n", version)
+	return err
+}
+
+// lookup finds a subcommand by name; --help, -h, --version and -v are
+// aliases.
+func lookup(name string) (subcommand, bool) {
+	switch name {
+	case "--help", "-h":
+		name = "help"
+	case "--version", "-v":
+		name = "version"
+	}
+	for _, s := range subcommands {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return subcommand{}, false
+}
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage())
+		return 2
 	}
-	var err error
-	switch os.Args[1] {
-	case "serve":
-		err = serve(os.Args[2:])
-	case "token":
-		err = token(os.Args[2:], os.Stdout)
-	case "audit":
-		err = audit(os.Args[2:], os.Stdout)
-	case "export":
-		err = export(os.Args[2:], os.Stdout)
-	case "version", "--version", "-v":
-		fmt.Println("idcmd", version)
-	case "help", "--help", "-h":
-		fmt.Print(usage)
-	default:
-		fmt.Fprintf(os.Stderr, "idcmd: unknown subcommand %q\n\n%s", os.Args[1], usage)
-		os.Exit(2)
+	s, ok := lookup(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "idcmd: unknown subcommand %q\n\n%s", args[0], usage())
+		return 2
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "idcmd:", err)
-		os.Exit(1)
+	if s.name == "help" {
+		fmt.Fprint(stdout, usage())
+		return 0
 	}
+	if err := s.run(args[1:], stdout); err != nil {
+		fmt.Fprintln(stderr, "idcmd:", err)
+		return 1
+	}
+	return 0
 }

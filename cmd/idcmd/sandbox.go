@@ -29,7 +29,14 @@ type sandboxEnv struct {
 	xsoar   *xsoartest.Server
 	xdr     *xdrtest.Server
 	env     map[string]string
-	dataDir string
+	// dataDir is the store's directory; ownDataDir says the sandbox made
+	// it (a temporary directory, removed at exit) rather than taking
+	// IDCMD_DATA_DIR.
+	dataDir    string
+	ownDataDir bool
+	// ownSecret says the JWT secret is the sandbox's own random one (so
+	// announce prints it) rather than the caller's IDCMD_JWT_SECRET.
+	ownSecret bool
 }
 
 func startSandbox() (*sandboxEnv, error) {
@@ -40,23 +47,30 @@ func startSandbox() (*sandboxEnv, error) {
 	xd := xdrtest.NewServer(xdrtest.Options{APIKey: "sandbox-xdr-key", APIKeyID: "1"})
 	xdrtest.SeedDemo(xd)
 	closeAll := func() { o.Close(); p.Close(); xs.Close(); xd.Close() }
-	secret := os.Getenv("IDCMD_JWT_SECRET")
+	// The caller's IDCMD_JWT_SECRET, if set, so that tokens minted with
+	// idcmd token (for XSOAR, say) keep working across sandbox runs;
+	// otherwise a random one, which announce prints.
+	secret, ownSecret := os.Getenv("IDCMD_JWT_SECRET"), false
 	if secret == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			closeAll()
-			return nil, err
+			return nil, fmt.Errorf("sandbox: random JWT secret: %w", err)
 		}
-		secret = base64.RawURLEncoding.EncodeToString(b)
+		secret, ownSecret = base64.RawURLEncoding.EncodeToString(b), true
 	}
-	// A fresh store per run: the sandbox's audit log and approvals belong
-	// to its throwaway org.
-	dir, err := os.MkdirTemp("", "idcmd-sandbox-")
-	if err != nil {
-		closeAll()
-		return nil, err
+	// A fresh store per run, unless IDCMD_DATA_DIR names one: the sandbox's
+	// audit log and approvals belong to its throwaway org.
+	dir, ownDir := os.Getenv("IDCMD_DATA_DIR"), false
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "idcmd-sandbox-"); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("sandbox: data directory: %w", err)
+		}
+		ownDir = true
 	}
-	return &sandboxEnv{okta: o, pingone: p, xsoar: xs, xdr: xd, dataDir: dir, env: map[string]string{
+	return &sandboxEnv{okta: o, pingone: p, xsoar: xs, xdr: xd, dataDir: dir, ownDataDir: ownDir, ownSecret: ownSecret, env: map[string]string{
 		"XSOAR_URL":              xs.URL,
 		"XSOAR_API_KEY":          "sandbox-xsoar-key",
 		"XDR_BASE_URL":           xd.URL,
@@ -81,7 +95,7 @@ func startSandbox() (*sandboxEnv, error) {
 // on a real tenant by accident.
 func (s *sandboxEnv) getenv(key string) string {
 	if v, ok := s.env[key]; ok {
-		if key == "IDCMD_STORE_URL" || key == "IDCMD_DATA_DIR" {
+		if key == "IDCMD_STORE_URL" {
 			if env := os.Getenv(key); env != "" {
 				return env
 			}
@@ -101,47 +115,75 @@ func (s *sandboxEnv) Close() {
 	s.pingone.Close()
 	s.xsoar.Close()
 	s.xdr.Close()
-	_ = os.RemoveAll(s.dataDir)
+	if s.ownDataDir {
+		_ = os.RemoveAll(s.dataDir)
+	}
 }
 
-// announce prints what a new user needs: the Swagger UI address and a token
-// with every scope.
+// announce prints what a new user needs: the addresses, and a block of
+// export lines to paste into a shell: a token with every scope, a second
+// person's token for approvals, the secret idcmd token signs with and the
+// store idcmd audit verify reads. With them pasted, the README's examples
+// run as written.
 func (s *sandboxEnv) announce(w io.Writer, addr string, cfg config.Config) error {
 	scopes := []string{commands.ScopeRead, commands.ScopeWrite, commands.ScopeApprovalsDecide, commands.ScopeAuditRead}
 	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), cfg.Auth.Issuer, cfg.Auth.Audience, "sandbox-responder", scopes, 12*time.Hour, time.Now())
 	if err != nil {
-		return err
+		return fmt.Errorf("sandbox: responder token: %w", err)
 	}
 	// A second person, for approving what the responder's token requested.
 	approver, err := auth.Mint([]byte(cfg.Auth.JWTSecret), cfg.Auth.Issuer, cfg.Auth.Audience, "sandbox-approver",
 		[]string{commands.ScopeRead, commands.ScopeApprovalsDecide, commands.ScopeAuditRead}, 12*time.Hour, time.Now())
 	if err != nil {
-		return err
+		return fmt.Errorf("sandbox: approver token: %w", err)
+	}
+	secretLine := "# tokens are signed with your IDCMD_JWT_SECRET; idcmd token mints more with it"
+	if s.ownSecret {
+		secretLine = "export IDCMD_JWT_SECRET=" + cfg.Auth.JWTSecret
+	}
+	dataDir := cfg.Store.DataDir
+	storeNote := "removed when the sandbox stops"
+	if !s.ownDataDir {
+		storeNote = "your IDCMD_DATA_DIR, kept"
+	}
+	if cfg.Store.URL != "" {
+		dataDir, storeNote = "", "IDCMD_STORE_URL"
+	}
+	dataLine := "export IDCMD_DATA_DIR=" + dataDir
+	if dataDir == "" {
+		dataLine = "# the store is your IDCMD_STORE_URL"
 	}
 	_, err = fmt.Fprintf(w, `
-idcmd sandbox is up: seeded fakes of Okta (%s), PingOne (%s), XSOAR and Cortex XDR.
+idcmd %s sandbox is up: seeded fakes of Okta (%s), PingOne (%s), XSOAR and Cortex XDR.
+The demo users' stories happen in US Eastern time (UTC-5).
 
   Open incidents and what idcmd wrote to them: http://%s/sandbox/incidents
-
-  Swagger UI:  http://%s/swagger/index.html
+  Swagger UI:  http://%s/swagger/index.html (Authorize: "Bearer $IDCMD_TOKEN")
   Catalog:     curl -H "Authorization: Bearer $IDCMD_TOKEN" http://%s/api/v1/commands
 
-Paste this into your shell (and into Swagger UI's Authorize box as "Bearer <token>"):
+Paste this into your shell:
 
 export IDCMD_TOKEN=%s
-
-A second person (approvals:decide), for commands that need approval such as okta-deactivate-user:
-
 export IDCMD_APPROVER_TOKEN=%s
+%s
+%s
 
-Try:
+IDCMD_TOKEN (subject sandbox-responder) has every scope. IDCMD_APPROVER_TOKEN
+(sandbox-approver, approvals:decide) is the second person who approves held
+commands such as okta-deactivate-user. IDCMD_JWT_SECRET is this sandbox's
+signing secret, valid for this run only: idcmd token mints more tokens with it
+(for XSOAR, say). IDCMD_DATA_DIR is the sandbox's store (audit log, approvals;
+%s): idcmd audit verify checks its hash chain.
+
+Try (the first call is also written to that XSOAR incident: see the incidents page):
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
-    -d '{"user":"%s","incident":{"platform":"xsoar","id":"%s"}}' http://%s/api/v1/commands/okta-suspend-user
+    -d '{"user":"%s","incident":{"platform":"xsoar","id":"%s"}}' http://%s/api/v1/commands/okta-get-user
 
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
     -d '{"provider":"pingone","user":"%s","hours":48}' http://%s/api/v1/commands/get-user-events
 
-`, s.okta.URL, s.pingone.URL, addr, addr, addr, tok, approver, oktatest.DemoActiveUser, s.firstXSOARIncident(), addr, pingonetest.DemoRiskyUser, addr)
+`, version, s.okta.URL, s.pingone.URL, addr, addr, addr, tok, approver, secretLine, dataLine, storeNote,
+		oktatest.DemoActiveUser, s.firstXSOARIncident(), addr, pingonetest.DemoRiskyUser, addr)
 	return err
 }
 

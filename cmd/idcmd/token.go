@@ -14,7 +14,8 @@ import (
 )
 
 // token mints an HS256 bearer token with the configured secret, for XSOAR's
-// HTTP block or curl.
+// HTTP block or curl. Against the sandbox, the secret is the one it printed
+// (or the IDCMD_JWT_SECRET it was started with).
 func token(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	subject := fs.String("subject", "", "who the token is for (recorded with every action)")
@@ -27,12 +28,16 @@ func token(args []string, out io.Writer) error {
 	if *subject == "" {
 		return errors.New("token: --subject is required")
 	}
-	cfg, err := config.Load(*cfgPath, os.Getenv)
+	cfg, err := config.LoadUnchecked(*cfgPath, os.Getenv)
 	if err != nil {
 		return err
 	}
 	if cfg.Auth.JWTSecret == "" {
-		return errors.New("token: IDCMD_JWT_SECRET is not set; idcmd token signs with the HS256 secret")
+		return errors.New("token: IDCMD_JWT_SECRET is not set: idcmd token signs with the server's HS256 secret " +
+			"(idcmd serve --sandbox prints its own as export IDCMD_JWT_SECRET=...)")
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("token: %w", err)
 	}
 	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), cfg.Auth.Issuer, cfg.Auth.Audience, *subject, strings.Fields(*scope), *ttl, time.Now())
 	if err != nil {

@@ -10,15 +10,18 @@ import (
 // general API info), then every package whose types the stubs name.
 var SwagDirs = "./openapi,./commands,./problem,./handlers,./store,./providers/okta"
 
-// Swag runs the pinned swag tool (go tool swag) from root, writing docs.go,
-// swagger.json and swagger.yaml into outDir.
+// Swag runs the pinned swag tool (go tool swag) from root, writing
+// swagger.json and swagger.yaml into outDir. No docs.go: swag's Go output
+// fills a template at run time (an empty "host" and "schemes": [], which
+// validators reject), so the server serves the committed swagger.json
+// instead (openapi.Document) and there is one document, not two.
 func Swag(root, outDir string) error {
 	cmd := exec.Command("go", "tool", "swag", "init",
 		"--quiet",
 		"--generalInfo", "doc.go",
 		"--dir", SwagDirs,
 		"--output", outDir,
-		"--outputTypes", "go,json,yaml",
+		"--outputTypes", "json,yaml",
 		"--packageName", "openapi",
 		"--overridesFile", "./openapi/swag.overrides",
 	)

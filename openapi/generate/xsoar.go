@@ -30,11 +30,12 @@ const (
 )
 
 // CommittedVersion is the version the committed integration file
-// (openapi/xsoar_integration.yml, make generate) carries: "dev", the version
-// of an idcmd built without -ldflags "-X main.version=...". A binary of
-// another version stamps its own into the file it hands out, so the file
+// (openapi/xsoar_integration.yml, make generate) carries: idcmd's release
+// version, openapi.Version, which this package cannot import (openapi
+// imports it). openapi's TestOneVersion fails when the two differ. A binary
+// of another version stamps its own into the file it hands out, so the file
 // XSOAR gets names the idcmd that served it.
-const CommittedVersion = "dev"
+const CommittedVersion = "1.0.0"
 
 // XSOAROptions are the choices of one rendering of the integration.
 type XSOAROptions struct {
