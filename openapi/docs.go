@@ -7149,6 +7149,11 @@ const docTemplate = `{
                 "user"
             ],
             "properties": {
+                "cursor": {
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
+                    "type": "string",
+                    "maxLength": 16384
+                },
                 "event_types": {
                     "description": "Only these event types, in the provider's names (Okta user.session.start; PingOne USER.LOCKED or SOP names such as MFA_VERIFY_FAILED).",
                     "type": "array",
@@ -7173,7 +7178,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum events to return (1-1000).",
+                    "description": "Maximum events to return (1-1000), read across as many provider pages as it takes.",
                     "type": "integer",
                     "default": 100,
                     "maximum": 1000,
@@ -7784,9 +7789,9 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "cursor": {
-                    "description": "Cursor from a previous call's next_cursor.",
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
                     "type": "string",
-                    "maxLength": 4096
+                    "maxLength": 16384
                 },
                 "filter": {
                     "description": "System Log filter (SCIM): eq, sw, co on eventType, actor.id, actor.alternateId, target.id, outcome.result; and/or; e.g. eventType eq \"user.session.start\" and outcome.result eq \"FAILURE\".",
@@ -7803,7 +7808,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum events to return (1-1000).",
+                    "description": "Maximum events to return (1-1000), read across as many Okta pages as it takes.",
                     "type": "integer",
                     "default": 100,
                     "maximum": 1000,
@@ -7897,9 +7902,9 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "cursor": {
-                    "description": "Cursor from a previous call's next_cursor.",
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
                     "type": "string",
-                    "maxLength": 4096
+                    "maxLength": 16384
                 },
                 "event_types": {
                     "description": "Event types to include; default the SOP's security event list.",
@@ -7929,7 +7934,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum events to return (1-1000).",
+                    "description": "Maximum events to return (1-1000), read across as many Okta pages as it takes.",
                     "type": "integer",
                     "default": 100,
                     "maximum": 1000,
@@ -8086,9 +8091,9 @@ const docTemplate = `{
             ],
             "properties": {
                 "cursor": {
-                    "description": "Cursor from a previous call's next_cursor.",
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
                     "type": "string",
-                    "maxLength": 4096
+                    "maxLength": 16384
                 },
                 "event_types": {
                     "description": "Only these event types, e.g. user.session.start.",
@@ -8115,7 +8120,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum events to return (1-1000).",
+                    "description": "Maximum events to return (1-1000), read across as many Okta pages as it takes.",
                     "type": "integer",
                     "default": 100,
                     "maximum": 1000,
@@ -8605,9 +8610,9 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "cursor": {
-                    "description": "Cursor from a previous call's next_cursor, to fetch the next page.",
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
                     "type": "string",
-                    "maxLength": 4096
+                    "maxLength": 16384
                 },
                 "filter": {
                     "description": "Okta filter expression: eq on status, id, profile.login, profile.email, profile.firstName, profile.lastName; gt/lt on lastUpdated.",
@@ -8623,10 +8628,10 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum users to return (1-200).",
+                    "description": "Maximum users to return (1-1000), read across as many Okta pages (of at most 200) as it takes; q answers one page.",
                     "type": "integer",
                     "default": 50,
-                    "maximum": 200,
+                    "maximum": 1000,
                     "minimum": 1,
                     "example": 50
                 },
@@ -9289,6 +9294,11 @@ const docTemplate = `{
                 "user"
             ],
             "properties": {
+                "cursor": {
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
+                    "type": "string",
+                    "maxLength": 16384
+                },
                 "hours": {
                     "description": "Look back this many hours (1-336); default 168 (a week).",
                     "type": "integer",
@@ -9305,7 +9315,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum evaluations to return (1-200).",
+                    "description": "Maximum evaluations to return (1-200; each is one more PingOne call), read across as many pages of activities as it takes.",
                     "type": "integer",
                     "default": 50,
                     "maximum": 200,
@@ -9393,6 +9403,11 @@ const docTemplate = `{
         "openapi.PingoneGetSecurityEventsRequest": {
             "type": "object",
             "properties": {
+                "cursor": {
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
+                    "type": "string",
+                    "maxLength": 16384
+                },
                 "event_types": {
                     "description": "Action types or SOP event names; default the SOP's security event list.",
                     "type": "array",
@@ -9421,7 +9436,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum events to return (1-1000).",
+                    "description": "Maximum events to return (1-1000), read across as many PingOne pages as it takes.",
                     "type": "integer",
                     "default": 100,
                     "maximum": 1000,
@@ -9497,6 +9512,11 @@ const docTemplate = `{
                 "user"
             ],
             "properties": {
+                "cursor": {
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
+                    "type": "string",
+                    "maxLength": 16384
+                },
                 "event_types": {
                     "description": "Only these action types (USER.LOCKED) or SOP event names (USER_LOGIN, MFA_VERIFY_FAILED, ...).",
                     "type": "array",
@@ -9521,7 +9541,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum events to return (1-1000).",
+                    "description": "Maximum events to return (1-1000), read across as many PingOne pages as it takes.",
                     "type": "integer",
                     "default": 100,
                     "maximum": 1000,
@@ -9921,9 +9941,9 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "cursor": {
-                    "description": "Cursor from a previous call's next_cursor.",
+                    "description": "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
                     "type": "string",
-                    "maxLength": 4096
+                    "maxLength": 16384
                 },
                 "filter": {
                     "description": "SCIM filter, e.g. username sw \"j\" or email eq \"jsmith@example.com\" or enabled eq false.",
@@ -9940,7 +9960,7 @@ const docTemplate = `{
                     ]
                 },
                 "limit": {
-                    "description": "Maximum users to return (1-1000).",
+                    "description": "Maximum users to return (1-1000), read across as many PingOne pages as it takes.",
                     "type": "integer",
                     "default": 50,
                     "maximum": 1000,
