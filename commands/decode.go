@@ -2,13 +2,14 @@ package commands
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/go-playground/validator/v10"
 )
 
@@ -172,8 +173,13 @@ func ruleMessage(fe validator.FieldError) string {
 }
 
 // Decode reads a command's JSON body strictly: one JSON object, no unknown
-// fields, no trailing data. The optional "incident" member is split off
-// first, because it belongs to the HTTP contract, not to the command.
+// fields, no trailing data, and every member name given once and spelt
+// exactly as declared. encoding/json would match "USER" to user and let
+// the last of two "user" members win (and which one won flipped when an
+// incident member made the body go through a second decode); a body whose
+// meaning depends on such details is refused instead, naming the member.
+// The optional "incident" member is split off first, because it belongs to
+// the HTTP contract, not to the command.
 func Decode(cmd Command, body []byte) (args any, inc *Incident, err error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -182,86 +188,188 @@ func Decode(cmd Command, body []byte) (args any, inc *Incident, err error) {
 	if body[0] != '{' {
 		return nil, nil, inputError("The request body must be a JSON object", "body", "must be a JSON object with the command's arguments")
 	}
-	if bytes.Contains(body, []byte(`"incident"`)) {
-		body, inc, err = splitIncident(body)
-		if err != nil {
-			return nil, nil, err
-		}
+	val, err := readOneValue(body, "body")
+	if err != nil {
+		return nil, nil, err
 	}
 	args = cmd.NewArgs()
-	if err := decodeStrict(body, args, "body"); err != nil {
+	argNames := declaredNames(cmd.Info().ArgsType)
+	if raw, ok := incidentMember(val); ok {
+		var members map[string]jsontext.Value
+		if err := jsonv2.Unmarshal(val, &members); err != nil {
+			return nil, nil, jsonInputError(err, "body", argNames)
+		}
+		delete(members, "incident")
+		if err := unmarshalStrict(raw, &inc, "body.incident", declaredNames(reflect.TypeFor[Incident]())); err != nil {
+			return nil, nil, err
+		}
+		if val, err = jsonv2.Marshal(members, jsonv2.Deterministic(true)); err != nil {
+			return nil, nil, fmt.Errorf("re-encode arguments: %w", err)
+		}
+	}
+	if err := unmarshalStrict(val, args, "body", append(argNames, "incident")); err != nil {
 		return nil, nil, err
 	}
 	return args, inc, nil
 }
 
-func splitIncident(body []byte) ([]byte, *Incident, error) {
-	var members map[string]json.RawMessage
-	if err := decodeStrict(body, &members, "body"); err != nil {
-		return nil, nil, err
+// incidentMember returns the raw "incident" member of an object, if any.
+func incidentMember(obj jsontext.Value) (jsontext.Value, bool) {
+	if !bytes.Contains(obj, []byte(`"incident"`)) {
+		return nil, false // cheap path: most calls carry no incident
 	}
-	raw, ok := members["incident"]
-	if !ok {
-		return body, nil, nil
+	var probe struct {
+		Incident jsontext.Value `json:"incident"`
 	}
-	delete(members, "incident")
-	var inc *Incident
-	if err := decodeStrict(raw, &inc, "body.incident"); err != nil {
-		return nil, nil, err
+	if jsonv2.Unmarshal(obj, &probe) != nil || probe.Incident == nil {
+		return nil, false
 	}
-	rest, err := json.Marshal(members)
-	if err != nil {
-		return nil, nil, fmt.Errorf("re-encode arguments: %w", err)
-	}
-	return rest, inc, nil
+	return probe.Incident, true
 }
 
 // DecodeJSON decodes one JSON object strictly into v, for request bodies
-// that are not command arguments.
+// that are not command arguments; the rules are Decode's.
 func DecodeJSON(data []byte, v any) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil
 	}
-	return decodeStrict(data, v, "body")
+	val, err := readOneValue(data, "body")
+	if err != nil {
+		return err
+	}
+	return unmarshalStrict(val, v, "body", declaredNames(reflect.TypeOf(v)))
 }
 
-// decodeStrict decodes one JSON value into v and turns encoding/json's errors
-// into field-named input errors.
-func decodeStrict(data []byte, v any, where string) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonInputError(err, where)
+// readOneValue checks that data is exactly one well-formed JSON value whose
+// objects, at every depth, name each member once (jsontext refuses
+// duplicate names by default), and returns it.
+func readOneValue(data []byte, where string) (jsontext.Value, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	val, err := dec.ReadValue()
+	if err != nil {
+		return nil, jsonInputError(err, where, nil)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return inputError("The request body is not valid JSON", where, "has data after the JSON object")
+	val = val.Clone() // ReadValue's result is only valid until the next read
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, inputError("The request body is not valid JSON", where, "has data after the JSON object")
+	}
+	return val, nil
+}
+
+// unmarshalStrict decodes val into v with exact, case-sensitive member
+// names and no unknown members. names are v's declared member names, for
+// the hint when a member differs from one only in case.
+func unmarshalStrict(val jsontext.Value, v any, where string, names []string) error {
+	if err := jsonv2.Unmarshal(val, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return jsonInputError(err, where, names)
 	}
 	return nil
 }
 
-func jsonInputError(err error, where string) *InputError {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+// jsonInputError turns a decoding error into a field-named input error.
+func jsonInputError(err error, where string, names []string) *InputError {
+	var syn *jsontext.SyntacticError
+	var sem *jsonv2.SemanticError
 	switch {
 	case errors.As(err, &syn):
-		return inputError("The request body is not valid JSON", where, fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()))
+		loc := location(where, syn.JSONPointer)
+		switch {
+		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
+			return inputError("The request has a duplicate field", loc, "is given more than once; give each field once")
+		case errors.Is(syn.Err, io.ErrUnexpectedEOF):
+			return inputError("The request body is not valid JSON", where, "the JSON ends too early")
+		case strings.Contains(syn.Error(), "invalid UTF-8"):
+			return inputError("The request body is not valid JSON", loc, "must be valid UTF-8")
+		}
+		msg := fmt.Sprintf("malformed JSON at byte %d", syn.ByteOffset)
+		if syn.Err != nil {
+			msg += ": " + syn.Err.Error()
+		}
+		return inputError("The request body is not valid JSON", where, msg)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return inputError("The request body is not valid JSON", where, "the JSON ends too early")
-	case errors.As(err, &typ):
-		loc := where
-		if typ.Field != "" {
-			loc = where + "." + typ.Field
+	case errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName):
+		name := sem.JSONPointer.LastToken()
+		loc := location(where, sem.JSONPointer)
+		for _, n := range names {
+			if n != name && strings.EqualFold(n, name) {
+				return inputError("The request has a field in the wrong case", loc,
+					"differs only in case from "+n+"; field names are case-sensitive")
+			}
 		}
-		return inputError("An argument has the wrong type", loc, "must be "+jsonKind(typ.Type)+", not "+typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return inputError("The request has an unknown field", where+"."+field, "is not an argument of this command")
+		return inputError("The request has an unknown field", loc, "is not an argument of this command")
+	case errors.As(err, &sem) && sem.GoType != nil:
+		msg := "must be " + jsonKind(sem.GoType)
+		if k := kindName(sem.JSONKind); k != "" {
+			msg += ", not " + k
+		}
+		return inputError("An argument has the wrong type", location(where, sem.JSONPointer), msg)
 	default:
 		return inputError("The request body is not valid JSON", where, "could not be decoded")
 	}
 }
 
+// location turns a JSON Pointer (/incident/id, /event_types/0) into the
+// location style of validation errors (body.incident.id, body.event_types[0]).
+func location(where string, p jsontext.Pointer) string {
+	var b strings.Builder
+	b.WriteString(where)
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		b.WriteString("." + tok)
+	}
+	return b.String()
+}
+
+// declaredNames lists the JSON member names of a struct type, embedded
+// structs' promoted fields included.
+func declaredNames(t reflect.Type) []string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			names = append(names, declaredNames(f.Type)...)
+		case !f.IsExported():
+		case name == "":
+			names = append(names, f.Name)
+		default:
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// kindName names a JSON kind for a type error.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return ""
+}
 func jsonKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()

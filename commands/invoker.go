@@ -19,6 +19,9 @@ import (
 type Providers struct {
 	Okta    *okta.Client
 	PingOne *pingone.Client
+	// CursorKey signs the cursors paged commands hand out (see CursorKey
+	// in paging.go); nil means a key random per process.
+	CursorKey []byte
 }
 
 // Caller is who asked, as the authentication layer established it.

@@ -373,8 +373,10 @@ type UserEventsArgs struct {
 	Since string `json:"since,omitempty" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
 	// Only these event types, in the provider's names (Okta user.session.start; PingOne USER.LOCKED or SOP names such as MFA_VERIFY_FAILED).
 	EventTypes []string `json:"event_types,omitempty" validate:"omitempty,max=20,dive,min=1,max=128"`
-	// Maximum events to return (1-1000).
+	// Maximum events to return (1-1000), read across as many provider pages as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"100"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // GetUserEvents reads a user's recent events in one shape for both IdPs.
@@ -390,27 +392,32 @@ var GetUserEvents = Spec[UserEventsArgs, []IdentityEvent]{
 			return Reply[[]IdentityEvent]{}, err
 		}
 		var events []IdentityEvent
+		var next string
+		// Cursors are bound to get-user-events and its own arguments.
+		scope := scopeOf("get-user-events", a)
 		if prov == Okta {
-			args := OktaUserEventsArgs{OktaUserArgs: OktaUserArgs{User: a.User}, Hours: a.Hours, Since: a.Since, EventTypes: a.EventTypes, Limit: a.Limit}
+			args := OktaUserEventsArgs{OktaUserArgs: OktaUserArgs{User: a.User}, Hours: a.Hours, Since: a.Since, EventTypes: a.EventTypes, Limit: a.Limit, Cursor: a.Cursor}
 			if err := checkArgs(&args); err != nil {
 				return Reply[[]IdentityEvent]{}, err
 			}
-			r, err := OktaGetUserEvents.Run(ctx, p, args)
+			r, err := oktaUserEvents(ctx, p, args, scope)
 			if err != nil {
 				return Reply[[]IdentityEvent]{}, err
 			}
+			next = r.NextCursor
 			for _, e := range r.Outputs {
 				events = append(events, eventFromOkta(e))
 			}
 		} else {
-			args := PingOneUserEventsArgs{PingOneUserArgs: PingOneUserArgs{User: a.User}, Hours: a.Hours, Since: a.Since, EventTypes: a.EventTypes, Limit: a.Limit}
+			args := PingOneUserEventsArgs{PingOneUserArgs: PingOneUserArgs{User: a.User}, Hours: a.Hours, Since: a.Since, EventTypes: a.EventTypes, Limit: a.Limit, Cursor: a.Cursor}
 			if err := checkArgs(&args); err != nil {
 				return Reply[[]IdentityEvent]{}, err
 			}
-			r, err := PingOneGetUserEvents.Run(ctx, p, args)
+			r, err := pingOneUserEvents(ctx, p, args, scope)
 			if err != nil {
 				return Reply[[]IdentityEvent]{}, err
 			}
+			next = r.NextCursor
 			raws := r.Raw.(map[string]any)["activities"].([]any)
 			for i, e := range r.Outputs {
 				events = append(events, eventFromPingOne(e, raws[i]))
@@ -427,8 +434,8 @@ var GetUserEvents = Spec[UserEventsArgs, []IdentityEvent]{
 		for _, e := range events {
 			raws = append(raws, rawJSON(e.Raw))
 		}
-		return Reply[[]IdentityEvent]{Outputs: events, Raw: raws,
-			Readable: table(strconv.Itoa(len(events))+" "+string(prov)+" events of "+a.User, []string{"Time", "Type", "Outcome", "Actor", "Target", "IP", "Location"}, rows)}, nil
+		return Reply[[]IdentityEvent]{Outputs: events, Raw: raws, NextCursor: next,
+			Readable: table(pageTitle(len(events), string(prov)+" events of "+a.User, next), []string{"Time", "Type", "Outcome", "Actor", "Target", "IP", "Location"}, rows)}, nil
 	},
 }
 

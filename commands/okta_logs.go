@@ -21,10 +21,10 @@ type OktaGetLogsArgs struct {
 	Until string `json:"until,omitempty" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
 	// Order by publish time.
 	SortOrder string `json:"sort_order,omitempty" validate:"omitempty,oneof=ASCENDING DESCENDING" default:"ASCENDING"`
-	// Maximum events to return (1-1000).
+	// Maximum events to return (1-1000), read across as many Okta pages as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"100"`
-	// Cursor from a previous call's next_cursor.
-	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=4096"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // Validate checks the range and Okta's keyword limits.
@@ -54,8 +54,8 @@ var OktaGetLogs = Spec[OktaGetLogsArgs, []okta.LogEvent]{
 	Context:  Context{Prefix: "Okta.Logs.Events", Key: "uuid"},
 	Risk:     Read,
 	Run: func(ctx context.Context, p Providers, a OktaGetLogsArgs) (Reply[[]okta.LogEvent], error) {
-		q := okta.LogQuery{Filter: a.Filter, Q: a.Q, Since: parseTime(a.Since), Until: parseTime(a.Until), SortOrder: a.SortOrder, Limit: orDefault(a.Limit, 100), Cursor: a.Cursor}
-		return oktaLogReply(ctx, p, "Okta System Log events", q)
+		q := okta.LogQuery{Filter: a.Filter, Q: a.Q, Since: parseTime(a.Since), Until: parseTime(a.Until), SortOrder: a.SortOrder, Limit: orDefault(a.Limit, 100)}
+		return oktaLogReply(ctx, p, "Okta System Log events", q, scopeOf("okta-get-logs", a), a.Cursor)
 	},
 }
 
@@ -68,10 +68,10 @@ type OktaUserEventsArgs struct {
 	Since string `json:"since,omitempty" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
 	// Only these event types, e.g. user.session.start.
 	EventTypes []string `json:"event_types,omitempty" validate:"omitempty,max=20,dive,min=1,max=128,printascii"`
-	// Maximum events to return (1-1000).
+	// Maximum events to return (1-1000), read across as many Okta pages as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"100"`
-	// Cursor from a previous call's next_cursor.
-	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=4096"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // Validate forbids giving both forms of the start.
@@ -90,20 +90,29 @@ var OktaGetUserEvents = Spec[OktaUserEventsArgs, []okta.LogEvent]{
 	Context:  Context{Prefix: "Okta.Logs.Events", Key: "uuid"},
 	Risk:     Read,
 	Run: func(ctx context.Context, p Providers, a OktaUserEventsArgs) (Reply[[]okta.LogEvent], error) {
-		_, u, err := resolveOktaUser(ctx, p, a.User)
-		if err != nil {
-			return Reply[[]okta.LogEvent]{}, err
-		}
-		now := time.Now().UTC()
-		who := `(actor.id eq "` + u.ID + `" or target.id eq "` + u.ID + `")`
-		filter := who
-		if len(a.EventTypes) > 0 {
-			filter = who + " and " + eventTypeFilter(a.EventTypes)
-		}
-		// Bounded (since and until) so the answer is ordered by time and finite.
-		q := okta.LogQuery{Filter: filter, Since: window(now, a.Since, a.Hours, 24), Until: now, SortOrder: "DESCENDING", Limit: orDefault(a.Limit, 100), Cursor: a.Cursor}
-		return oktaLogReply(ctx, p, "Okta events of "+u.Profile.Login, q)
+		return oktaUserEvents(ctx, p, a, scopeOf("okta-get-user-events", a))
 	},
+}
+
+// oktaUserEvents runs okta-get-user-events; scope binds its cursors to the
+// command that was called (get-user-events runs this too).
+func oktaUserEvents(ctx context.Context, p Providers, a OktaUserEventsArgs, scope cursorScope) (Reply[[]okta.LogEvent], error) {
+	if err := p.checkCursor(scope, a.Cursor, 1); err != nil {
+		return Reply[[]okta.LogEvent]{}, err
+	}
+	_, u, err := resolveOktaUser(ctx, p, a.User)
+	if err != nil {
+		return Reply[[]okta.LogEvent]{}, err
+	}
+	now := time.Now().UTC()
+	who := `(actor.id eq "` + u.ID + `" or target.id eq "` + u.ID + `")`
+	filter := who
+	if len(a.EventTypes) > 0 {
+		filter = who + " and " + eventTypeFilter(a.EventTypes)
+	}
+	// Bounded (since and until) so the answer is ordered by time and finite.
+	q := okta.LogQuery{Filter: filter, Since: window(now, a.Since, a.Hours, 24), Until: now, SortOrder: "DESCENDING", Limit: orDefault(a.Limit, 100)}
+	return oktaLogReply(ctx, p, "Okta events of "+u.Profile.Login, q, scope, a.Cursor)
 }
 
 // SecurityEventTypes are the SOP's security event types, queried by
@@ -132,10 +141,10 @@ type OktaSecurityEventsArgs struct {
 	EventTypes []string `json:"event_types,omitempty" validate:"omitempty,max=20,dive,min=1,max=128,printascii"`
 	// Only failures (outcome.result FAILURE or DENY).
 	FailuresOnly bool `json:"failures_only,omitempty"`
-	// Maximum events to return (1-1000).
+	// Maximum events to return (1-1000), read across as many Okta pages as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"100"`
-	// Cursor from a previous call's next_cursor.
-	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=4096"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // Validate forbids giving both forms of the start.
@@ -163,8 +172,8 @@ var OktaGetSecurityEvents = Spec[OktaSecurityEventsArgs, []okta.LogEvent]{
 			filter += ` and (outcome.result eq "FAILURE" or outcome.result eq "DENY")`
 		}
 		now := time.Now().UTC()
-		q := okta.LogQuery{Filter: filter, Since: window(now, a.Since, a.Hours, 24), Until: now, SortOrder: "DESCENDING", Limit: orDefault(a.Limit, 100), Cursor: a.Cursor}
-		return oktaLogReply(ctx, p, "Okta security events", q)
+		q := okta.LogQuery{Filter: filter, Since: window(now, a.Since, a.Hours, 24), Until: now, SortOrder: "DESCENDING", Limit: orDefault(a.Limit, 100)}
+		return oktaLogReply(ctx, p, "Okta security events", q, scopeOf("okta-get-security-events", a), a.Cursor)
 	},
 }
 
@@ -190,12 +199,23 @@ func validEventTypes(types []string) error {
 	return nil
 }
 
-func oktaLogReply(ctx context.Context, p Providers, title string, q okta.LogQuery) (Reply[[]okta.LogEvent], error) {
+// oktaLogReply reads up to q.Limit events of q (or from cursor on),
+// following System Log next links; q.Limit is also the page size asked for.
+// A polling query (no until, ascending) keeps a cursor even at its end: it
+// is where the next events will arrive.
+func oktaLogReply(ctx context.Context, p Providers, title string, q okta.LogQuery, scope cursorScope, cursor string) (Reply[[]okta.LogEvent], error) {
 	c, err := p.oktaClient()
 	if err != nil {
 		return Reply[[]okta.LogEvent]{}, err
 	}
-	events, next, err := c.ListLogs(ctx, q)
+	events, next, err := readPaged(ctx, p, pagedQuery[okta.LogEvent]{
+		scope: scope, cursor: cursor, limit: q.Limit,
+		fetch: func(ctx context.Context, ref string) ([]okta.LogEvent, string, error) {
+			return c.ListLogs(ctx, okta.LogQuery{Cursor: ref})
+		},
+		first:   []func() (string, error){func() (string, error) { return c.LogsCursor(q) }},
+		polling: q.Until.IsZero() && !strings.EqualFold(q.SortOrder, "DESCENDING"),
+	}, keepAll)
 	if err != nil {
 		return Reply[[]okta.LogEvent]{}, err
 	}
@@ -206,16 +226,9 @@ func oktaLogReply(ctx context.Context, p Providers, title string, q okta.LogQuer
 			e.Actor.AlternateID, targetNames(e.Target), e.Client.IPAddress, place(e.Client.GeographicalContext),
 		})
 	}
-	title = strconv.Itoa(len(events)) + " " + title
-	if next != "" {
-		title += " (more: pass next_cursor as cursor)"
-	}
-	if events == nil {
-		events = []okta.LogEvent{}
-	}
 	return Reply[[]okta.LogEvent]{
 		Outputs:    events,
-		Readable:   table(title, []string{"Time", "Event type", "Outcome", "Actor", "Target", "IP", "Location"}, rows),
+		Readable:   table(pageTitle(len(events), title, next), []string{"Time", "Event type", "Outcome", "Actor", "Target", "IP", "Location"}, rows),
 		Raw:        rawList(events, func(e okta.LogEvent) []byte { return e.Raw }),
 		NextCursor: next,
 	}, nil

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/idcmd/idcmd/providers/okta"
 )
@@ -55,10 +54,10 @@ type OktaSearchUsersArgs struct {
 	Filter string `json:"filter,omitempty" validate:"omitempty,max=1024"`
 	// Simple query: first name, last name or e-mail starting with this text. Not paged.
 	Q string `json:"q,omitempty" validate:"omitempty,max=255" example:"jdoe"`
-	// Maximum users to return (1-200).
-	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=200" default:"50" example:"50"`
-	// Cursor from a previous call's next_cursor, to fetch the next page.
-	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=4096"`
+	// Maximum users to return (1-1000), read across as many Okta pages (of at most 200) as it takes; q answers one page.
+	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"50" example:"50"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // Validate enforces Okta's rule that the query styles do not mix.
@@ -90,11 +89,14 @@ var OktaSearchUsers = Spec[OktaSearchUsersArgs, []OktaUser]{
 		if err != nil {
 			return Reply[[]OktaUser]{}, err
 		}
-		limit := a.Limit
-		if limit == 0 {
-			limit = 50
-		}
-		users, next, err := c.ListUsers(ctx, okta.UserQuery{Search: a.Search, Filter: a.Filter, Q: a.Q, Limit: limit, Cursor: a.Cursor})
+		q := okta.UserQuery{Search: a.Search, Filter: a.Filter, Q: a.Q, Limit: orDefault(a.Limit, 50)}
+		users, next, err := readPaged(ctx, p, pagedQuery[okta.User]{
+			scope: scopeOf("okta-search-users", a), cursor: a.Cursor, limit: q.Limit,
+			fetch: func(ctx context.Context, ref string) ([]okta.User, string, error) {
+				return c.ListUsers(ctx, okta.UserQuery{Cursor: ref})
+			},
+			first: []func() (string, error){func() (string, error) { return c.UsersCursor(q) }},
+		}, keepAll)
 		if err != nil {
 			return Reply[[]OktaUser]{}, err
 		}
@@ -105,13 +107,9 @@ var OktaSearchUsers = Spec[OktaSearchUsersArgs, []OktaUser]{
 			out = append(out, u)
 			rows = append(rows, userRow(u))
 		}
-		title := strconv.Itoa(len(out)) + " Okta users"
-		if next != "" {
-			title += " (more: pass next_cursor as cursor)"
-		}
 		return Reply[[]OktaUser]{
 			Outputs:    out,
-			Readable:   table(title, userHeaders, rows),
+			Readable:   table(pageTitle(len(out), "Okta users", next), userHeaders, rows),
 			Raw:        rawList(users, func(u okta.User) []byte { return u.Raw }),
 			NextCursor: next,
 		}, nil

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,8 +23,10 @@ type PingOneUserEventsArgs struct {
 	Since string `json:"since,omitempty" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
 	// Only these action types (USER.LOCKED) or SOP event names (USER_LOGIN, MFA_VERIFY_FAILED, ...).
 	EventTypes []string `json:"event_types,omitempty" validate:"omitempty,max=30,dive,min=1,max=128"`
-	// Maximum events to return (1-1000).
+	// Maximum events to return (1-1000), read across as many PingOne pages as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"100"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // Validate checks the window and the event names.
@@ -56,22 +57,31 @@ var PingOneGetUserEvents = Spec[PingOneUserEventsArgs, []PingOneEvent]{
 	Context:  Context{Prefix: "PingOne.Event", Key: "ID"},
 	Risk:     Read,
 	Run: func(ctx context.Context, p Providers, a PingOneUserEventsArgs) (Reply[[]PingOneEvent], error) {
-		c, u, err := resolvePingOneUser(ctx, p, a.User)
-		if err != nil {
-			return Reply[[]PingOneEvent]{}, err
-		}
-		now := time.Now().UTC()
-		types := PingOneActionTypes(a.EventTypes)
-		base := pingone.ActivityQuery{Since: window(now, a.Since, a.Hours, 24), Until: now, ActionTypes: types}
-		limit := orDefault(a.Limit, 100)
-		byActor, byResource := base, base
-		byActor.ActorUserID, byResource.ResourceID = u.ID, u.ID
-		acts, err := collectActivities(ctx, c, limit, byActor, byResource)
-		if err != nil {
-			return Reply[[]PingOneEvent]{}, err
-		}
-		return pingOneEventsReply("PingOne events of "+u.Username, types, acts), nil
+		return pingOneUserEvents(ctx, p, a, scopeOf("pingone-get-user-events", a))
 	},
+}
+
+// pingOneUserEvents runs pingone-get-user-events; scope binds its cursors
+// to the command that was called (get-user-events runs this too).
+func pingOneUserEvents(ctx context.Context, p Providers, a PingOneUserEventsArgs, scope cursorScope) (Reply[[]PingOneEvent], error) {
+	if err := p.checkCursor(scope, a.Cursor, 2); err != nil {
+		return Reply[[]PingOneEvent]{}, err
+	}
+	c, u, err := resolvePingOneUser(ctx, p, a.User)
+	if err != nil {
+		return Reply[[]PingOneEvent]{}, err
+	}
+	now := time.Now().UTC()
+	types := PingOneActionTypes(a.EventTypes)
+	limit := orDefault(a.Limit, 100)
+	base := pingone.ActivityQuery{Since: window(now, a.Since, a.Hours, 24), Until: now, ActionTypes: types, Limit: limit}
+	byActor, byResource := base, base
+	byActor.ActorUserID, byResource.ResourceID = u.ID, u.ID
+	acts, next, err := readPaged(ctx, p, activitiesQuery(c, scope, a.Cursor, limit, byActor, byResource), keepAll)
+	if err != nil {
+		return Reply[[]PingOneEvent]{}, err
+	}
+	return pingOneEventsReply("PingOne events of "+u.Username, types, acts, next), nil
 }
 
 // PingOneSecurityEventsArgs select security activities environment-wide.
@@ -84,8 +94,10 @@ type PingOneSecurityEventsArgs struct {
 	EventTypes []string `json:"event_types,omitempty" validate:"omitempty,max=30,dive,min=1,max=128"`
 	// Only failed activities.
 	FailuresOnly bool `json:"failures_only,omitempty"`
-	// Maximum events to return (1-1000).
+	// Maximum events to return (1-1000), read across as many PingOne pages as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"100"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // Validate checks the window and the event names.
@@ -118,55 +130,47 @@ var PingOneGetSecurityEvents = Spec[PingOneSecurityEventsArgs, []PingOneEvent]{
 		}
 		types := PingOneActionTypes(names)
 		now := time.Now().UTC()
-		q := pingone.ActivityQuery{Since: window(now, a.Since, a.Hours, 24), Until: now, ActionTypes: types}
-		acts, err := collectActivities(ctx, c, orDefault(a.Limit, 100), q)
+		limit := orDefault(a.Limit, 100)
+		q := pingone.ActivityQuery{Since: window(now, a.Since, a.Hours, 24), Until: now, ActionTypes: types, Limit: limit}
+		if a.FailuresOnly {
+			// PingOne cannot filter on the result: ask for full pages, as
+			// most activities will be passed over here.
+			q.Limit = MaxLimit
+		}
+		acts, next, err := readPaged(ctx, p, activitiesQuery(c, scopeOf("pingone-get-security-events", a), a.Cursor, limit, q),
+			func(_ context.Context, act pingone.Activity) (pingone.Activity, bool, error) {
+				return act, !a.FailuresOnly || act.Result.Status != "SUCCESS", nil
+			})
 		if err != nil {
 			return Reply[[]PingOneEvent]{}, err
 		}
-		if a.FailuresOnly {
-			acts = slices.DeleteFunc(acts, func(x pingone.Activity) bool { return x.Result.Status == "SUCCESS" })
-		}
-		return pingOneEventsReply("PingOne security events", types, acts), nil
+		return pingOneEventsReply("PingOne security events", types, acts, next), nil
 	},
 }
 
-// collectActivities runs each query, following pages until limit
-// activities or the end, and merges them newest first without duplicates.
-func collectActivities(ctx context.Context, c *pingone.Client, limit int, queries ...pingone.ActivityQuery) ([]pingone.Activity, error) {
-	seen := map[string]bool{}
-	var all []pingone.Activity
-	for _, q := range queries {
-		q.Limit = min(limit, 1000)
-		got := 0
-		for {
-			page, next, err := c.ListActivities(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			for _, act := range page {
-				got++
-				if !seen[act.ID] {
-					seen[act.ID] = true
-					all = append(all, act)
-				}
-			}
-			if next == "" || got >= limit || len(page) == 0 {
-				break
-			}
-			q = pingone.ActivityQuery{Cursor: next}
-		}
+// activitiesQuery reads the activities of one or more queries, newest
+// first; an activity that two queries both find is returned once.
+// PingOne's filter has no "or" across actor and resource, so the user
+// commands ask twice and merge.
+func activitiesQuery(c *pingone.Client, scope cursorScope, cursor string, limit int, queries ...pingone.ActivityQuery) pagedQuery[pingone.Activity] {
+	q := pagedQuery[pingone.Activity]{
+		scope: scope, cursor: cursor, limit: limit,
+		fetch: func(ctx context.Context, ref string) ([]pingone.Activity, string, error) {
+			return c.ListActivities(ctx, pingone.ActivityQuery{Cursor: ref})
+		},
+		newer: func(x, y pingone.Activity) bool { return x.RecordedAt.After(y.RecordedAt) },
+		same:  func(x, y pingone.Activity) bool { return x.ID == y.ID },
 	}
-	slices.SortStableFunc(all, func(x, y pingone.Activity) int { return y.RecordedAt.Compare(x.RecordedAt) })
-	if len(all) > limit {
-		all = all[:limit]
+	for _, aq := range queries {
+		q.first = append(q.first, func() (string, error) { return c.ActivitiesCursor(aq) })
 	}
-	return all, nil
+	return q
 }
 
 // pingOneEventsReply renders activities; the readable text and the raw
 // response say which real action types were queried, since SOP names were
 // translated.
-func pingOneEventsReply(title string, types []string, acts []pingone.Activity) Reply[[]PingOneEvent] {
+func pingOneEventsReply(title string, types []string, acts []pingone.Activity, next string) Reply[[]PingOneEvent] {
 	out := make([]PingOneEvent, 0, len(acts))
 	rows := make([][]string, 0, len(acts))
 	for _, act := range acts {
@@ -178,7 +182,7 @@ func pingOneEventsReply(title string, types []string, acts []pingone.Activity) R
 	if len(types) > 0 {
 		queried = strings.Join(types, ", ")
 	}
-	readable := table(strconv.Itoa(len(out))+" "+title, []string{"Time", "Action", "Result", "Actor", "Target", "IP"}, rows) +
+	readable := table(pageTitle(len(out), title, next), []string{"Time", "Action", "Result", "Actor", "Target", "IP"}, rows) +
 		"\nQueried action types: " + queried + "\n"
 	return Reply[[]PingOneEvent]{
 		Outputs:  out,
@@ -187,6 +191,7 @@ func pingOneEventsReply(title string, types []string, acts []pingone.Activity) R
 			"action_types": types,
 			"activities":   rawList(acts, func(a pingone.Activity) []byte { return a.Raw }),
 		},
+		NextCursor: next,
 	}
 }
 
@@ -199,8 +204,10 @@ type PingOneRiskEventsArgs struct {
 	Since string `json:"since,omitempty" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
 	// Only evaluations at or above this level.
 	MinLevel string `json:"min_level,omitempty" validate:"omitempty,oneof=LOW MEDIUM HIGH"`
-	// Maximum evaluations to return (1-200).
+	// Maximum evaluations to return (1-200; each is one more PingOne call), read across as many pages of activities as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=200" default:"50"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // Validate checks the window.
@@ -223,43 +230,50 @@ var PingOneGetRiskEvents = Spec[PingOneRiskEventsArgs, []PingOneRiskEvent]{
 	Context:  Context{Prefix: "PingOne.RiskEvent", Key: "EvaluationID"},
 	Risk:     Read,
 	Run: func(ctx context.Context, p Providers, a PingOneRiskEventsArgs) (Reply[[]PingOneRiskEvent], error) {
+		scope := scopeOf("pingone-get-risk-events", a)
+		if err := p.checkCursor(scope, a.Cursor, 2); err != nil {
+			return Reply[[]PingOneRiskEvent]{}, err
+		}
 		c, u, err := resolvePingOneUser(ctx, p, a.User)
 		if err != nil {
 			return Reply[[]PingOneRiskEvent]{}, err
 		}
 		now := time.Now().UTC()
 		types := PingOneActionTypes([]string{"RISK_EVENT"})
-		base := pingone.ActivityQuery{Since: window(now, a.Since, a.Hours, 168), Until: now, ActionTypes: types}
+		limit := orDefault(a.Limit, 50)
+		// Activities outnumber the evaluations they name (and some name an
+		// expired one, or one below min_level): ask for larger pages.
+		base := pingone.ActivityQuery{Since: window(now, a.Since, a.Hours, 168), Until: now, ActionTypes: types, Limit: min(4*limit, MaxLimit)}
 		byActor, byResource := base, base
 		byActor.ActorUserID, byResource.ResourceID = u.ID, u.ID
-		limit := orDefault(a.Limit, 50)
-		acts, err := collectActivities(ctx, c, 1000, byActor, byResource)
-		if err != nil {
-			return Reply[[]PingOneRiskEvent]{}, err
-		}
-		out := []PingOneRiskEvent{}
-		var raws []any
-		rows := [][]string{}
+		// Each activity that names an evaluation not seen yet is read for
+		// its level; expired evaluations and those below min_level are
+		// passed over, and the limit is filled from the activities after.
 		done := map[string]bool{}
-		for _, act := range acts {
-			if len(out) >= limit {
-				break
-			}
+		evaluation := func(ctx context.Context, act pingone.Activity) (riskFinding, bool, error) {
 			id := riskEvaluationID(act)
 			if id == "" || done[id] {
-				continue
+				return riskFinding{}, false, nil
 			}
 			done[id] = true
 			ev, err := c.GetRiskEvaluation(ctx, id)
 			if upstream.IsKind(err, upstream.NotFound) {
-				continue // evaluations expire; the activity outlives them
+				return riskFinding{}, false, nil // evaluations expire; the activity outlives them
 			}
 			if err != nil {
-				return Reply[[]PingOneRiskEvent]{}, err
+				return riskFinding{}, false, err
 			}
-			if riskLevels[ev.Result.Level] < riskLevels[a.MinLevel] {
-				continue
-			}
+			return riskFinding{act, ev}, riskLevels[ev.Result.Level] >= riskLevels[a.MinLevel], nil
+		}
+		found, next, err := readPaged(ctx, p, activitiesQuery(c, scope, a.Cursor, limit, byActor, byResource), evaluation)
+		if err != nil {
+			return Reply[[]PingOneRiskEvent]{}, err
+		}
+		out := []PingOneRiskEvent{}
+		raws := []any{}
+		rows := [][]string{}
+		for _, f := range found {
+			act, ev := f.activity, f.evaluation
 			r := PingOneRiskEvent{EvaluationID: ev.ID, Time: act.RecordedAt, Level: ev.Result.Level, Score: ev.Result.Score,
 				RecommendedAction: ev.Result.RecommendedAction, IP: ev.Event.IP, UserID: ev.Event.User.ID, ActionType: act.Action.Type}
 			out = append(out, r)
@@ -267,9 +281,16 @@ var PingOneGetRiskEvents = Spec[PingOneRiskEventsArgs, []PingOneRiskEvent]{
 			rows = append(rows, []string{r.Time.UTC().Format(time.RFC3339), r.Level, strconv.FormatFloat(r.Score, 'f', -1, 64), r.RecommendedAction, r.IP, r.EvaluationID})
 		}
 		return Reply[[]PingOneRiskEvent]{Outputs: out,
-			Readable: table(strconv.Itoa(len(out))+" risk evaluations of "+u.Username, []string{"Time", "Level", "Score", "Recommended action", "IP", "Evaluation"}, rows),
-			Raw:      raws}, nil
+			Readable:   table(pageTitle(len(out), "risk evaluations of "+u.Username, next), []string{"Time", "Level", "Score", "Recommended action", "IP", "Evaluation"}, rows),
+			Raw:        raws,
+			NextCursor: next}, nil
 	},
+}
+
+// riskFinding is an activity and the risk evaluation it names.
+type riskFinding struct {
+	activity   pingone.Activity
+	evaluation *pingone.RiskEvaluation
 }
 
 // riskEvaluationID finds the evaluation an activity is about.

@@ -66,10 +66,10 @@ var PingOneGetUser = Spec[PingOneUserArgs, PingOneUser]{
 type PingOneListUsersArgs struct {
 	// SCIM filter, e.g. username sw "j" or email eq "jsmith@example.com" or enabled eq false.
 	Filter string `json:"filter,omitempty" validate:"omitempty,max=1024" example:"username sw \"j\""`
-	// Maximum users to return (1-1000).
+	// Maximum users to return (1-1000), read across as many PingOne pages as it takes.
 	Limit int `json:"limit,omitempty" validate:"omitempty,min=1,max=1000" default:"50"`
-	// Cursor from a previous call's next_cursor.
-	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=4096"`
+	// next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.
+	Cursor string `json:"cursor,omitempty" validate:"omitempty,max=16384"`
 }
 
 // PingOneListUsers lists users matching a filter.
@@ -84,7 +84,14 @@ var PingOneListUsers = Spec[PingOneListUsersArgs, []PingOneUser]{
 		if err != nil {
 			return Reply[[]PingOneUser]{}, err
 		}
-		users, next, err := c.ListUsers(ctx, pingone.UserQuery{Filter: a.Filter, Limit: orDefault(a.Limit, 50), Cursor: a.Cursor})
+		q := pingone.UserQuery{Filter: a.Filter, Limit: orDefault(a.Limit, 50)}
+		users, next, err := readPaged(ctx, p, pagedQuery[pingone.User]{
+			scope: scopeOf("pingone-list-users", a), cursor: a.Cursor, limit: q.Limit,
+			fetch: func(ctx context.Context, ref string) ([]pingone.User, string, error) {
+				return c.ListUsers(ctx, pingone.UserQuery{Cursor: ref})
+			},
+			first: []func() (string, error){func() (string, error) { return c.UsersCursor(q) }},
+		}, keepAll)
 		if err != nil {
 			return Reply[[]PingOneUser]{}, err
 		}
@@ -95,11 +102,7 @@ var PingOneListUsers = Spec[PingOneListUsersArgs, []PingOneUser]{
 			out = append(out, u)
 			rows = append(rows, pingOneUserRow(u))
 		}
-		title := strconv.Itoa(len(out)) + " PingOne users"
-		if next != "" {
-			title += " (more: pass next_cursor as cursor)"
-		}
-		return Reply[[]PingOneUser]{Outputs: out, Readable: table(title, pingOneUserHeaders, rows),
+		return Reply[[]PingOneUser]{Outputs: out, Readable: table(pageTitle(len(out), "PingOne users", next), pingOneUserHeaders, rows),
 			Raw: rawList(users, func(u pingone.User) []byte { return u.Raw }), NextCursor: next}, nil
 	},
 }

@@ -50,6 +50,10 @@ type Server struct {
 	CORSOrigins []string `yaml:"cors_origins"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// CursorSecret signs the cursors paged commands hand out (32+
+	// characters; IDCMD_CURSOR_SECRET). Default: derived from
+	// auth.jwt_secret; with neither, a key random per process.
+	CursorSecret string `yaml:"cursor_secret"`
 }
 
 // Store is where the audit log, idempotency keys and approvals live.
@@ -244,6 +248,7 @@ func FromEnv(c Config, getenv func(string) string) (Config, error) {
 	}
 	set(&c.Server.Addr, "IDCMD_ADDR")
 	set(&c.Server.LogLevel, "IDCMD_LOG_LEVEL")
+	set(&c.Server.CursorSecret, "IDCMD_CURSOR_SECRET")
 	set(&c.Auth.JWTSecret, "IDCMD_JWT_SECRET")
 	set(&c.Store.URL, "IDCMD_STORE_URL")
 	set(&c.Store.DataDir, "IDCMD_DATA_DIR")
@@ -407,6 +412,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 32 {
 		return errors.New("IDCMD_JWT_SECRET must be at least 32 characters")
+	}
+	if c.Server.CursorSecret != "" && len(c.Server.CursorSecret) < 32 {
+		return errors.New("IDCMD_CURSOR_SECRET (server.cursor_secret) must be at least 32 characters")
 	}
 	if c.Auth.Issuer == "" || c.Auth.Audience == "" {
 		return errors.New("auth.issuer and auth.audience must not be empty")

@@ -34,13 +34,14 @@ func TestLoadErrors(t *testing.T) {
 		file string
 		want string
 	}{
-		"no secret":       {map[string]string{}, "", "IDCMD_JWT_SECRET"},
-		"short secret":    {map[string]string{"IDCMD_JWT_SECRET": "short"}, "", "32 characters"},
-		"okta no creds":   {map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": "https://a.okta.com"}, "", "OKTA_API_TOKEN"},
-		"unset variable":  {map[string]string{"IDCMD_JWT_SECRET": secret}, "okta:\n  api_token: ${OKTA_TOKEN_TYPO}\n", "OKTA_TOKEN_TYPO"},
-		"unknown field":   {map[string]string{"IDCMD_JWT_SECRET": secret}, "okta:\n  base_ur: x\n", "base_ur"},
-		"bad timeout env": {map[string]string{"IDCMD_JWT_SECRET": secret, "IDCMD_REQUEST_TIMEOUT": "soon"}, "", "IDCMD_REQUEST_TIMEOUT"},
-		"bad duration":    {map[string]string{"IDCMD_JWT_SECRET": secret}, "server:\n  request_timeout: forever\n", "forever"},
+		"no secret":           {map[string]string{}, "", "IDCMD_JWT_SECRET"},
+		"short secret":        {map[string]string{"IDCMD_JWT_SECRET": "short"}, "", "32 characters"},
+		"okta no creds":       {map[string]string{"IDCMD_JWT_SECRET": secret, "OKTA_BASE_URL": "https://a.okta.com"}, "", "OKTA_API_TOKEN"},
+		"unset variable":      {map[string]string{"IDCMD_JWT_SECRET": secret}, "okta:\n  api_token: ${OKTA_TOKEN_TYPO}\n", "OKTA_TOKEN_TYPO"},
+		"unknown field":       {map[string]string{"IDCMD_JWT_SECRET": secret}, "okta:\n  base_ur: x\n", "base_ur"},
+		"bad timeout env":     {map[string]string{"IDCMD_JWT_SECRET": secret, "IDCMD_REQUEST_TIMEOUT": "soon"}, "", "IDCMD_REQUEST_TIMEOUT"},
+		"bad duration":        {map[string]string{"IDCMD_JWT_SECRET": secret}, "server:\n  request_timeout: forever\n", "forever"},
+		"short cursor secret": {map[string]string{"IDCMD_JWT_SECRET": secret, "IDCMD_CURSOR_SECRET": "short"}, "", "IDCMD_CURSOR_SECRET"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -104,5 +105,24 @@ automated_responses:
 	}
 	if !c.AutomatedResponses.Actions["suspend_user"].RequireApproval || c.Integrations.CortexXDR.APIKeyID != "7" || len(c.EventRouting["user.account.lock"]) != 3 {
 		t.Errorf("config = %+v", c)
+	}
+}
+
+// TestCursorSecret checks server.cursor_secret from IDCMD_CURSOR_SECRET and
+// from the file.
+func TestCursorSecret(t *testing.T) {
+	fromEnv := strings.Repeat("e", 32)
+	c, err := Load("", env(map[string]string{"IDCMD_JWT_SECRET": secret, "IDCMD_CURSOR_SECRET": fromEnv}))
+	if err != nil || c.Server.CursorSecret != fromEnv {
+		t.Fatalf("from the environment: %q, %v", c.Server.CursorSecret, err)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("server:\n  cursor_secret: ${CURSORS}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fromFile := strings.Repeat("f", 32)
+	c, err = Load(path, env(map[string]string{"IDCMD_JWT_SECRET": secret, "CURSORS": fromFile}))
+	if err != nil || c.Server.CursorSecret != fromFile {
+		t.Fatalf("from the file: %q, %v", c.Server.CursorSecret, err)
 	}
 }

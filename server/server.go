@@ -54,6 +54,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	if err != nil {
 		return nil, err
 	}
+	providers.CursorKey = commands.CursorKey(cfg.Server.CursorSecret, cfg.Auth.JWTSecret)
 	verifier, err := auth.NewVerifier(ctx, auth.Config{
 		Secret:     []byte(cfg.Auth.JWTSecret),
 		JWKSURL:    cfg.Auth.JWKSURL,

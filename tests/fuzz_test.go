@@ -13,16 +13,22 @@ import (
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/server"
 )
 
 // FuzzCommandBody sends arbitrary bodies to every command through the whole
-// server (decode, validation, the Okta client and the fake): no input may
-// panic or produce a 5xx other than a provider failure.
+// server (decode, validation, the Okta and PingOne clients and their
+// fakes): no input may panic or produce a 5xx other than a provider
+// failure.
 func FuzzCommandBody(f *testing.F) {
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	f.Cleanup(fake.Close)
-	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": f.TempDir()}
+	p1 := pingonetest.NewServer(pingonetest.Options{Seed: true})
+	f.Cleanup(p1.Close)
+	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": f.TempDir(),
+		"PINGONE_ENVIRONMENT_ID": p1.EnvironmentID, "PINGONE_CLIENT_ID": p1.ClientID, "PINGONE_CLIENT_SECRET": p1.ClientSecret,
+		"PINGONE_API_URL": p1.URL, "PINGONE_AUTH_URL": p1.AuthURL}
 	cfg, err := config.Load("", func(k string) string { return vars[k] })
 	if err != nil {
 		f.Fatal(err)
@@ -47,6 +53,9 @@ func FuzzCommandBody(f *testing.F) {
 		`{"limit":-1}`, `{"limit":1.5}`, `{"since":"2026-13-45T99:00:00Z"}`, `{"event_types":[null]}`,
 		`{"cursor":"%%%"}`, `{"filter":"eventType eq \"` + "\x00" + `\""}`, `{"user":"../../admin"}`, `{"user":"a/b"}`,
 		"{\"user\":\"\xff\xfe\"}", `{"send_email":"yes"}`, `{"forget_devices":null,"user":"x"}`,
+		`{"user":"a","USER":"b"}`, `{"user":"a","user":"b"}`, `{"USER":"a","incident":{"platform":"xdr","id":"1"}}`,
+		`{"user":"a","incident":{"platform":"xdr","id":"1","ID":"2"}}`, `{"user":"a","incident":{"id":"1","id":"2"}}`,
+		`{"cursor":"c1.L2FwaS92MS9sb2dz:0.AAAAAAAAAAAAAAAAAAAAAA"}`, `{"limit":1000,"cursor":"c1.-.-.x"}`,
 	} {
 		f.Add(uint8(i), seed)
 	}

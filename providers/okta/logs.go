@@ -46,6 +46,18 @@ func (c *Client) ListLogs(ctx context.Context, q LogQuery) ([]LogEvent, string, 
 	return events, next, nil
 }
 
+// LogsCursor returns the cursor of the first page of q: ListLogs with it as
+// the Cursor fetches that same page. A caller that reads a listing page by
+// page can so name every page, the first one included, in one way, and
+// come back to a page it has read only in part.
+func (c *Client) LogsCursor(q LogQuery) (string, error) {
+	u, err := c.logsURL(q)
+	if err != nil {
+		return "", err
+	}
+	return encodeCursor(u, logsPath)
+}
+
 func (c *Client) logsURL(q LogQuery) (string, error) {
 	if q.Cursor != "" {
 		return c.cursorURL(q.Cursor, logsPath)

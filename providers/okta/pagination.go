@@ -116,7 +116,7 @@ func (c *Client) cursorURL(cursor, endpoint string) (string, error) {
 		u.Fragment != "" || u.Path != endpoint || u.EscapedPath() != endpoint {
 		return "", bad
 	}
-	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+	if _, err := url.ParseQuery(u.RawQuery); err != nil || !requestLineSafe(u.RawQuery) {
 		return "", bad
 	}
 	next := c.base.String() + endpoint
@@ -124,6 +124,19 @@ func (c *Client) cursorURL(cursor, endpoint string) (string, error) {
 		next += "?" + u.RawQuery
 	}
 	return next, nil
+}
+
+// requestLineSafe reports whether a query can go into an HTTP request line
+// as it is: printable ASCII without spaces or '#'. url.Parse accepts a
+// space in a query, and net/http would write it into the request line,
+// where it ends the target and starts something else.
+func requestLineSafe(rawQuery string) bool {
+	for i := 0; i < len(rawQuery); i++ {
+		if b := rawQuery[i]; b <= ' ' || b >= 0x7f || b == '#' {
+			return false
+		}
+	}
+	return true
 }
 
 // followURL resolves a next link Okta sent for a list this client pages

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/idcmd/idcmd/providers/upstream"
 )
@@ -95,6 +97,10 @@ func TestCursorSafety(t *testing.T) {
 		{"fragment", enc("/api/v1/users?after=1#x")},
 		{"bad query", enc("/api/v1/users?after=%zz")},
 		{"raw url not encoded", "/api/v1/users?after=1"},
+		{"space in the query", enc("/api/v1/users?after=1 HTTP/1.1")},
+		{"space before another query", enc("/api/v1/users?after=1 /api/v1/users?q=x")},
+		{"tab in the query", enc("/api/v1/users?after=1\tx")},
+		{"non-ASCII in the query", enc("/api/v1/users?after=é")},
 	}
 	for _, tt := range bad {
 		if _, _, err := c.ListUsers(context.Background(), UserQuery{Cursor: tt.cursor}); !upstream.IsKind(err, upstream.Invalid) {
@@ -109,5 +115,45 @@ func TestCursorSafety(t *testing.T) {
 	}
 	if _, _, err := c.ListLogs(context.Background(), LogQuery{Cursor: enc("/api/v1/logs?after=abc&limit=5")}); err != nil {
 		t.Errorf("good cursor: %v", err)
+	}
+}
+
+// TestFirstPageCursors checks that LogsCursor and UsersCursor name the
+// first page of a query exactly: fetching by the cursor sends the query
+// the plain call sends, and a users limit above Okta's 200 is sent as 200.
+func TestFirstPageCursors(t *testing.T) {
+	var queries []string
+	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		queries = append(queries, r.URL.Path+"?"+r.URL.RawQuery)
+		writeJSON(w, 200, `[]`)
+	}), nil)
+	ctx := context.Background()
+	lq := LogQuery{Filter: `eventType eq "user.session.start"`, Since: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Limit: 150, SortOrder: "DESCENDING"}
+	cur, err := c.LogsCursor(lq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ListLogs(ctx, lq); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ListLogs(ctx, LogQuery{Cursor: cur}); err != nil {
+		t.Fatal(err)
+	}
+	uq := UserQuery{Search: `status eq "ACTIVE"`, Limit: 300}
+	ucur, err := c.UsersCursor(uq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ListUsers(ctx, UserQuery{Cursor: ucur}); err != nil {
+		t.Fatal(err)
+	}
+	if len(queries) != 3 || queries[0] != queries[1] || !strings.HasPrefix(queries[0], "/api/v1/logs?") {
+		t.Errorf("queries = %q; want the first page twice", queries)
+	}
+	if want := "/api/v1/users?limit=200&search=status+eq+%22ACTIVE%22"; queries[2] != want {
+		t.Errorf("users query = %q, want %q", queries[2], want)
+	}
+	if _, err := c.LogsCursor(LogQuery{Limit: 1001}); !upstream.IsKind(err, upstream.Invalid) {
+		t.Errorf("LogsCursor with a bad query: err = %v", err)
 	}
 }

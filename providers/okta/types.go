@@ -158,7 +158,8 @@ type UserQuery struct {
 	Search string
 	Filter string
 	Q      string
-	Limit  int
+	// Limit is the page size; above 200 (Okta's maximum) 200 is asked for.
+	Limit int
 	// Cursor is the opaque cursor a previous ListUsers returned. When set,
 	// the client follows that page's next link verbatim and ignores the rest.
 	Cursor string

@@ -11,7 +11,13 @@ import (
 	"github.com/idcmd/idcmd/providers/upstream"
 )
 
-const usersPath = "/api/v1/users"
+const (
+	usersPath = "/api/v1/users"
+	// maxUserPage is the most users Okta returns on one page (listUsers:
+	// "the maximum (200) is used"); a larger Limit is sent as 200, and
+	// the rest of the list comes through next links.
+	maxUserPage = 200
+)
 
 // maxPages bounds how many pages ListUserGroups, ListAppLinks and
 // ListFactors follow, so a server that keeps sending next links cannot
@@ -67,6 +73,16 @@ func (c *Client) ListUsers(ctx context.Context, q UserQuery) ([]User, string, er
 	return users, next, nil
 }
 
+// UsersCursor returns the cursor of the first page of q, as LogsCursor
+// does for the System Log.
+func (c *Client) UsersCursor(q UserQuery) (string, error) {
+	u, err := c.usersURL(q)
+	if err != nil {
+		return "", err
+	}
+	return encodeCursor(u, usersPath)
+}
+
 func (c *Client) usersURL(q UserQuery) (string, error) {
 	if q.Cursor != "" {
 		return c.cursorURL(q.Cursor, usersPath)
@@ -88,7 +104,7 @@ func (c *Client) usersURL(q UserQuery) (string, error) {
 	setIf(v, "filter", q.Filter)
 	setIf(v, "q", q.Q)
 	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
+		v.Set("limit", strconv.Itoa(min(q.Limit, maxUserPage)))
 	}
 	return c.endpoint(usersPath, v), nil
 }

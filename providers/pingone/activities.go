@@ -65,6 +65,16 @@ func (c *Client) ListActivities(ctx context.Context, q ActivityQuery) ([]Activit
 	return activities, next, nil
 }
 
+// ActivitiesCursor returns the cursor of the first page of q:
+// ListActivities with it as the Cursor fetches that same page.
+func (c *Client) ActivitiesCursor(q ActivityQuery) (string, error) {
+	u, err := c.activitiesURL(q)
+	if err != nil {
+		return "", err
+	}
+	return c.encodeCursor("listActivities", u, c.envPath+activitiesPath)
+}
+
 func (c *Client) activitiesURL(q ActivityQuery) (string, error) {
 	if q.Cursor != "" {
 		return c.cursorURL(q.Cursor, c.envPath+activitiesPath)

@@ -49,10 +49,10 @@ func badLink(op, what string) *upstream.Error {
 		Message: "PingOne sent " + what + " (" + op + ")"}
 }
 
-// encodeCursor turns a checked next link into the opaque cursor handed to
-// callers: base64url of the link's path and query. The origin is left out
-// on purpose: a cursor coming back is always resolved against the
-// configured API base.
+// encodeCursor turns a checked next link (or the URL of a first page) into
+// the opaque cursor handed to callers: base64url of the link's path and
+// query. The origin is left out on purpose: a cursor coming back is always
+// resolved against the configured API base.
 func (c *Client) encodeCursor(op, link, endpoint string) (string, error) {
 	next, err := c.nextURL(op, link)
 	if err != nil {
@@ -83,7 +83,7 @@ func (c *Client) cursorURL(cursor, endpoint string) (string, error) {
 		u.Fragment != "" || u.Path != endpointPath(endpoint) || u.EscapedPath() != endpoint {
 		return "", bad
 	}
-	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+	if _, err := url.ParseQuery(u.RawQuery); err != nil || !requestLineSafe(u.RawQuery) {
 		return "", bad
 	}
 	next := c.origin + endpoint
@@ -91,6 +91,19 @@ func (c *Client) cursorURL(cursor, endpoint string) (string, error) {
 		next += "?" + u.RawQuery
 	}
 	return next, nil
+}
+
+// requestLineSafe reports whether a query can go into an HTTP request line
+// as it is: printable ASCII without spaces or '#'. url.Parse accepts a
+// space in a query, and net/http would write it into the request line,
+// where it ends the target and starts something else.
+func requestLineSafe(rawQuery string) bool {
+	for i := 0; i < len(rawQuery); i++ {
+		if b := rawQuery[i]; b <= ' ' || b >= 0x7f || b == '#' {
+			return false
+		}
+	}
+	return true
 }
 
 // endpointPath is the unescaped form of an escaped path, for comparing

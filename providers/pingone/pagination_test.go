@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -70,6 +71,9 @@ func TestCursorSafety(t *testing.T) {
 		{"fragment", enc(users + "?cursor=1#x")},
 		{"bad query", enc(users + "?cursor=%zz")},
 		{"raw path not encoded", users + "?cursor=1"},
+		{"space in the query", enc(users + "?cursor=1 HTTP/1.1")},
+		{"space before another query", enc(users + "?cursor=1 " + users + "?filter=x")},
+		{"non-ASCII in the query", enc(users + "?cursor=é")},
 	}
 	before := e.APIHits()
 	for _, tt := range bad {
@@ -161,5 +165,47 @@ func TestListAllFollowsNextLinks(t *testing.T) {
 	want := []string{"expand=group&limit=100", "expand=group&limit=100&cursor=2", "expand=group&limit=100&cursor=3"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("queries (-want +got):\n%s", diff)
+	}
+}
+
+// TestFirstPageCursors checks that UsersCursor and ActivitiesCursor name
+// the first page of a query exactly: fetching by the cursor sends the
+// query the plain call sends.
+func TestFirstPageCursors(t *testing.T) {
+	var queries []string
+	c, clk, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		queries = append(queries, r.URL.Path+"?"+r.URL.RawQuery)
+		key := "users"
+		if strings.HasSuffix(r.URL.Path, "/activities") {
+			key = "activities"
+		}
+		writeJSON(w, 200, hal(key, ""))
+	}), nil)
+	ctx := context.Background()
+	uq := UserQuery{Filter: `username sw "j"`, Limit: 150}
+	ucur, err := c.UsersCursor(uq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aq := ActivityQuery{Since: clk.Now().Add(-time.Hour), Until: clk.Now(), ActorUserID: testUserID, Limit: 10}
+	acur, err := c.ActivitiesCursor(aq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range []func() error{
+		func() error { _, _, err := c.ListUsers(ctx, uq); return err },
+		func() error { _, _, err := c.ListUsers(ctx, UserQuery{Cursor: ucur}); return err },
+		func() error { _, _, err := c.ListActivities(ctx, aq); return err },
+		func() error { _, _, err := c.ListActivities(ctx, ActivityQuery{Cursor: acur}); return err },
+	} {
+		if err := call(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(queries) != 4 || queries[0] != queries[1] || queries[2] != queries[3] || queries[0] == queries[2] {
+		t.Errorf("queries = %q; want each first page twice", queries)
+	}
+	if _, err := c.ActivitiesCursor(ActivityQuery{}); !upstream.IsKind(err, upstream.Invalid) {
+		t.Errorf("ActivitiesCursor without a range: err = %v", err)
 	}
 }

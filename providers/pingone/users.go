@@ -98,6 +98,16 @@ func (c *Client) ListUsers(ctx context.Context, q UserQuery) ([]User, string, er
 	return users, next, nil
 }
 
+// UsersCursor returns the cursor of the first page of q: ListUsers with it
+// as the Cursor fetches that same page.
+func (c *Client) UsersCursor(q UserQuery) (string, error) {
+	u, err := c.usersURL(q)
+	if err != nil {
+		return "", err
+	}
+	return c.encodeCursor("listUsers", u, c.envPath+usersPath)
+}
+
 func (c *Client) usersURL(q UserQuery) (string, error) {
 	if q.Cursor != "" {
 		return c.cursorURL(q.Cursor, c.envPath+usersPath)

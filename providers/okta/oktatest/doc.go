@@ -13,7 +13,8 @@
 //     E0000038, E0000032...), each successful action recorded in the System
 //     Log;
 //   - the System Log query rules: bounded vs polling requests, SCIM filter,
-//     keyword search, cursors;
+//     keyword search, cursors, and short pages (fewer events than limit,
+//     still with a next link) when a filter is selective (LogScanLimit);
 //   - rate-limit headers on every response, a real per-minute bucket, and
 //     injectable 429s, 5xx and latency.
 //

@@ -31,7 +31,19 @@ type Options struct {
 	// then report Okta's nominal limits (users 600, logs 120) so that
 	// benchmarks are never throttled by default.
 	RateLimitPerMinute int
+	// LogScanLimit is how many stored events one System Log request
+	// examines before it answers with the matches it found and a next
+	// link; DefaultLogScanLimit if zero. Okta's System Log answers a
+	// selective query with short pages (fewer events than limit, even
+	// none) that still have a next link; a small value makes that happen
+	// on a small org.
+	LogScanLimit int
 }
+
+// DefaultLogScanLimit is Options.LogScanLimit's default: as many events as
+// the largest page holds, so an unfiltered page is full and a filtered one
+// over the demo org's week of events is short.
+const DefaultLogScanLimit = maxLogLimit
 
 // Server is a fake Okta org served over HTTP.
 type Server struct {
@@ -45,6 +57,7 @@ type Server struct {
 	org      *Org
 	base     atomic.Pointer[string]
 	cursors  cursorSealer
+	logScan  int
 	limiter  *rateLimiter
 	inject   fault.Queue
 	latency  atomic.Int64 // time.Duration
@@ -83,6 +96,7 @@ func NewHandlerServer(opts Options) *Server {
 		now:     now,
 		org:     newOrg(now),
 		cursors: newCursorSealer(),
+		logScan: opts.LogScanLimit,
 		limiter: newRateLimiter(opts.RateLimitPerMinute),
 		oauth:   newOAuthServer(),
 	}
@@ -92,6 +106,9 @@ func NewHandlerServer(opts Options) *Server {
 			DisplayName: "idcmd Service Account",
 		},
 		tokenID: s.org.svcTokenID,
+	}
+	if s.logScan <= 0 {
+		s.logScan = DefaultLogScanLimit
 	}
 	if opts.Seed {
 		SeedDemo(s.org, now())

@@ -229,7 +229,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request, c *call) *apiE
 
 	o := s.org
 	o.mu.RLock()
-	page, next := o.log.page(cur, limit, accept)
+	page, next := o.log.page(cur, limit, s.logScan, accept)
 	var body bytes.Buffer
 	body.WriteByte('[')
 	for i, se := range page {
@@ -263,74 +263,96 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request, c *call) *apiE
 
 // page selects up to limit accepted events after cur and returns the cursor
 // for the next page, or nil when a bounded listing is exhausted.
-func (l *eventLog) page(cur logCursor, limit int, accept func(*storedEvent) bool) ([]*storedEvent, *logCursor) {
+//
+// A page examines at most scan stored events past the cursor, as Okta's
+// System Log reads a bounded slice of its store per request: with a
+// selective filter a page then holds fewer than limit events and still
+// has a next link, which resumes after the last event examined. A bounded
+// page can so be empty and still have a next link; a polling page is
+// empty only when the client has caught up. Clients must follow next
+// links until there are none (bounded) or a page is empty (polling), not
+// stop at the first short page.
+func (l *eventLog) page(cur logCursor, limit, scan int, accept func(*storedEvent) bool) ([]*storedEvent, *logCursor) {
 	var out []*storedEvent
-	switch cur.Mode {
-	case "poll":
+	scanned := 0
+	if cur.Mode == "poll" {
 		since := time.Unix(0, cur.Since)
 		next := cur
 		for i := int(min(cur.Seq, uint64(len(l.bySeq)))); i < len(l.bySeq); i++ {
 			se := l.bySeq[i]
-			if len(out) == limit {
+			// Short but never empty while events remain: a polling
+			// client takes an empty page to mean it has caught up.
+			if len(out) == limit || scanned >= scan && len(out) > 0 {
 				break
 			}
 			next.Seq = se.seq
-			if se.persisted.Before(since) || !accept(se) {
+			if se.persisted.Before(since) {
 				continue
 			}
-			out = append(out, se)
+			scanned++
+			if accept(se) {
+				out = append(out, se)
+			}
 		}
 		return out, &next
+	}
 
-	case "asc":
-		pos, until := time.Unix(0, cur.Pub), time.Unix(0, cur.Until)
-		i, _ := slices.BinarySearchFunc(l.byPublished, pos, func(a *storedEvent, t time.Time) int {
-			return comparePublished(a, t, cur.Seq)
-		})
+	// A bounded page is over when its scan budget is spent (the next page
+	// resumes after the last event examined) or when it is full and
+	// another match follows (it resumes after the last event returned, so
+	// a full last page has no next link).
+	var last *storedEvent // the last event examined
+	var next *logCursor
+	examine := func(se *storedEvent) (over bool) {
+		if scanned == scan {
+			next = positionAfter(cur, last)
+			return true
+		}
+		ok := accept(se)
+		if ok && len(out) == limit {
+			next = positionAfter(cur, out[len(out)-1])
+			return true
+		}
+		scanned++
+		last = se
+		if ok {
+			out = append(out, se)
+		}
+		return false
+	}
+	pos := time.Unix(0, cur.Pub)
+	i, _ := slices.BinarySearchFunc(l.byPublished, pos, func(a *storedEvent, t time.Time) int {
+		return comparePublished(a, t, cur.Seq)
+	})
+	if cur.Mode == "asc" {
+		until := time.Unix(0, cur.Until)
 		for ; i < len(l.byPublished); i++ {
 			se := l.byPublished[i]
 			if !se.ev.Published.Before(until) {
 				break
 			}
-			if comparePublished(se, pos, cur.Seq) <= 0 || !accept(se) {
-				continue
-			}
-			if len(out) == limit {
-				return out, l.boundedNext(cur, out)
-			}
-			out = append(out, se)
-		}
-		return out, nil
-
-	default: // "desc"
-		pos, since := time.Unix(0, cur.Pub), time.Unix(0, cur.Since)
-		i, _ := slices.BinarySearchFunc(l.byPublished, pos, func(a *storedEvent, t time.Time) int {
-			return comparePublished(a, t, cur.Seq)
-		})
-		for i--; i >= 0; i-- {
-			se := l.byPublished[i]
-			if se.ev.Published.Before(since) {
+			if comparePublished(se, pos, cur.Seq) > 0 && examine(se) {
 				break
 			}
-			if !accept(se) {
-				continue
-			}
-			if len(out) == limit {
-				return out, l.boundedNext(cur, out)
-			}
-			out = append(out, se)
 		}
-		return out, nil
+		return out, next
 	}
+	since := time.Unix(0, cur.Since) // "desc"
+	for i--; i >= 0; i-- {
+		se := l.byPublished[i]
+		if se.ev.Published.Before(since) || examine(se) {
+			break
+		}
+	}
+	return out, next
 }
 
-// boundedNext is the cursor just past the last event of a full page.
-func (l *eventLog) boundedNext(cur logCursor, page []*storedEvent) *logCursor {
+// positionAfter is the cursor just past se (cur itself when se is nil).
+func positionAfter(cur logCursor, se *storedEvent) *logCursor {
 	next := cur
-	if len(page) > 0 {
-		last := page[len(page)-1]
-		next.Pub = last.ev.Published.UnixNano()
-		next.Seq = last.seq
+	if se != nil {
+		next.Pub = se.ev.Published.UnixNano()
+		next.Seq = se.seq
 	}
 	return &next
 }

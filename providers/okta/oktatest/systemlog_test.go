@@ -3,6 +3,7 @@ package oktatest
 import (
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,10 +126,20 @@ func TestLogsDescendingWithoutUntilIsBounded(t *testing.T) {
 func TestLogsFilterAndQuery(t *testing.T) {
 	srv, _ := seeded(t)
 	jdoe := userIDOf(t, srv, DemoActiveUser)
+	// A polling query over the whole week: follow next links until an
+	// empty page, as pages are short when the filter is selective.
 	get := func(params string) []LogEvent {
 		t.Helper()
-		evs, _ := logsPage(t, srv, srv.URL+"/api/v1/logs?limit=1000&"+params)
-		return evs
+		var all []LogEvent
+		next := srv.URL + "/api/v1/logs?limit=1000&" + params
+		for range 100 {
+			evs, links := logsPage(t, srv, next)
+			if len(evs) == 0 {
+				break
+			}
+			all, next = append(all, evs...), links["next"]
+		}
+		return all
 	}
 	evs := get("filter=" + url.QueryEscape(`eventType eq "user.mfa.factor.attempt_fail" and actor.id eq "`+jdoe+`"`))
 	if len(evs) < 5 {
@@ -209,5 +220,68 @@ func TestLogsDefaultWindowIsSevenDays(t *testing.T) {
 	evs, _ := logsPage(t, srv, srv.URL+"/api/v1/logs?until="+url.QueryEscape(formatTime(clk.Now())))
 	if len(evs) != 1 || evs[0].EventType != "recent" {
 		t.Errorf("default since kept %+v", evs)
+	}
+}
+
+// TestLogsShortPagesHaveNextLinks checks the System Log's short pages: a
+// selective bounded query answers pages with fewer events than limit
+// (some empty) that still have a next link, and following the links to
+// the end yields every match once, whatever the page size; a polling page
+// is short but empty only once the client has caught up.
+func TestLogsShortPagesHaveNextLinks(t *testing.T) {
+	clk := newClock()
+	srv := NewServer(Options{Seed: true, Now: clk.Now, LogScanLimit: 50})
+	t.Cleanup(srv.Close)
+	jdoe := userIDOf(t, srv, DemoActiveUser)
+	query := "&filter=" + url.QueryEscape(`actor.id eq "`+jdoe+`"`) +
+		"&since=" + url.QueryEscape(formatTime(clk.Now().Add(-7*24*time.Hour))) + "&until=" + url.QueryEscape(formatTime(clk.Now()))
+	walk := func(limit int) (ids []string, short, empty int) {
+		t.Helper()
+		next := srv.URL + "/api/v1/logs?limit=" + strconv.Itoa(limit) + query
+		for pages := 0; next != ""; pages++ {
+			if pages > 500 {
+				t.Fatal("the next links never end")
+			}
+			evs, links := logsPage(t, srv, next)
+			if links["next"] != "" && len(evs) < limit {
+				short++
+				if len(evs) == 0 {
+					empty++
+				}
+			}
+			for _, e := range evs {
+				if e.Actor.ID != jdoe {
+					t.Fatalf("filter let through an event by %s", e.Actor.ID)
+				}
+				ids = append(ids, e.UUID)
+			}
+			next = links["next"]
+		}
+		return ids, short, empty
+	}
+	small, short, empty := walk(20)
+	if short == 0 || empty == 0 {
+		t.Errorf("%d short pages with a next link, %d of them empty; want both", short, empty)
+	}
+	large, _, _ := walk(1000)
+	if len(small) < 20 || !slices.Equal(small, large) {
+		t.Errorf("pages of 20 gave %d events, pages of 1000 gave %d, or not the same ones", len(small), len(large))
+	}
+
+	next := srv.URL + "/api/v1/logs?limit=1000&since=" + url.QueryEscape(formatTime(clk.Now().Add(-7*24*time.Hour)))
+	total := 0
+	for pages := 0; ; pages++ {
+		evs, links := logsPage(t, srv, next)
+		if len(evs) == 0 {
+			break
+		}
+		if len(evs) > 50 || pages > 1000 {
+			t.Fatalf("polling page %d has %d events; want short pages of at most the scan limit", pages, len(evs))
+		}
+		total += len(evs)
+		next = links["next"]
+	}
+	if want := srv.Org().EventCount(); total != want {
+		t.Errorf("polling delivered %d events before its first empty page, want all %d", total, want)
 	}
 }

@@ -10,7 +10,9 @@
 //     auth host path (/{envID}/as/token), with HTTP Basic or form client
 //     authentication, token expiry on the injected clock, and ExpireTokens;
 //   - every resource under /v1/environments/{envID}, HAL collections with
-//     count/size and tamper-evident cursor paging through _links.next.href;
+//     count/size and tamper-evident cursor paging through _links.next.href
+//     (a users page holds at most 200 whatever limit asks, as PingOne
+//     documents; see UserPageSize);
 //   - users with a SCIM filter subset, account lock/unlock by vendor content
 //     type (with auto-unlock at unlockAt), enable/disable, password state and
 //     actions (forceChange, sendRecoveryCode, unlock, recover, set, reset),

@@ -42,7 +42,17 @@ type Options struct {
 	// BadIPs are addresses Protect scores as HIGH risk whatever else it
 	// knows about them (a threat-intelligence block list).
 	BadIPs []string
+	// UserPageSize is the most users one page of GET /users holds;
+	// DefaultUserPageSize if zero. PingOne documents that it does not
+	// always honour limit on /users ("the page size limit of 200 ... may
+	// be smaller"): a larger limit gets a page of this size with a next
+	// link. A small value makes that happen on a small environment.
+	UserPageSize int
 }
+
+// DefaultUserPageSize is Options.UserPageSize's default, PingOne's
+// documented page size limit for users.
+const DefaultUserPageSize = 200
 
 // Server is a fake PingOne environment served over HTTP. A single listener
 // serves both hosts PingOne splits them across: the API (/v1/...) and the
@@ -66,6 +76,7 @@ type Server struct {
 	base     atomic.Pointer[string]
 	tokens   *tokenStore
 	cursors  cursorSealer
+	userPage int
 	inject   fault.Queue
 	latency  atomic.Int64 // time.Duration
 	requests atomic.Int64
@@ -100,6 +111,7 @@ func NewHandlerServer(opts Options) *Server {
 		ttl:           opts.TokenTTL,
 		tokens:        newTokenStore(),
 		cursors:       newCursorSealer(),
+		userPage:      cmp.Or(max(opts.UserPageSize, 0), DefaultUserPageSize),
 	}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTokenTTL

@@ -101,12 +101,15 @@ type userCursor struct {
 }
 
 // listUsers serves GET /users?filter=&limit=&cursor=, ordered by creation.
+// A page holds at most the user page size, whatever limit asks for; the
+// next link keeps the limit asked for.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) *apiError {
 	q := r.URL.Query()
 	limit, aerr := pageLimit(q)
 	if aerr != nil {
 		return aerr
 	}
+	limit = min(limit, s.userPage)
 	opt, aerr := parseUserRender(q, true)
 	if aerr != nil {
 		return aerr

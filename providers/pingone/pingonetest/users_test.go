@@ -205,3 +205,43 @@ func TestListUsersExpandPopulation(t *testing.T) {
 	}
 	must(t, c.get("/users?expand=groups"), 400)
 }
+
+// TestListUsersPageSizeCap checks PingOne's documented users page size
+// limit: a limit above it gets a short page (size below limit) with a next
+// link, and the links lead through every user once.
+func TestListUsersPageSizeCap(t *testing.T) {
+	clk := newClock()
+	srv := NewServer(Options{Seed: true, Now: clk.Now, UserPageSize: 15})
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv)
+	total := srv.Env().UserCount()
+	seen := map[string]bool{}
+	next := c.envURL("/users?limit=40")
+	for pages := 0; next != ""; pages++ {
+		if pages > 20 {
+			t.Fatal("the next links never end")
+		}
+		p, users := decodePage(t, must(t, send(t, "GET", next, authHeader(c), ""), 200), "users")
+		if len(users) > 15 || p.Size != len(users) {
+			t.Fatalf("page %d: %d users, size %d; want at most the page size of 15", pages, len(users), p.Size)
+		}
+		for _, u := range users {
+			seen[u["id"].(string)] = true
+		}
+		next = ""
+		if p.Links.Next != nil {
+			next = p.Links.Next.Href
+			if len(users) != 15 || !strings.Contains(next, "limit=40") {
+				t.Errorf("page %d: %d users before a next link %s", pages, len(users), next)
+			}
+		}
+	}
+	if len(seen) != total {
+		t.Errorf("saw %d users, want %d", len(seen), total)
+	}
+	if srv := NewServer(Options{}); srv.userPage != DefaultUserPageSize {
+		t.Errorf("default page size %d", srv.userPage)
+	} else {
+		srv.Close()
+	}
+}
