@@ -126,3 +126,21 @@ func TestCursorSecret(t *testing.T) {
 		t.Fatalf("from the file: %q, %v", c.Server.CursorSecret, err)
 	}
 }
+
+// TestPrivilegedSecretsKeys: the approval gate for one-time secrets reads
+// its two keys from the file; unset, the gate is on with the SOPs' groups.
+func TestPrivilegedSecretsKeys(t *testing.T) {
+	c, err := Load("", env(map[string]string{"IDCMD_JWT_SECRET": secret}))
+	if err != nil || c.Approvals.PrivilegedSecrets != nil || c.Approvals.PrivilegedGroups != nil {
+		t.Fatalf("defaults: %+v, %v", c.Approvals, err)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "approvals:\n  privileged_secrets: true\n  privileged_groups: [\"Tier 0\", \"Domain Admins\"]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(path, env(map[string]string{"IDCMD_JWT_SECRET": secret}))
+	if err != nil || c.Approvals.PrivilegedSecrets == nil || !*c.Approvals.PrivilegedSecrets || len(c.Approvals.PrivilegedGroups) != 2 {
+		t.Fatalf("from the file: %+v, %v", c.Approvals, err)
+	}
+}
