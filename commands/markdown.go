@@ -48,7 +48,14 @@ var cellEscaper = strings.NewReplacer(
 	"<", `\<`, ">", `\>`, "!", `\!`, "~", `\~`, "&", `\&`,
 )
 
-func escapeCell(s string) string { return cellEscaper.Replace(s) }
+func escapeCell(s string) string {
+	// Renderers autolink a bare URL after escapes are undone, so text that
+	// holds one goes into a code span, the one place nothing is linked.
+	if strings.Contains(s, "://") || strings.Contains(strings.ToLower(s), "www.") {
+		return literal(s)
+	}
+	return cellEscaper.Replace(s)
+}
 
 // literal shows caller text in an incident entry as an inline code span:
 // nothing inside one is Markdown or HTML, so the text cannot carry a link,

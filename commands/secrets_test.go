@@ -34,38 +34,3 @@ func TestStoredCopyRedactsEveryEncoding(t *testing.T) {
 		t.Errorf("a result without secrets is marked: %s", got)
 	}
 }
-
-func TestBoundJSON(t *testing.T) {
-	big := strings.Repeat("é", 1000)
-	out := boundJSON(json.RawMessage(`{"user":"` + big + `","short":"ok","list":[` + strings.Repeat(`"x",`, 200) + `"x"]}`))
-	if len(out) > maxRefusedJSON {
-		t.Fatalf("bounded to %d bytes", len(out))
-	}
-	var m map[string]any
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatalf("not JSON: %v", err)
-	}
-	if m["short"] != "ok" || !strings.Contains(m["user"].(string), "[truncated, 2000 bytes]") || !strings.Contains(m["list"].(string), "truncated") {
-		t.Errorf("bounded: %s", out)
-	}
-	if got := string(boundJSON(json.RawMessage(`not json` + strings.Repeat("!", 300)))); !strings.Contains(got, "truncated") {
-		t.Errorf("non-object: %s", got)
-	}
-}
-
-func TestLiteralAndCellEscaping(t *testing.T) {
-	for in, want := range map[string]string{
-		"jdoe@example.com":     "` jdoe@example.com `",
-		"a`b":                  "`` a`b ``",
-		"x | y\nz":             "` x \\| y z `",
-		"[a](https://e.x) <b>": "` [a](https://e.x) <b> `",
-		"":                     "",
-	} {
-		if got := literal(in); got != want {
-			t.Errorf("literal(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := escapeCell("[a](http://x) <img> *b* |"); got != `\[a\](http://x) \<img\> \*b\* \|` {
-		t.Errorf("escapeCell = %q", got)
-	}
-}
