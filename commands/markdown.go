@@ -39,13 +39,14 @@ func table(title string, headers []string, rows [][]string) string {
 }
 
 // cellEscaper keeps text text: a pipe or a newline cannot break the table,
-// and Markdown's link, image, emphasis and HTML syntax is backslash-escaped,
-// so a display name or a caller's argument such as "[click](https://x)" or
-// "<img src=x>" shows as typed instead of becoming a link or markup.
+// and the characters of Markdown's link, image, code and HTML syntax are
+// backslash-escaped, so a display name or a caller's argument such as
+// "[click](x)" or "<img src=x>" shows as typed instead of becoming a link or
+// markup. Emphasis characters stay as they are: they carry nothing, and
+// IDs such as SUPER_ADMIN read better unescaped.
 var cellEscaper = strings.NewReplacer(
 	"|", `\|`, "\r\n", " ", "\n", " ", "\r", " ",
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "!", `\!`, "~", `\~`, "&", `\&`,
+	`\`, `\\`, "`", "\\`", "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`, "&", `\&`,
 )
 
 func escapeCell(s string) string {
