@@ -167,7 +167,7 @@ func (inv *Invoker) requestApproval(ctx context.Context, req Request, pl plan, r
 	pending := &PendingApproval{ID: a.ID, Status: string(a.Status), StatusURL: "/api/v1/approvals/" + a.ID, ExpiresAt: a.ExpiresAt}
 	return &Result{
 		ResultMeta: ResultMeta{
-			Command: info.Name, EffectiveCommand: effectiveName(pl), RequestID: req.RequestID, OutputsPrefix: "IDCMD.Approval", OutputsKeyField: "id",
+			Command: info.Name, EffectiveCommand: pl.effective(), RequestID: req.RequestID, OutputsPrefix: "IDCMD.Approval", OutputsKeyField: "id",
 			ReadableOutput: table("Approval required: "+pl.label(), []string{"Approval", "Requested by", "Target", "Reason", "Expires"},
 				[][]string{{a.ID, a.Requester, targetUser(req.Args), reason, a.ExpiresAt.UTC().Format(time.RFC3339)}}) +
 				"\nNothing was done yet. A second person with the approvals:decide scope must approve it.\n",

@@ -221,6 +221,15 @@ func (p plan) via() string {
 	return p.asked.Name
 }
 
+// effective is the provider command a neutral command ran as, "" when the
+// command ran as itself: the answer's effective_command.
+func (p plan) effective() string {
+	if p.via() == "" {
+		return ""
+	}
+	return p.name()
+}
+
 // label names the call for a person: "lock-user (okta-suspend-user)".
 func (p plan) label() string {
 	if v := p.via(); v != "" {
@@ -348,7 +357,7 @@ func (inv *Invoker) result(pl plan, req Request, reply Reply[any], stored store.
 	return &Result{
 		ResultMeta: ResultMeta{
 			Command:          info.Name,
-			EffectiveCommand: effectiveName(pl),
+			EffectiveCommand: pl.effective(),
 			RequestID:        req.RequestID,
 			OutputsPrefix:    info.Context.Prefix,
 			OutputsKeyField:  info.Context.Key,
@@ -361,13 +370,6 @@ func (inv *Invoker) result(pl plan, req Request, reply Reply[any], stored store.
 		Outputs: reply.Outputs,
 		secrets: reply.Secrets,
 	}
-}
-
-func effectiveName(pl plan) string {
-	if pl.via() == "" {
-		return ""
-	}
-	return pl.name()
 }
 
 func outcomeOf(err error) string {

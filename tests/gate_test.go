@@ -425,3 +425,15 @@ func TestPrivilegedGroupsWithoutTheGateAreRefused(t *testing.T) {
 		t.Fatalf("privileged_groups without privileged_secrets: %v", err)
 	}
 }
+
+// TestClearSessionsRefusesOktaOnlyArgumentsOnPingOne: oauth_tokens means
+// nothing to PingOne, so it is refused rather than silently dropped.
+func TestClearSessionsRefusesOktaOnlyArgumentsOnPingOne(t *testing.T) {
+	e := newEnv(t, envOptions{pingone: true})
+	r := e.run("clear-sessions", fmt.Sprintf(`{"provider":"pingone","user":%q,"oauth_tokens":true}`, pingonetest.DemoActiveUser))
+	mustStatus(t, r, 400)
+	if !strings.Contains(string(r.body), "body.oauth_tokens") {
+		t.Errorf("the problem does not name the field: %s", r.body)
+	}
+	mustStatus(t, e.run("clear-sessions", fmt.Sprintf(`{"provider":"pingone","user":%q}`, pingonetest.DemoActiveUser)), 200)
+}
