@@ -113,7 +113,8 @@ type Store interface {
 	// across processes: two replicas never hold the same write-back at once.
 	ClaimWriteBacks(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]WriteBack, error)
 	// FinishWriteBack records the outcome of a delivery attempt and returns
-	// the updated write-back. Only the current lease holder may: ErrNotPending
+	// the updated write-back (an Interrupted outcome gives the attempt
+	// back). Only the current lease holder may: ErrNotPending
 	// when the write-back is not delivering under owner's lease (a replica
 	// whose lease ran out and was taken over cannot overwrite the new
 	// holder's outcome); ErrNotFound when there is no such write-back.
@@ -406,6 +407,13 @@ type WriteBackOutcome struct {
 	// RetryAt is when a failed, not permanent attempt is tried again: the
 	// write-back goes back to queued, due at RetryAt (now when zero).
 	RetryAt time.Time
+	// Interrupted: the attempt was cut off by this replica's shutdown, or
+	// never started (claimed, then released). It does not count: the
+	// write-back goes back to queued, due now, with the claim's increment of
+	// Attempts undone and the lease cleared; LastError is kept. It cannot be
+	// combined with any other field. An attempt cut off after the platform
+	// received the entry is delivered again: delivery is at least once.
+	Interrupted bool
 }
 
 // Open opens (creating if needed) the store named by dsn and applies the

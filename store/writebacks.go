@@ -190,10 +190,14 @@ func claimQuery(d dialect) string {
 // owner): whoever took the write-back over after this owner's lease ran out
 // has changed lease_owner, so the old holder's late outcome changes nothing.
 // A holder whose lease ran out but was not taken over still may: its
-// attempt is the latest one.
+// attempt is the latest one. Every outcome clears lease_until; lease_owner
+// stays as the last holder, for the error that explains a refused outcome.
 func (s *sqlStore) FinishWriteBack(ctx context.Context, id, owner string, o WriteBackOutcome, now time.Time) (WriteBack, error) {
 	if o.Delivered && o.Permanent {
 		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an outcome cannot be both delivered and a permanent failure", id)
+	}
+	if o.Interrupted && (o.Delivered || o.Permanent || o.Err != "" || o.RemoteID != "" || !o.RetryAt.IsZero()) {
+		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an interrupted attempt has no other outcome", id)
 	}
 	now = nowOr(now)
 	errText := truncateText(cleanText(o.Err), maxWriteBackError, "…")
@@ -207,6 +211,10 @@ func (s *sqlStore) FinishWriteBack(ctx context.Context, id, owner string, o Writ
 	// outcome: there is no next attempt, and the lease end it held would
 	// read as one.
 	switch {
+	case o.Interrupted:
+		// The attempt is given back: the claim counted it, so the count
+		// is undone (never below zero), and it is due at once.
+		set = "status = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = " + arg(s.d.ts(now))
 	case o.Delivered:
 		remoteID := truncateText(cleanText(o.RemoteID), maxWriteBackRemoteID, "")
 		t := arg(s.d.ts(now))

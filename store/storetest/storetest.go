@@ -81,6 +81,7 @@ func Run(t *testing.T, open Opener) {
 		{"WriteBackClaim", testWriteBackClaim},
 		{"WriteBackLeaseExpiry", testWriteBackLeaseExpiry},
 		{"WriteBackFinish", testWriteBackFinish},
+		{"WriteBackInterrupted", testWriteBackInterrupted},
 		{"WriteBackList", testWriteBackList},
 	}
 	for _, tt := range tests {

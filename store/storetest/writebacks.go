@@ -392,6 +392,76 @@ func testWriteBackFinish(t *testing.T, s store.Store) {
 	}
 }
 
+// testWriteBackInterrupted: an attempt cut off by shutdown, or claimed and
+// released before it started, gives its attempt back: the write-back is
+// queued, due at once for any replica, with Attempts as before the claim
+// and the last real error kept.
+func testWriteBackInterrupted(t *testing.T, s store.Store) {
+	t0 := time.Now().Add(time.Second).UTC().Truncate(time.Microsecond)
+	const lease = time.Minute
+	cut := enqueue(t, s, *newWriteBack("1"))
+	unstarted := enqueue(t, s, *newWriteBack("2"))
+	if got := claim(t, s, "w", 10, lease, t0); len(got) != 2 {
+		t.Fatalf("claimed %v, want both", wbIDs(got))
+	}
+	// cut fails once for real, then its second attempt is interrupted.
+	t1 := t0.Add(time.Second)
+	finish(t, s, cut.ID, "w", store.WriteBackOutcome{Err: "xsoar: HTTP 503", RetryAt: t1}, t1)
+	if got := claim(t, s, "w", 1, lease, t1); len(got) != 1 || got[0].ID != cut.ID || got[0].Attempts != 2 {
+		t.Fatalf("second claim = %+v, want %s at attempt 2", got, cut.ID)
+	}
+
+	for _, o := range []store.WriteBackOutcome{
+		{Interrupted: true, Delivered: true}, {Interrupted: true, Permanent: true},
+		{Interrupted: true, Err: "x"}, {Interrupted: true, RetryAt: t1.Add(time.Hour)}, {Interrupted: true, RemoteID: "1@1"},
+	} {
+		if _, err := s.FinishWriteBack(ctx(t), cut.ID, "w", o, t1); err == nil {
+			t.Errorf("FinishWriteBack(%+v) succeeded, want an error: an interrupted attempt has no other outcome", o)
+		}
+	}
+	if cur := getWriteBack(t, s, cut.ID); cur.Status != store.WriteBackDelivering || cur.Attempts != 2 {
+		t.Errorf("after the refused outcomes: %+v, want it unchanged, delivering at attempt 2", cur)
+	}
+
+	t2 := t1.Add(2 * time.Second) // well within the lease
+	got := finish(t, s, cut.ID, "w", store.WriteBackOutcome{Interrupted: true}, t2)
+	if got.Status != store.WriteBackQueued || got.Attempts != 1 || !got.NextAttemptAt.Equal(t2) ||
+		got.LastError != "xsoar: HTTP 503" || got.DeliveredAt != nil || got.RemoteID != "" {
+		t.Errorf("interrupted = %+v, want queued, due %v, back at attempt 1, the earlier error kept", got, t2)
+	}
+	if diff := gocmp.Diff(got, getWriteBack(t, s, cut.ID)); diff != "" {
+		t.Errorf("GetWriteBack after the interruption (-finished +got):\n%s", diff)
+	}
+	got = finish(t, s, unstarted.ID, "w", store.WriteBackOutcome{Interrupted: true}, t2)
+	if got.Status != store.WriteBackQueued || got.Attempts != 0 || !got.NextAttemptAt.Equal(t2) || got.LastError != "" {
+		t.Errorf("released before it started = %+v, want queued, due %v, no attempt, no error", got, t2)
+	}
+	if _, err := s.FinishWriteBack(ctx(t), cut.ID, "w", store.WriteBackOutcome{Interrupted: true}, t2); !errors.Is(err, store.ErrNotPending) {
+		t.Errorf("interrupting a queued write-back: error = %v, want ErrNotPending", err)
+	}
+
+	// The lease is gone: another replica claims both at once, long before
+	// w's lease would have run out, and counts its own attempts from there.
+	again := claim(t, s, "other", 10, lease, t2)
+	slices.SortFunc(again, func(a, b store.WriteBack) int { return cmp.Compare(a.ID, b.ID) })
+	want := map[string]int{cut.ID: 2, unstarted.ID: 1}
+	if len(again) != 2 {
+		t.Fatalf("claim by another replica after the interruption = %v, want both", wbIDs(again))
+	}
+	for _, wb := range again {
+		if wb.Attempts != want[wb.ID] {
+			t.Errorf("%s claimed again at attempt %d, want %d", wb.ID, wb.Attempts, want[wb.ID])
+		}
+	}
+	// The interrupted holder cannot give back an attempt it no longer holds.
+	if _, err := s.FinishWriteBack(ctx(t), cut.ID, "w", store.WriteBackOutcome{Interrupted: true}, t2); !errors.Is(err, store.ErrNotPending) {
+		t.Errorf("interrupting after another replica claimed it: error = %v, want ErrNotPending", err)
+	}
+	if cur := getWriteBack(t, s, cut.ID); cur.Attempts != 2 || cur.Status != store.WriteBackDelivering {
+		t.Errorf("after the old holder's refused interruption: %+v, want delivering at attempt 2", cur)
+	}
+}
+
 func testWriteBackList(t *testing.T, s store.Store) {
 	for i := range 7 {
 		wb := *newWriteBack([]string{"100", "200"}[i%2])
