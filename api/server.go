@@ -59,7 +59,7 @@ func New(o Options) *echo.Echo {
 	e.Use(guardBody)
 	e.Use(deadline(o.RequestTimeout))
 
-	health := &handlers.Health{Checks: o.ReadyChecks}
+	health := &handlers.Health{Checks: o.ReadyChecks, Log: o.Logger}
 	e.GET("/healthz", health.Live)
 	// Anyone may ask whether idcmd is ready; why a provider fails (upstream
 	// error text) is for a caller with a commands:read token.

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/providers/upstream"
 	"github.com/idcmd/idcmd/store"
 )
@@ -264,8 +265,11 @@ func (inv *Invoker) recordLater(ctx context.Context, rec store.AuditRecord) {
 	inv.later.Add(1)
 	go func() {
 		defer inv.later.Done()
-		actx := store.WithRelaxedDurability(context.WithoutCancel(ctx))
-		if _, err := inv.record(actx, rec); err != nil && inv.Log != nil {
+		err := panics.Contain(inv.Log, "audit record of a read", func() error {
+			_, err := inv.record(store.WithRelaxedDurability(context.WithoutCancel(ctx)), rec)
+			return err
+		})
+		if err != nil && inv.Log != nil {
 			inv.Log.Error("audit record of a read not written", "request_id", rec.RequestID, "command", rec.Command, "error", err)
 		}
 	}()

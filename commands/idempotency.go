@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/providers/upstream"
 	"github.com/idcmd/idcmd/store"
 )
@@ -90,8 +91,14 @@ func (inv *Invoker) once(ctx context.Context, req Request, cmd Command) (*Result
 			}
 			continue
 		}
-		// IdemNew: this request owns the key.
-		res, runErr := inv.resolveAndRun(ctx, req, cmd)
+		// IdemNew: this request owns the key. A panic past the run (which
+		// contains its own) must still settle the key, or it would stay
+		// in progress until it expires.
+		var res *Result
+		runErr := panics.Contain(inv.Log, "idempotent call of "+info.Name, func() (err error) {
+			res, err = inv.resolveAndRun(ctx, req, cmd)
+			return err
+		})
 		inv.settleKey(ctx, key, res, runErr)
 		return res, runErr
 	}
@@ -99,7 +106,12 @@ func (inv *Invoker) once(ctx context.Context, req Request, cmd Command) (*Result
 
 // settleKey stores a definitive outcome under the key, or releases the key
 // when the outcome says nothing about whether a retry would succeed
-// (rate limit, provider down, timeout): the retry must run for real.
+// (rate limit, provider down, timeout): the retry must run for real. A
+// panic is such an outcome: whether the provider acted is unknown, as after
+// a timeout, and a stored failure would refuse the retry for the key's
+// whole TTL, even once the fault is fixed. The retry runs against the
+// provider's own state rules (suspending a suspended user is a conflict),
+// and the failed run already has its audit record.
 func (inv *Invoker) settleKey(ctx context.Context, key store.IdemKey, res *Result, runErr error) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

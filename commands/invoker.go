@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
 	"github.com/idcmd/idcmd/store"
@@ -173,10 +174,19 @@ func (inv *Invoker) Authorize(cmd Command, c Caller) error {
 	return nil
 }
 
-// Invoke runs req.Command for req.Caller.
-func (inv *Invoker) Invoke(ctx context.Context, req Request) (*Result, error) {
+// Invoke runs req.Command for req.Caller. A panic anywhere in the call
+// comes back as its error (a panic in the command's run is also its audit
+// record, see gateAndRun), so a background caller such as an automated
+// response survives a faulty command.
+func (inv *Invoker) Invoke(ctx context.Context, req Request) (res *Result, err error) {
 	start := time.Now()
-	res, err := inv.invoke(ctx, req)
+	err = panics.Contain(inv.Log, "command call", func() (err error) {
+		res, err = inv.invoke(ctx, req)
+		return err
+	})
+	if err != nil {
+		res = nil
+	}
 	if inv.Observe != nil {
 		inv.Observe(req.Command, outcomeOf(err), time.Since(start))
 	}
@@ -243,7 +253,11 @@ func (p plan) label() string {
 // the same scope and validation checks as if it had been called directly.
 func (inv *Invoker) resolve(ctx context.Context, req Request, cmd Command) (plan, error) {
 	pl := plan{asked: cmd.Info(), runs: cmd, args: req.Args}
-	d, err := cmd.delegate(ctx, inv.Providers, req.Args)
+	var d *delegation
+	err := panics.Contain(inv.Log, "resolution of "+pl.asked.Name, func() (err error) {
+		d, err = cmd.delegate(ctx, inv.Providers, req.Args)
+		return err
+	})
 	if err != nil || d == nil {
 		return pl, err
 	}
@@ -303,10 +317,17 @@ func (inv *Invoker) gateAndRun(ctx context.Context, req Request, pl plan) (*Resu
 		}
 	}
 	start := time.Now()
-	reply, runErr := pl.runs.run(ctx, inv.Providers, pl.args)
-	if runErr == nil && pl.translate != nil {
-		reply, runErr = pl.translate(reply)
-	}
+	// A panic in the run is the call's failure, recorded like any other:
+	// an error outcome whose detail names the panic (the stack is only in
+	// the log), a 500 for an HTTP caller, an error for one in process.
+	var reply Reply[any]
+	runErr := panics.Contain(inv.Log, "command "+pl.label(), func() (err error) {
+		reply, err = pl.runs.run(ctx, inv.Providers, pl.args)
+		if err == nil && pl.translate != nil {
+			reply, err = pl.translate(reply)
+		}
+		return err
+	})
 	return inv.finish(ctx, req, pl, reply, runErr, time.Since(start))
 }
 

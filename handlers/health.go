@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/panics"
 	"github.com/labstack/echo/v4"
 )
 
@@ -23,6 +25,8 @@ type Check func(ctx context.Context) error
 type Health struct {
 	Checks  map[string]Check
 	Timeout time.Duration
+	// Log gets the stack of a check that panicked; slog.Default() when nil.
+	Log *slog.Logger
 }
 
 // HealthStatus is the body of /healthz and /readyz.
@@ -60,7 +64,8 @@ func (h *Health) Ready(c echo.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.Checks[n](ctx); err != nil {
+			// A check that panics fails; the process goes on.
+			if err := panics.Contain(h.Log, "readiness check "+n, func() error { return h.Checks[n](ctx) }); err != nil {
 				results[i] = err.Error()
 			} else {
 				results[i] = "ok"

@@ -48,7 +48,7 @@ func New() *Metrics {
 			Name: "idcmd_provider_call_duration_seconds", Help: "Latency of calls to outside systems by provider and HTTP status.", Buckets: latencyBuckets,
 		}, []string{"provider", "status"}),
 		writeBacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "idcmd_writeback_attempts_total", Help: "Incident write-back attempts by platform and outcome (delivered, retry, failed).",
+			Name: "idcmd_writeback_attempts_total", Help: "Incident write-back attempts by platform and outcome (delivered, retry, failed, interrupted: cut off or given back at shutdown, not counted).",
 		}, []string{"platform", "outcome"}),
 	}
 	m.registry.MustRegister(m.commandRuns, m.commandErrors, m.commandDuration, m.providerCalls, m.providerDuration, m.writeBacks,

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/idcmd/idcmd/api"
@@ -22,6 +23,7 @@ import (
 	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/metrics"
 	"github.com/idcmd/idcmd/openapi"
+	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
 	"github.com/idcmd/idcmd/providers/xdr"
@@ -30,20 +32,64 @@ import (
 	"github.com/idcmd/idcmd/writeback"
 )
 
-// App is a wired idcmd: the HTTP handler and what must be closed after.
+// App is a wired idcmd: the HTTP handler, and the background work and store
+// that Shutdown ends in order.
 type App struct {
 	Handler http.Handler
 	Invoker *commands.Invoker
 	Store   store.Store
-	stop    context.CancelFunc
+
+	worker *writeback.Worker
+	// stop ends housekeeping (and is the worker's hard stop, unused once
+	// the worker has stopped gracefully).
+	stop context.CancelFunc
+	// background counts the worker's and housekeeping's goroutines.
+	background sync.WaitGroup
+	server     config.Server
+	log        *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Close stops background work and closes the store (waiting for queued
-// writes to commit).
+// Shutdown ends background work in order and then closes the store, so
+// nothing that was done goes unrecorded:
+//
+//  1. the write-back worker claims no more; deliveries in flight finish
+//     until ctx ends and are then cut off, and each records its outcome. A
+//     delivery cut off, or claimed and not started, is given back to the
+//     queue without counting as an attempt;
+//  2. housekeeping stops, and Shutdown waits for it;
+//  3. the audit records of answered reads are written (Invoker.Drain);
+//  4. the store closes, once its queued writes have committed.
+//
+// Only the first call does anything; later calls return its result.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.closeOnce.Do(func() {
+		a.worker.Stop(ctx)
+		a.stop()
+		a.background.Wait()
+		a.Invoker.Drain()
+		a.closeErr = a.Store.Close()
+	})
+	return a.closeErr
+}
+
+// Close is Shutdown without a grace period: deliveries in flight are cut
+// off at once (and given back to the queue). The server's own shutdown is
+// Serve's; Close is for tests and for a start that failed before serving.
 func (a *App) Close() error {
-	a.stop()
-	a.Invoker.Drain()
-	return a.Store.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return a.Shutdown(ctx)
+}
+
+// Serve serves h on ln until ctx ends (SIGTERM), then shuts down within
+// server.shutdown_timeout in all: first HTTP, as Run does (new connections
+// refused, calls in flight finished), then background work with what is
+// left of that time (Shutdown). It returns once the store is closed.
+func (a *App) Serve(ctx context.Context, h http.Handler, ln net.Listener) error {
+	return serve(ctx, h, ln, a.server, a.log, a.Shutdown)
 }
 
 // Build wires configuration into a ready App: provider clients, the store,
@@ -96,8 +142,18 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	inv.OnWriteBack = worker.Notify
 	inv.Log = log
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
-	go housekeeping(bg, st, cfg.Store.IdempotencyTTL, log)
-	go worker.Run(bg)
+	app := &App{Invoker: inv, Store: st, worker: worker, stop: stop, server: cfg.Server, log: log}
+	app.background.Add(2)
+	go func() {
+		defer app.background.Done()
+		worker.Run(bg) // contains its own panics, per delivery and per pass
+	}()
+	go func() {
+		defer app.background.Done()
+		supervise(bg, log, "housekeeping", housekeepingRestart, func(ctx context.Context) {
+			housekeeping(ctx, st, cfg.Store.IdempotencyTTL, log)
+		})
+	}()
 	h := api.New(api.Options{
 		Invoker:        inv,
 		Verifier:       verifier,
@@ -109,7 +165,30 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		// The served integration names this binary's version.
 		XSOARIntegration: integration,
 	})
-	return &App{Handler: h, Invoker: inv, Store: st, stop: stop}, nil
+	app.Handler = h
+	return app, nil
+}
+
+// housekeepingRestart is how long housekeeping pauses after a panic before
+// it starts again, so a panic on every pass cannot spin.
+const housekeepingRestart = 5 * time.Second
+
+// supervise runs fn until ctx ends. A panic in fn is logged with its stack
+// (panics.Contain), and fn is started again after pause, so one bad pass of
+// a background loop does not end the loop, let alone the process.
+func supervise(ctx context.Context, log *slog.Logger, unit string, pause time.Duration, fn func(ctx context.Context)) {
+	for {
+		err := panics.Contain(log, unit, func() error { fn(ctx); return nil })
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+			log.Warn("restarting after a panic", "unit", unit)
+		}
+	}
 }
 
 // writebackTargets builds the XSOAR and XDR clients that incident entries
@@ -258,10 +337,19 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 // listener closes at once, so new connections are refused, while in-flight
 // calls get up to cfg.ShutdownTimeout to finish.
 func Run(ctx context.Context, h http.Handler, ln net.Listener, cfg config.Server, log *slog.Logger) error {
+	return serve(ctx, h, ln, cfg, log, nil)
+}
+
+// serve is Run, and then, when after is set, after with what is left of
+// the grace period: one deadline bounds the whole shutdown.
+func serve(ctx context.Context, h http.Handler, ln net.Listener, cfg config.Server, log *slog.Logger, after func(context.Context) error) error {
 	grace := cfg.ShutdownTimeout
 	srv := HTTPServer(h, cfg, log)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		// Serve recovers a handler's panic itself; this guards the rest.
+		errc <- panics.Contain(log, "http server", func() error { return srv.Serve(ln) })
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -270,14 +358,28 @@ func Run(ctx context.Context, h http.Handler, ln net.Listener, cfg config.Server
 	log.Info("shutting down: refusing new calls, finishing in-flight ones", "grace", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	httpErr := srv.Shutdown(sctx)
+	if httpErr != nil {
+		httpErr = fmt.Errorf("shutdown: %w", httpErr)
+	} else if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		httpErr = err
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if after != nil {
+		log.Info("shutting down: finishing write-backs in flight", "left", time.Until(deadlineOf(sctx)).Round(time.Millisecond).String())
+		if err := after(sctx); err != nil {
+			return errors.Join(httpErr, err)
+		}
+	}
+	if httpErr != nil {
+		return httpErr
 	}
 	log.Info("stopped")
 	return nil
+}
+
+func deadlineOf(ctx context.Context) time.Time {
+	dl, _ := ctx.Deadline()
+	return dl
 }
 
 // HTTPServer is the http.Server idcmd serves with. Its timeouts bound how

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/idcmd/idcmd/panics"
 )
 
 // errClosed is returned by writes that arrive after Close.
@@ -87,6 +89,13 @@ func (b *batcher) do(ctx context.Context, fn txFunc) error {
 	b.mu.RUnlock()
 	<-op.done
 	return op.err
+}
+
+// call runs the op's fn in tx. A panic in fn is that op's error, so it is
+// rolled back like any failed write and the loop, which owns every write of
+// the process, goes on.
+func (op *batchOp) call(tx *sql.Tx) error {
+	return panics.Contain(nil, "store write", func() error { return op.fn(context.WithoutCancel(op.ctx), tx) })
 }
 
 // close stops taking writes, commits the queued ones and stops the loop.
@@ -188,7 +197,7 @@ func (b *batcher) run(batch []*batchOp) {
 			continue
 		}
 		if single {
-			if op.err = op.fn(context.WithoutCancel(op.ctx), tx); op.err != nil {
+			if op.err = op.call(tx); op.err != nil {
 				_ = tx.Rollback()
 				return
 			}
@@ -200,7 +209,7 @@ func (b *batcher) run(batch []*batchOp) {
 			fail(fmt.Errorf("store: savepoint: %w", err))
 			return
 		}
-		if op.err = op.fn(context.WithoutCancel(op.ctx), tx); op.err != nil {
+		if op.err = op.call(tx); op.err != nil {
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); err != nil {
 				_ = tx.Rollback()
 				fail(fmt.Errorf("store: rollback to savepoint: %w", err))

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/providers/upstream"
 	"github.com/idcmd/idcmd/store"
 )
@@ -34,7 +35,7 @@ type Worker struct {
 	Owner string
 	Log   *slog.Logger
 	// Observe is told each attempt's platform and outcome (delivered,
-	// retry, failed), for metrics.
+	// retry, failed, interrupted), for metrics.
 	Observe func(platform, outcome string)
 
 	// Lease is how long a claimed write-back is this replica's (30 s).
@@ -56,10 +57,21 @@ type Worker struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+	stop     chan struct{} // closed by Stop: claim no more
+	done     chan struct{} // closed when Run returns
+
+	mu            sync.Mutex
+	started       bool               // Run has begun
+	stopRequested bool               // Stop has closed stop
+	abort         context.CancelFunc // cuts off Run's deliveries
 }
 
 func (w *Worker) defaults() {
-	w.wakeOnce.Do(func() { w.wake = make(chan struct{}, 1) })
+	w.wakeOnce.Do(func() {
+		w.wake = make(chan struct{}, 1)
+		w.stop = make(chan struct{})
+		w.done = make(chan struct{})
+	})
 	if w.Lease <= 0 {
 		w.Lease = 30 * time.Second
 	}
@@ -101,21 +113,49 @@ func (w *Worker) Notify() {
 	}
 }
 
-// Run delivers until ctx ends.
+// Run claims and delivers until Stop is called or ctx ends, and returns
+// once every delivery it started has recorded its outcome. Deliveries do
+// not run on ctx alone: Stop lets them finish within its grace, and only
+// the end of that grace (or of ctx, a hard stop) cuts them off, as
+// interrupted attempts that do not count.
+//
+// A panic in one pass of the loop (a claim, the bookkeeping around a
+// batch) is logged and the loop goes on; a panic in a delivery is that
+// write-back's failed attempt.
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
+	w.mu.Lock()
+	if w.started || w.stopRequested {
+		w.mu.Unlock()
+		return
+	}
+	w.started = true
+	dctx, abort := context.WithCancel(ctx)
+	w.abort = abort
+	w.mu.Unlock()
+	defer close(w.done)
+	defer abort()
 	t := time.NewTicker(w.Poll)
 	defer t.Stop()
 	for {
-		n, err := w.RunOnce(ctx)
+		if ctx.Err() != nil || w.stopping() {
+			return
+		}
+		var n int
+		err := panics.Contain(w.Log, "write-back claim loop", func() (err error) {
+			n, err = w.runOnce(ctx, dctx)
+			return err
+		})
 		if err != nil && ctx.Err() == nil {
 			w.Log.Warn("write-back claim failed", "error", err)
 		}
-		if n == w.Batch {
+		if n == w.Batch && err == nil {
 			continue // more may be due right now
 		}
 		select {
 		case <-ctx.Done():
+			return
+		case <-w.stop:
 			return
 		case <-w.wake:
 		case <-t.C:
@@ -123,30 +163,102 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// RunOnce claims one batch of due write-backs and delivers them, and
+// Stop ends Run gracefully: it claims no more, lets the deliveries in
+// flight finish until ctx ends, then cuts off those still running, and
+// returns once each has recorded its outcome. Write-backs claimed in the
+// batch but not started are given back, as are attempts cut off: they are
+// queued again, due at once, their attempts not counted. An attempt cut off
+// after the platform received it is delivered again after the restart
+// (delivery is at least once), which is why ctx should allow for the
+// platform's usual latency. Stop before Run (or without it) makes a later
+// Run return at once.
+func (w *Worker) Stop(ctx context.Context) {
+	w.defaults()
+	w.mu.Lock()
+	if !w.stopRequested {
+		w.stopRequested = true
+		close(w.stop)
+	}
+	started := w.started
+	w.mu.Unlock()
+	if !started {
+		return
+	}
+	select {
+	case <-w.done:
+		return
+	case <-ctx.Done():
+	}
+	w.mu.Lock()
+	w.abort()
+	w.mu.Unlock()
+	<-w.done
+}
+
+// stopping reports whether Stop was called.
+func (w *Worker) stopping() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// RunOnce claims one batch of due write-backs and delivers them on ctx, and
 // returns how many it claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	w.defaults()
+	return w.runOnce(ctx, ctx)
+}
+
+// runOnce claims on ctx and delivers on dctx. Once Stop is called, the
+// write-backs of the batch not yet started are given back instead.
+func (w *Worker) runOnce(ctx, dctx context.Context) (int, error) {
 	claimed, err := w.Store.ClaimWriteBacks(ctx, w.Owner, w.Batch, w.Lease, w.Now())
 	if err != nil {
 		return 0, err
 	}
 	sem := make(chan struct{}, w.Parallel)
 	var wg sync.WaitGroup
-	for _, wb := range claimed {
-		sem <- struct{}{}
+	defer wg.Wait()
+	for i, wb := range claimed {
+		select {
+		case sem <- struct{}{}:
+		case <-w.stop:
+		}
+		if w.stopping() {
+			w.release(claimed[i:])
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.deliver(ctx, wb)
+			_ = panics.Contain(w.Log, "write-back "+wb.ID, func() error {
+				w.deliver(dctx, wb)
+				return nil
+			})
 		}()
 	}
-	wg.Wait()
 	return len(claimed), nil
 }
 
-// deliver makes one attempt and records its outcome.
+// release gives back write-backs claimed but not started.
+func (w *Worker) release(list []store.WriteBack) {
+	for _, wb := range list {
+		w.record(wb, store.WriteBackOutcome{Interrupted: true}, "interrupted")
+	}
+}
+
+// deliver makes one attempt and records its outcome. When ctx ends before
+// or during the attempt (shutdown's grace is over), the attempt is recorded
+// as interrupted: it does not count. A panic in the target is the attempt's
+// failure, retried like any other.
 func (w *Worker) deliver(ctx context.Context, wb store.WriteBack) {
+	if ctx.Err() != nil {
+		w.record(wb, store.WriteBackOutcome{Interrupted: true}, "interrupted")
+		return
+	}
 	target, ok := w.Targets[wb.Platform]
 	var remoteID string
 	var err error
@@ -154,8 +266,19 @@ func (w *Worker) deliver(ctx context.Context, wb store.WriteBack) {
 		err = fmt.Errorf("%w: %s is not configured in idcmd", errPermanent, wb.Platform)
 	} else {
 		dctx, cancel := context.WithTimeout(ctx, w.Timeout)
-		remoteID, err = target.Deliver(dctx, withFooter(wb))
+		err = panics.Contain(w.Log, "delivery of "+wb.ID+" to "+wb.Platform, func() (err error) {
+			remoteID, err = target.Deliver(dctx, withFooter(wb))
+			return err
+		})
 		cancel()
+	}
+	if err != nil && ctx.Err() != nil {
+		// Cut off by shutdown, not failed: whether the platform took the
+		// entry is unknown, and the next attempt is the first that counts.
+		w.Log.Warn("write-back attempt interrupted by shutdown", "writeback", wb.ID, "platform", wb.Platform,
+			"incident", wb.IncidentID, "error", err)
+		w.record(wb, store.WriteBackOutcome{Interrupted: true}, "interrupted")
+		return
 	}
 	now := w.Now()
 	o := store.WriteBackOutcome{Delivered: err == nil, RemoteID: remoteID}
@@ -172,19 +295,24 @@ func (w *Worker) deliver(ctx context.Context, wb store.WriteBack) {
 			o.RetryAt, outcome = now.Add(w.backoff(wb.Attempts, err)), "retry"
 		}
 	}
-	// The outcome is recorded even if ctx is ending: a delivered entry
-	// must not be delivered again by the next lease holder.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, ferr := w.Store.FinishWriteBack(fctx, wb.ID, w.Owner, o, now); ferr != nil {
-		w.Log.Warn("write-back outcome not recorded", "writeback", wb.ID, "error", ferr)
-	}
-	if w.Observe != nil {
-		w.Observe(wb.Platform, outcome)
-	}
+	w.record(wb, o, outcome)
 	if outcome != "delivered" {
 		w.Log.Warn("write-back not delivered", "writeback", wb.ID, "platform", wb.Platform, "incident", wb.IncidentID,
 			"attempt", wb.Attempts, "outcome", outcome, "error", o.Err)
+	}
+}
+
+// record stores an attempt's outcome. It does not run on the delivery's
+// context: that may have ended (shutdown), and a delivered entry whose
+// outcome is lost would be delivered again by the next lease holder.
+func (w *Worker) record(wb store.WriteBack, o store.WriteBackOutcome, outcome string) {
+	fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := w.Store.FinishWriteBack(fctx, wb.ID, w.Owner, o, w.Now()); err != nil {
+		w.Log.Warn("write-back outcome not recorded", "writeback", wb.ID, "outcome", outcome, "error", err)
+	}
+	if w.Observe != nil {
+		w.Observe(wb.Platform, outcome)
 	}
 }
 

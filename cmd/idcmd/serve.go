@@ -48,6 +48,8 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Serve shuts the app down gracefully; this closes it when serving
+	// never began.
 	defer app.Close()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
@@ -63,5 +65,5 @@ func serve(args []string) error {
 	if sb != nil {
 		h = sb.handler(h)
 	}
-	return server.Run(ctx, h, ln, cfg.Server, log)
+	return app.Serve(ctx, h, ln)
 }
