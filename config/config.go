@@ -44,7 +44,11 @@ type Server struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	// IdleTimeout is how long a kept-alive connection may wait for its next request.
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
-	// ShutdownTimeout bounds how long in-flight calls may take to finish on SIGTERM.
+	// ShutdownTimeout bounds the whole graceful shutdown on SIGTERM: calls
+	// in flight finish first, then write-back deliveries in flight, with
+	// what is left; a delivery still running at the end is cut off and
+	// queued again, uncounted. Keep it below the orchestrator's kill
+	// timeout (Kubernetes: terminationGracePeriodSeconds, 30 s).
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// CORSOrigins enables CORS for these origins; empty means CORS is off.
 	CORSOrigins []string `yaml:"cors_origins"`
