@@ -13,6 +13,7 @@ import (
 	"github.com/idcmd/idcmd/api"
 	"github.com/idcmd/idcmd/auth"
 	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/metrics"
 	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/server"
@@ -200,5 +201,70 @@ func TestPanicInCommandOverHTTP(t *testing.T) {
 	}
 	if status, body := p.post(t, "okta-echo-user", ""); status != http.StatusOK || !strings.Contains(body, `"outputs":"jdoe"`) {
 		t.Errorf("the server stopped serving after the panic: %d %s", status, body)
+	}
+}
+
+// explodingAudit is a store whose audit appends panic.
+type explodingAudit struct{ store.Store }
+
+func (explodingAudit) AppendAudit(context.Context, store.AuditRecord) (store.AuditRecord, error) {
+	panic("audit append exploded")
+}
+
+// TestPanicOutsideTheRun: a panic past the command's run (here in the
+// store, writing the audit record) is still the call's error for an
+// in-process caller, and a read's record written after its answer fails
+// alone, in the log; the process goes on.
+func TestPanicOutsideTheRun(t *testing.T) {
+	p := newPanicky(t)
+	p.inv.Store = explodingAudit{p.st}
+	req := commands.Request{Command: "okta-echo-user", Args: &panicArgs{User: "jdoe"}, RequestID: "r-1", Automated: true,
+		Caller: commands.Caller{Subject: "automation:x", Scopes: allScopes}}
+	// A read answers before its record is written; the record's panic is
+	// contained in its own goroutine.
+	if res, err := p.inv.Invoke(context.Background(), req); err != nil || res.Outputs != "jdoe" {
+		t.Fatalf("read = %v, %v; want its answer", res, err)
+	}
+	p.inv.Drain()
+	if !strings.Contains(p.logs.String(), `"msg":"audit record of a read not written"`) ||
+		!strings.Contains(p.logs.String(), "panic in audit record of a read: audit append exploded") {
+		t.Errorf("the lost read record is not in the log:\n%s", p.logs.String())
+	}
+	// A state-changing call waits for its record, so the panic is its error.
+	req.Command, req.IdempotencyKey = "okta-explode-user", "k-1"
+	var pe *panics.Error
+	if res, err := p.inv.Invoke(context.Background(), req); res != nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), "audit append exploded") {
+		t.Fatalf("write = %v, %v; want the store's panic as its error", res, err)
+	}
+}
+
+// TestPanicInReadinessCheck: a readiness check that panics reports that
+// dependency as failing (503); the server goes on.
+func TestPanicInReadinessCheck(t *testing.T) {
+	v, err := auth.NewVerifier(t.Context(), auth.Config{Secret: []byte(testSecret), Issuer: "idcmd", Audience: "idcmd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv := httptest.NewServer(api.New(api.Options{
+		Invoker: commands.NewInvoker(commands.Builtin, commands.Providers{}), Verifier: v, Metrics: metrics.New(),
+		Logger:      server.NewLogger(logs, "debug"),
+		ReadyChecks: map[string]handlers.Check{"okta": func(context.Context) error { panic("ping exploded") }},
+	}))
+	defer srv.Close()
+	for range 2 { // and again: the first did not take the server down
+		resp, err := http.Get(srv.URL + "/readyz")
+		if err != nil {
+			t.Fatalf("GET /readyz: %v (did the server die?)", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), `"okta":"failing"`) {
+			t.Errorf("GET /readyz = %d %s, want 503 with okta failing", resp.StatusCode, b)
+		}
+		noStack(t, "/readyz", string(b))
+	}
+	if !strings.Contains(logs.String(), "panic in readiness check okta: ping exploded") {
+		t.Errorf("the panic is not in the log:\n%s", logs.String())
 	}
 }
