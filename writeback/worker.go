@@ -55,10 +55,10 @@ type Worker struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
-	wakeOnce sync.Once
-	wake     chan struct{}
-	stop     chan struct{} // closed by Stop: claim no more
-	done     chan struct{} // closed when Run returns
+	once sync.Once
+	wake chan struct{}
+	stop chan struct{} // closed by Stop: claim no more
+	done chan struct{} // closed when Run returns
 
 	mu            sync.Mutex
 	started       bool               // Run has begun
@@ -66,12 +66,14 @@ type Worker struct {
 	abort         context.CancelFunc // cuts off Run's deliveries
 }
 
-func (w *Worker) defaults() {
-	w.wakeOnce.Do(func() {
-		w.wake = make(chan struct{}, 1)
-		w.stop = make(chan struct{})
-		w.done = make(chan struct{})
-	})
+// defaults fills in the unset settings once: Notify (from request
+// goroutines), Run and Stop all call it, so it must not write twice.
+func (w *Worker) defaults() { w.once.Do(w.setDefaults) }
+
+func (w *Worker) setDefaults() {
+	w.wake = make(chan struct{}, 1)
+	w.stop = make(chan struct{})
+	w.done = make(chan struct{})
 	if w.Lease <= 0 {
 		w.Lease = 30 * time.Second
 	}

@@ -57,7 +57,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // targetFunc adapts a function to writeback.Target.
 type targetFunc func(ctx context.Context, wb store.WriteBack) (string, error)
 
-func (f targetFunc) Deliver(ctx context.Context, wb store.WriteBack) (string, error) { return f(ctx, wb) }
+func (f targetFunc) Deliver(ctx context.Context, wb store.WriteBack) (string, error) {
+	return f(ctx, wb)
+}
 
 // delivered counts deliveries per write-back.
 type delivered struct {
@@ -88,7 +90,7 @@ var quiet = slog.New(slog.DiscardHandler)
 // clock is a settable time for the worker's backoff.
 type clock struct{ t atomic.Int64 }
 
-func (c *clock) now() time.Time       { return time.Unix(0, c.t.Load()) }
+func (c *clock) now() time.Time      { return time.Unix(0, c.t.Load()) }
 func (c *clock) add(d time.Duration) { c.t.Add(int64(d)) }
 
 // TestPanicInDeliveryIsAFailedAttempt: a target that panics fails that
