@@ -60,6 +60,21 @@ const MaxPruneRecords = 10_000
 // purgeChunk bounds one write-back purge transaction, for the same reason.
 const purgeChunk = 1000
 
+// purgeQuery deletes up to $2 write-backs finished before $1. The rows are
+// picked over writebacks_due on both backends. On PostgreSQL they are
+// collected into an array first (an InitPlan run once), so the DELETE finds
+// them by primary key: with IN (subquery) the planner may join against a
+// sequential scan of the whole queue instead.
+func purgeQuery(d dialect) string {
+	const pick = `SELECT id FROM writebacks
+		WHERE status IN ('delivered', 'failed') AND next_attempt_at < $1
+		LIMIT $2`
+	if d.name == postgresName {
+		return "DELETE FROM writebacks WHERE id = ANY(ARRAY(" + pick + "))"
+	}
+	return "DELETE FROM writebacks WHERE id IN (" + pick + ")"
+}
+
 const (
 	anchorQuery  = "SELECT seq, hash FROM audit_anchor WHERE id = 1"
 	anchorUpdate = "UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1"
@@ -164,11 +179,8 @@ func (s *sqlStore) PruneAudit(ctx context.Context, from, to AuditAnchor) (int64,
 // write-backs, over the writebacks_due index: one range per finished
 // status, and queued or delivering rows are not even read.
 func (s *sqlStore) PurgeWriteBacks(ctx context.Context, finishedBefore time.Time) (int64, error) {
-	const query = `DELETE FROM writebacks WHERE id IN (
-		SELECT id FROM writebacks
-		WHERE status IN ('delivered', 'failed') AND next_attempt_at < $1
-		LIMIT $2)`
 	before := s.d.ts(dbTimeOf(finishedBefore))
+	query := purgeQuery(s.d)
 	var total int64
 	for {
 		n, err := rowsAffected(s.exec(ctx, query, before, purgeChunk))
