@@ -83,7 +83,10 @@ func TestHousekeepingAppliesRetention(t *testing.T) {
 	var logs syncBuffer
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { defer close(done); housekeeping(ctx, st, retentionConfig(dir), slog.New(slog.NewJSONHandler(&logs, nil))) }()
+	go func() {
+		defer close(done)
+		housekeeping(ctx, st, retentionConfig(dir), slog.New(slog.NewJSONHandler(&logs, nil)))
+	}()
 	defer func() { cancel(); <-done }()
 
 	file := filepath.Join(dir, store.ExportFileName(1, 2))

@@ -55,7 +55,9 @@ func appendTimed(t *testing.T, s store.Store, times ...time.Time) []store.AuditR
 	return out
 }
 
-func anchorOf(r store.AuditRecord) store.AuditAnchor { return store.AuditAnchor{Seq: r.Seq, Hash: r.Hash} }
+func anchorOf(r store.AuditRecord) store.AuditAnchor {
+	return store.AuditAnchor{Seq: r.Seq, Hash: r.Hash}
+}
 
 func wantAnchor(t *testing.T, s store.Store, want store.AuditAnchor) {
 	t.Helper()
