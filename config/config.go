@@ -250,10 +250,9 @@ func Defaults() Config {
 	return Config{
 		Server: Server{Addr: "127.0.0.1:8080", RequestTimeout: 30 * time.Second, ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout: 2 * time.Minute, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
-		Auth:  Auth{Issuer: "idcmd", Audience: "idcmd"},
-		Store: Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
-		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second,
-			Retention: 30 * 24 * time.Hour},
+		Auth:      Auth{Issuer: "idcmd", Audience: "idcmd"},
+		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
+		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second, Retention: 30 * 24 * time.Hour},
 		Approvals: Approvals{TTL: time.Hour},
 	}
 }
