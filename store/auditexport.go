@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -304,12 +305,17 @@ func readExport(path string, rd io.Reader, capture func(AuditRecord)) (ExportFil
 // ExportAuditFile writes an export to path durably: to a temporary file in
 // the same directory, fsynced, renamed to path, the directory fsynced, and
 // then read back and checked against what was written (every line, the
-// range, the bytes' SHA-256). On any failure path does not exist afterwards.
-// An empty export writes no file and returns Records 0.
+// range, the bytes' SHA-256). It never replaces a file: an existing path is
+// an error. On any failure path does not exist afterwards. An empty export
+// writes no file and returns Records 0.
 func ExportAuditFile(ctx context.Context, st Store, path string, sel ExportRange) (ExportFile, error) {
 	sum, tmp, err := exportTemp(ctx, st, filepath.Dir(path), sel)
 	if err != nil || sum.Records == 0 {
 		return ExportFile{Path: path, ExportSummary: sum}, err
+	}
+	if err := claimName(path); err != nil {
+		_ = os.Remove(tmp)
+		return ExportFile{}, fmt.Errorf("store: export audit: %w", err)
 	}
 	return commitExport(tmp, path, sum)
 }
@@ -338,11 +344,24 @@ func exportTemp(ctx context.Context, st Store, dir string, sel ExportRange) (Exp
 	return sum, tmp, nil
 }
 
-// commitExport renames tmp to path, fsyncs the directory and checks the
-// file at path against sum. It removes the file when it does not check.
+// claimName creates path, empty, if no file has that name: the rename that
+// follows then replaces only this placeholder. Two writers can therefore
+// never replace each other's export, which a plain rename would do.
+func claimName(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// commitExport renames tmp over the placeholder at path, fsyncs the
+// directory and checks the file at path against sum. It removes the file
+// when it does not check.
 func commitExport(tmp, path string, sum ExportSummary) (ExportFile, error) {
 	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
+		_ = os.Remove(path)
 		return ExportFile{}, fmt.Errorf("store: export audit: %w", err)
 	}
 	if err := syncDir(filepath.Dir(path)); err != nil {
@@ -376,9 +395,35 @@ func syncDir(dir string) error {
 }
 
 // ExportFileName is the name ExportAndPruneAudit gives the export of records
-// first to last: zero-padded, so names sort in Seq order.
+// first to last: zero-padded, so names sort in Seq order. When a file of
+// that name exists (an earlier prune of the same records failed, or another
+// process prunes into the same directory) it adds .1, .2, … before .jsonl.
 func ExportFileName(first, last int64) string {
 	return fmt.Sprintf("audit-%012d-%012d.jsonl", first, last)
+}
+
+// maxNameTries bounds the suffixes ExportAndPruneAudit tries.
+const maxNameTries = 100
+
+// claimExportName claims a new file name in dir for the export of records
+// first to last (see ExportFileName).
+func claimExportName(dir string, first, last int64) (string, error) {
+	base := strings.TrimSuffix(ExportFileName(first, last), ".jsonl")
+	for i := range maxNameTries {
+		name := base + ".jsonl"
+		if i > 0 {
+			name = fmt.Sprintf("%s.%d.jsonl", base, i)
+		}
+		path := filepath.Join(dir, name)
+		err := claimName(path)
+		if err == nil {
+			return path, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s already holds %d exports of records %d to %d", dir, maxNameTries, first, last)
 }
 
 // CheckExportDir makes sure dir exists (creating it, mode 0700) and that a
@@ -436,20 +481,18 @@ type PruneOptions struct {
 
 // ExportAndPruneAudit prunes the audit records recorded before
 // opts.Before, exporting them to opts.Dir first. Each round exports up to
-// opts.PerFile records to a file named
-// ExportFileName(first, last), durably and read back (ExportAuditFile), and
-// only then deletes exactly those records and moves the anchor to the last of
-// them, in one transaction (PruneAudit). A round that fails deletes nothing;
-// the rounds before it stand, each with its file.
+// opts.PerFile records to a new file named ExportFileName(first, last),
+// durably and read back, and only then deletes exactly those records and
+// moves the anchor to the last of them, in one transaction (PruneAudit). A
+// round that fails deletes nothing; the rounds before it stand, each with
+// its file.
 //
-// A file whose prune definitely did not happen (ErrAnchorMoved: another
-// replica pruned first; ErrPruneMismatch) is removed, since its records are
-// in the store or in the other replica's export. After an error whose
-// outcome is unknown (the commit's answer was lost) the file is kept: if the
-// prune did commit, it is the only copy. The next run finds such a file (it
-// starts right after the anchor) and, if it still matches the store, prunes
-// it rather than exporting the same records again, so one directory never
-// holds two files with the same records.
+// It never deletes or replaces an export file. A round whose prune failed
+// leaves its file, a copy of records still in the store (or, when another
+// replica pruned first, of records in that replica's export); the file may
+// even be the one another process pruned with, when two prune into one
+// directory, so deleting it could lose the only export of pruned records.
+// VerifyAuditExports accepts such overlapping files as long as they agree.
 func ExportAndPruneAudit(ctx context.Context, st Store, opts PruneOptions) (PruneResult, error) {
 	var res PruneResult
 	dir, before := opts.Dir, opts.Before
@@ -466,68 +509,36 @@ func ExportAndPruneAudit(ctx context.Context, st Store, opts PruneOptions) (Prun
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, fmt.Errorf("store: prune audit: export directory: %w", err)
 	}
+	anchor, err := st.AuditAnchor(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Anchor = anchor
 	for {
-		anchor, err := st.AuditAnchor(ctx)
-		if err != nil {
+		sum, tmp, err := exportTemp(ctx, st, dir, ExportRange{Before: before, Max: perFile})
+		if err != nil || sum.Records == 0 {
 			return res, err
 		}
-		res.Anchor = anchor
-		file, leftover, err := leftoverExport(dir, anchor, before)
+		path, err := claimExportName(dir, sum.From.Seq+1, sum.Last.Seq)
+		if err != nil {
+			_ = os.Remove(tmp)
+			return res, fmt.Errorf("store: prune audit: %w", err)
+		}
+		file, err := commitExport(tmp, path, sum)
 		if err != nil {
 			return res, err
-		}
-		if !leftover {
-			sum, tmp, err := exportTemp(ctx, st, dir, ExportRange{Before: before, Max: perFile})
-			if err != nil {
-				return res, err
-			}
-			if sum.Records == 0 {
-				return res, nil
-			}
-			if file, err = commitExport(tmp, filepath.Join(dir, ExportFileName(sum.From.Seq+1, sum.Last.Seq)), sum); err != nil {
-				return res, err
-			}
 		}
 		n, err := st.PruneAudit(ctx, file.From, file.Last)
 		if err != nil {
-			if errors.Is(err, ErrAnchorMoved) || errors.Is(err, ErrPruneMismatch) {
-				_ = os.Remove(file.Path)
-			}
 			return res, fmt.Errorf("store: pruning records %d to %d (exported to %s): %w", file.From.Seq+1, file.Last.Seq, file.Path, err)
 		}
 		res.Files = append(res.Files, file)
 		res.Pruned += n
 		res.Anchor = file.Last
-		if !leftover && file.Records < perFile {
+		if file.Records < perFile {
 			return res, nil
 		}
 	}
-}
-
-// leftoverExport finds, in dir, an export of records that start right after
-// the anchor: the file of a prune that did not commit, or whose outcome was
-// lost. It returns it when it verifies and starts at the anchor, so the
-// caller prunes it; an error when it does not, or holds records newer than
-// before, since pruning it then would delete what the caller did not ask to.
-func leftoverExport(dir string, anchor AuditAnchor, before time.Time) (ExportFile, bool, error) {
-	matches, err := filepath.Glob(filepath.Join(dir, fmt.Sprintf("audit-%012d-*.jsonl", anchor.Seq+1)))
-	if err != nil || len(matches) == 0 {
-		return ExportFile{}, false, err
-	}
-	if len(matches) > 1 {
-		return ExportFile{}, false, fmt.Errorf("store: prune audit: %s holds %d exports starting at record %d (%s): keep one", dir, len(matches), anchor.Seq+1, strings.Join(matches, ", "))
-	}
-	f, err := ReadExportFile(matches[0], nil)
-	switch {
-	case err != nil:
-		return f, false, fmt.Errorf("store: prune audit: an earlier export that was not pruned does not verify: %w", err)
-	case f.From != anchor:
-		return f, false, fmt.Errorf("store: prune audit: the earlier export %s does not start at the store's anchor (record %d): it is not this store's", f.Path, anchor.Seq)
-	case !f.LastTime.Before(before):
-		return f, false, fmt.Errorf("store: prune audit: the earlier export %s, not pruned, holds records up to %s, after the cutoff %s: move it away or prune up to a later time",
-			f.Path, f.LastTime.Format(time.RFC3339), before.Format(time.RFC3339))
-	}
-	return f, true, nil
 }
 
 // HistoryVerification is the result of VerifyAuditHistory: the export files
@@ -535,21 +546,24 @@ func leftoverExport(dir string, anchor AuditAnchor, before time.Time) (ExportFil
 type HistoryVerification struct {
 	OK     bool   `json:"ok"`
 	Reason string `json:"reason,omitempty"`
-	// Files are the export files in Seq order (a duplicate of another one
-	// is listed once).
+	// Files are the export files in Seq order.
 	Files []ExportFile `json:"files"`
-	// Records counts the records in the files.
+	// Records counts the distinct records in the files: they hold records 1
+	// to Records.
 	Records int64 `json:"records"`
 	// Last is the last exported record.
 	Last AuditAnchor `json:"last"`
 }
 
-// VerifyAuditExports checks export files as one history from genesis: each
-// file on its own (ReadExportFile), then their order: sorted by first Seq,
-// the first starts at record 1 and each next one starts right after the one
-// before and links to its last hash. Files may be given in any order; two
-// files with the same range and hashes count once. capture receives each
-// record read (nil: none).
+// VerifyAuditExports checks export files as one history from genesis. Each
+// file is checked on its own (ReadExportFile); together, sorted by first
+// Seq, they must cover record 1 to the last without a gap. Files may be
+// given in any order and may overlap (a copy, or the export of a prune that
+// failed), but must agree where they do: every file's first PrevHash and
+// last Hash must match every other file holding that record. Since each
+// hash commits to every record before it, that makes the overlapping
+// records identical. The files are read twice (once alone, once for the
+// cross-check); capture receives each record of the second reading.
 func VerifyAuditExports(paths []string, capture func(AuditRecord)) (HistoryVerification, error) {
 	var v HistoryVerification
 	if len(paths) == 0 {
@@ -558,7 +572,7 @@ func VerifyAuditExports(paths []string, capture func(AuditRecord)) (HistoryVerif
 	}
 	files := make([]ExportFile, 0, len(paths))
 	for _, p := range paths {
-		f, err := ReadExportFile(p, capture)
+		f, err := ReadExportFile(p, nil)
 		var fe *ExportFileError
 		if errors.As(err, &fe) {
 			v.Reason = fe.Error()
@@ -570,34 +584,73 @@ func VerifyAuditExports(paths []string, capture func(AuditRecord)) (HistoryVerif
 		files = append(files, f)
 	}
 	slices.SortStableFunc(files, func(a, b ExportFile) int {
-		return cmp.Or(cmp.Compare(a.From.Seq, b.From.Seq), cmp.Compare(a.Last.Seq, b.Last.Seq))
+		return cmp.Or(cmp.Compare(a.From.Seq, b.From.Seq), cmp.Compare(b.Last.Seq, a.Last.Seq))
 	})
+	var end int64
+	var endFile string
 	for _, f := range files {
-		if n := len(v.Files); n > 0 {
-			p := v.Files[n-1]
-			if f.From == p.From && f.Last == p.Last {
-				continue // the same records twice (a copy)
+		if f.From.Seq > end {
+			if end == 0 {
+				v.Reason = fmt.Sprintf("records 1 to %d are in none of the files (the first, %s, starts at record %d)", f.From.Seq, f.Path, f.From.Seq+1)
+			} else {
+				v.Reason = fmt.Sprintf("records %d to %d are in none of the files (%s ends at %d, the next, %s, starts at %d)", end+1, f.From.Seq, endFile, end, f.Path, f.From.Seq+1)
 			}
-			if f.From.Seq < p.Last.Seq {
-				v.Reason = fmt.Sprintf("%s (records %d to %d) overlaps %s (records %d to %d): give one export per record", f.Path, f.From.Seq+1, f.Last.Seq, p.Path, p.From.Seq+1, p.Last.Seq)
-				return v, nil
-			}
-		}
-		switch {
-		case f.From.Seq > v.Last.Seq && v.Last.Seq == 0:
-			v.Reason = fmt.Sprintf("records 1 to %d are in none of the files (the first, %s, starts at record %d)", f.From.Seq, f.Path, f.From.Seq+1)
-			return v, nil
-		case f.From.Seq > v.Last.Seq:
-			v.Reason = fmt.Sprintf("records %d to %d are in none of the files (%s ends at %d, %s starts at %d)", v.Last.Seq+1, f.From.Seq, v.Files[len(v.Files)-1].Path, v.Last.Seq, f.Path, f.From.Seq+1)
-			return v, nil
-		case f.From.Hash != v.Last.Hash:
-			v.Reason = fmt.Sprintf("%s does not link to %s: record %d's prev_hash is not record %d's hash", f.Path, v.Files[len(v.Files)-1].Path, f.From.Seq+1, f.From.Seq)
 			return v, nil
 		}
-		v.Files = append(v.Files, f)
-		v.Records += f.Records
-		v.Last = f.Last
+		if f.Last.Seq > end {
+			end, endFile = f.Last.Seq, f.Path
+		}
 	}
+
+	// The hash at every file's boundaries, as every file holding it says.
+	type said struct{ hash, file string }
+	at := map[int64]said{}
+	for _, f := range files {
+		at[f.From.Seq], at[f.Last.Seq] = said{}, said{}
+	}
+	agree := func(seq int64, hash, file string) bool {
+		prev, need := at[seq]
+		switch {
+		case !need:
+			return true
+		case prev.file == "":
+			at[seq] = said{hash, file}
+			return true
+		}
+		if prev.hash != hash {
+			v.Reason = fmt.Sprintf("%s and %s disagree on record %d: one of them was altered", prev.file, file, seq)
+			return false
+		}
+		return true
+	}
+	for _, f := range files {
+		if !agree(f.From.Seq, f.From.Hash, f.Path) {
+			return v, nil
+		}
+		ok := true
+		_, err := ReadExportFile(f.Path, func(r AuditRecord) {
+			if ok {
+				ok = agree(r.Seq, r.Hash, f.Path)
+			}
+			if capture != nil {
+				capture(r)
+			}
+		})
+		var fe *ExportFileError
+		if errors.As(err, &fe) {
+			v.Reason = fe.Error() + " (it changed while it was read)"
+			return v, nil
+		}
+		if err != nil {
+			return v, err
+		}
+		if !ok {
+			return v, nil
+		}
+	}
+	v.Files = files
+	v.Records = end
+	v.Last = AuditAnchor{Seq: end, Hash: at[end].hash}
 	v.OK = true
 	return v, nil
 }

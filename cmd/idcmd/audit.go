@@ -155,7 +155,7 @@ func auditExport(args []string, out io.Writer) error {
 	cfgPath := fs.String("config", "", "config file")
 	beforeFlag := fs.String("before", "", "export the records older than this: an RFC 3339 time, or an age such as 2160h")
 	through := fs.Int64("through-seq", 0, "export the records up to and including this seq")
-	outPath := fs.String("out", "", "write the export to this file (default: standard output)")
+	outPath := fs.String("out", "", "write the export to this new file (default: standard output)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

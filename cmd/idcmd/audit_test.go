@@ -86,6 +86,7 @@ func TestAuditExport(t *testing.T) {
 	}
 
 	for name, args := range map[string][]string{
+		"an existing file":   {"export", "--out", file},
 		"both bounds":        {"export", "--before", "1h", "--through-seq", "1"},
 		"beyond the head":    {"export", "--through-seq", "9"},
 		"not a time":         {"export", "--before", "last tuesday"},

@@ -29,7 +29,7 @@ var retentionTests = []struct {
 	{"AuditExportRoundTripsExactBytes", testAuditExportRoundTrips},
 	{"AuditExportAndPrune", testAuditExportAndPrune},
 	{"AuditExportAndPruneIsAPrefix", testAuditExportAndPrunePrefix},
-	{"AuditExportAndPruneResumesLeftover", testAuditExportAndPruneLeftover},
+	{"AuditExportAndPruneAfterFailure", testAuditExportAndPruneAfterFailure},
 	{"AuditVerifyAfterPruneDetectsTampering", testAuditVerifyAfterPruneDetectsTampering},
 	{"AuditHistoryDetectsTampering", testAuditHistoryDetectsTampering},
 	{"AuditPruneDuringAppends", testAuditPruneDuringAppends},
@@ -422,36 +422,39 @@ func testAuditExportAndPrunePrefix(t *testing.T, s store.Store) {
 	wantVerified(t, s, anchorOf(recs[0]), 2, recs[2].Hash)
 }
 
-// An export whose prune did not commit (or whose outcome was lost) is found
-// again and pruned, not exported a second time; one holding records newer
-// than the cutoff stops the prune.
-func testAuditExportAndPruneLeftover(t *testing.T, s store.Store) {
+// A prune that failed after its export leaves the export: the next prune
+// never replaces it (a file of the same name gets a suffix), and the
+// history verifies over both, overlapping as they do.
+func testAuditExportAndPruneAfterFailure(t *testing.T, s store.Store) {
 	now := time.Now().UTC()
 	old := now.Add(-48 * time.Hour)
 	recs := appendTimed(t, s, old, old, old, now)
 	dir := t.TempDir()
-	left, err := store.ExportAuditFile(ctx(t), s, filepath.Join(dir, store.ExportFileName(1, 2)), store.ExportRange{Through: 2})
-	if err != nil {
-		t.Fatal(err)
+	// As if a prune of records 1 to 3, and another of 1 to 2, had exported
+	// and then failed.
+	for _, through := range []int64{3, 2} {
+		if _, err := store.ExportAuditFile(ctx(t), s, filepath.Join(dir, store.ExportFileName(1, through)), store.ExportRange{Through: through}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	stale, _ := os.ReadFile(filepath.Join(dir, store.ExportFileName(1, 3)))
 	res, err := store.ExportAndPruneAudit(ctx(t), s, store.PruneOptions{Dir: dir, Before: now.Add(-time.Hour)})
-	if err != nil || res.Pruned != 3 || len(res.Files) != 2 || res.Files[0].Path != left.Path || res.Files[0].SHA256 != left.SHA256 {
-		t.Fatalf("ExportAndPruneAudit = %+v, %v; want the leftover %s pruned, then record 3", res, err, left.Path)
+	if err != nil || res.Pruned != 3 || len(res.Files) != 1 || filepath.Base(res.Files[0].Path) != "audit-000000000001-000000000003.1.jsonl" {
+		t.Fatalf("ExportAndPruneAudit = %+v, %v; want records 1 to 3 pruned with a new file", res, err)
 	}
-	paths := []string{res.Files[0].Path, res.Files[1].Path}
-	if hv, _, err := store.VerifyAuditHistory(ctx(t), s, paths); err != nil || !hv.OK {
-		t.Fatalf("VerifyAuditHistory = %+v, %v", hv, err)
+	if b, _ := os.ReadFile(filepath.Join(dir, store.ExportFileName(1, 3))); !bytes.Equal(b, stale) {
+		t.Error("the earlier export was replaced")
 	}
-
-	// A leftover that reaches past the cutoff: nothing is pruned.
-	s2 := recs[3]
-	if _, err := store.ExportAuditFile(ctx(t), s, filepath.Join(dir, store.ExportFileName(4, 4)), store.ExportRange{}); err != nil {
-		t.Fatal(err)
+	paths, _ := filepath.Glob(filepath.Join(dir, "audit-*.jsonl"))
+	hv, sv, err := store.VerifyAuditHistory(ctx(t), s, paths)
+	if err != nil || !hv.OK || len(hv.Files) != 3 || hv.Records != 3 || sv.AnchorSeq != 3 {
+		t.Fatalf("VerifyAuditHistory over %d files = %+v / %+v, %v", len(paths), hv, sv, err)
 	}
-	if res, err := store.ExportAndPruneAudit(ctx(t), s, store.PruneOptions{Dir: dir, Before: now.Add(-time.Hour)}); err == nil || res.Pruned != 0 {
-		t.Errorf("ExportAndPruneAudit with a leftover past the cutoff = %+v, %v; want an error", res, err)
+	wantVerified(t, s, anchorOf(recs[2]), 1, recs[3].Hash)
+	// An export never replaces a file.
+	if _, err := store.ExportAuditFile(ctx(t), s, filepath.Join(dir, store.ExportFileName(1, 2)), store.ExportRange{}); err == nil {
+		t.Error("ExportAuditFile replaced an existing file")
 	}
-	wantVerified(t, s, anchorOf(recs[2]), 1, s2.Hash)
 }
 
 func testAuditVerifyAfterPruneDetectsTampering(t *testing.T, s store.Store) {
@@ -530,6 +533,32 @@ func testAuditHistoryDetectsTampering(t *testing.T, s store.Store) {
 	cut := filepath.Join(t.TempDir(), "cut.jsonl")
 	_ = os.WriteFile(cut, b[:len(b)-5], 0o600)
 	wantHistory("a file cut short", []string{cut, second}, "cut.jsonl line 2")
+	// A forged copy of the first file: record 2 altered and every hash
+	// recomputed, so that the file verifies on its own. It disagrees with
+	// the genuine files where they overlap.
+	forged := filepath.Join(t.TempDir(), "forged.jsonl")
+	var lines []byte
+	prev := ""
+	for i, r := range recs[:2] {
+		if i == 1 {
+			r.Detail = "nothing to see here"
+			r.PrevHash = prev
+			r.Hash = specHash(r)
+		}
+		prev = r.Hash
+		r.WriteBackID = ""
+		line, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(append(lines, line...), '\n')
+	}
+	_ = os.WriteFile(forged, lines, 0o600)
+	if hv, err := store.VerifyAuditExports([]string{forged}, nil); err != nil || !hv.OK {
+		t.Fatalf("the forged file does not verify on its own (%+v, %v): the test does not test the cross-check", hv, err)
+	}
+	wantHistory("a forged overlapping copy", []string{first, forged, second}, "disagree on record 2")
+	wantHistory("the forged copy instead", []string{forged, second}, "disagree on record 2")
 
 	// More pruned behind the exports' back, anchor moved to match: the
 	// store alone verifies, the history does not.
@@ -588,13 +617,24 @@ func testAuditPruneDuringAppends(t *testing.T, s store.Store) {
 	}
 }
 
-// testSharedAuditPrune: two replicas prune at once, to their own export
-// directories, while both append. Each record is pruned once, by one of
-// them, and is in exactly one export file (the losing replica removes the
-// export of a prune it lost); the history verifies over both directories.
-func testSharedAuditPrune(t *testing.T, a, b store.Store) {
-	appendN(t, a, 30)
+// testSharedAuditPrune: two replicas prune at once while both append, into
+// one export directory (the worse case: idcmd audit prune run beside the
+// server's housekeeping, or replicas on a shared volume) or into their own.
+// Each record is pruned once, by one of them; the exports of the rounds a
+// replica lost stay (overlapping the winner's), no export replaces another,
+// and the history verifies over the directories.
+func testSharedAuditPrune(t *testing.T, a, b store.Store, oneDir bool) {
 	dirs := []string{t.TempDir(), t.TempDir()}
+	if oneDir {
+		dirs[1] = dirs[0]
+	}
+	sharedPrune(t, a, b, dirs)
+}
+
+// sharedPrune appends 30 records, then 20 from each store while both prune
+// into dirs[0] and dirs[1].
+func sharedPrune(t *testing.T, a, b store.Store, dirs []string) {
+	appendN(t, a, 30)
 	var wg sync.WaitGroup
 	appendErrs := make([]error, 2)
 	for i, s := range []store.Store{a, b} {
@@ -633,13 +673,20 @@ func testSharedAuditPrune(t *testing.T, a, b store.Store) {
 		t.Fatal(err)
 	}
 	var paths []string
-	for _, d := range dirs {
+	for _, d := range slices.Compact(slices.Clone(dirs)) {
 		m, _ := filepath.Glob(filepath.Join(d, "audit-*.jsonl"))
 		paths = append(paths, m...)
 	}
+	suffixed := 0
+	for _, p := range paths {
+		if strings.Count(filepath.Base(p), ".") > 1 {
+			suffixed++
+		}
+	}
+	t.Logf("%d export files, %d of them named with a suffix (the same records exported twice)", len(paths), suffixed)
 	for _, s := range []store.Store{a, b} {
 		hv, sv, err := store.VerifyAuditHistory(ctx(t), s, paths)
-		if err != nil || !hv.OK || !sv.OK || hv.Records != sv.AnchorSeq || sv.AnchorSeq+sv.Checked != 70 {
+		if err != nil || !hv.OK || !sv.OK || hv.Records < sv.AnchorSeq || sv.AnchorSeq+sv.Checked != 70 {
 			t.Fatalf("VerifyAuditHistory = %+v / %+v, %v", hv, sv, err)
 		}
 	}

@@ -112,9 +112,13 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 		a, b := open(t)
 		testSharedWriteBacks(t, a, b)
 	})
-	t.Run("AuditPrune", func(t *testing.T) {
+	t.Run("AuditPruneOneDirectory", func(t *testing.T) {
 		a, b := open(t)
-		testSharedAuditPrune(t, a, b)
+		testSharedAuditPrune(t, a, b, true)
+	})
+	t.Run("AuditPruneTwoDirectories", func(t *testing.T) {
+		a, b := open(t)
+		testSharedAuditPrune(t, a, b, false)
 	})
 }
 
