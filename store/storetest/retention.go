@@ -26,6 +26,7 @@ var retentionTests = []struct {
 	{"AuditPruneRefusesWhatWasNotExported", testAuditPruneRefuses},
 	{"AuditPruneEverything", testAuditPruneEverything},
 	{"AuditPruneKeepsTriggers", testAuditPruneKeepsTriggers},
+	{"AuditPruneLeavesReferencesWorking", testAuditPruneLeavesReferences},
 	{"AuditExportRoundTripsExactBytes", testAuditExportRoundTrips},
 	{"AuditExportAndPrune", testAuditExportAndPrune},
 	{"AuditExportAndPruneIsAPrefix", testAuditExportAndPrunePrefix},
@@ -298,6 +299,43 @@ func testAuditPruneKeepsTriggers(t *testing.T, s store.Store) {
 		}
 	}
 	wantVerified(t, s, anchorOf(recs[1]), 2, recs[3].Hash)
+}
+
+// Write-backs and approvals name audit records by Seq (audit_seq), without
+// a foreign key: pruning a record leaves them as they are, a queued
+// write-back about a pruned record is still delivered, and an approval
+// finished with a pruned record still reads.
+func testAuditPruneLeavesReferences(t *testing.T, s store.Store) {
+	rec, err := s.AppendAudit(ctx(t), store.AuditRecord{Command: "okta-suspend-user", Outcome: "success", WriteBack: newWriteBack("4711")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newApproval(t, s, store.Approval{})
+	if _, err := s.DecideApproval(ctx(t), a.ID, "lead", true, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.ClaimApprovalRun(ctx(t), a.ID); !ok || err != nil {
+		t.Fatalf("ClaimApprovalRun = %v, %v", ok, err)
+	}
+	run, err := s.AppendAudit(ctx(t), record(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishApproval(ctx(t), a.ID, store.ApprovalExecuted, []byte(`{"ok":true}`), run.Seq); err != nil {
+		t.Fatal(err)
+	}
+	prune(t, s, store.AuditAnchor{}, anchorOf(run))
+
+	got := claim(t, s, "w", 10, time.Minute, time.Now().Add(time.Second))
+	if len(got) != 1 || got[0].ID != rec.WriteBackID || got[0].AuditSeq != rec.Seq {
+		t.Fatalf("claim after pruning its record = %+v, want %s about record %d", got, rec.WriteBackID, rec.Seq)
+	}
+	if wb := finish(t, s, rec.WriteBackID, "w", store.WriteBackOutcome{Delivered: true}, time.Now()); wb.Status != store.WriteBackDelivered {
+		t.Errorf("write-back about a pruned record: %+v, want delivered", wb)
+	}
+	if got := getApproval(t, s, a.ID); got.AuditSeq != run.Seq || got.Status != store.ApprovalExecuted {
+		t.Errorf("approval after pruning its run's record = %+v", got)
+	}
 }
 
 // exactRecord has fields whose bytes encoding/json would change: JSON with
