@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -630,6 +631,30 @@ func testAuditPruneDuringAppends(t *testing.T, s store.Store) {
 			}
 		}()
 	}
+	// Verifications meanwhile see each prune wholly or not at all: never a
+	// gap where records were just pruned.
+	stopVerify := make(chan struct{})
+	verified := make(chan error, 1)
+	go func() {
+		var bad error
+		n := 0
+		for {
+			select {
+			case <-stopVerify:
+				if bad == nil && n == 0 {
+					bad = errors.New("no verification ran")
+				}
+				verified <- bad
+				return
+			default:
+			}
+			v, err := s.VerifyAudit(ctx(t))
+			n++
+			if bad == nil && (err != nil || !v.OK) {
+				bad = fmt.Errorf("VerifyAudit during a prune = %+v, %v", v, err)
+			}
+		}
+	}()
 	var paths []string
 	var pruned int64
 	for range 5 {
@@ -643,6 +668,10 @@ func testAuditPruneDuringAppends(t *testing.T, s store.Store) {
 		}
 	}
 	wg.Wait()
+	close(stopVerify)
+	if err := <-verified; err != nil {
+		t.Error(err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
