@@ -24,6 +24,7 @@ type Config struct {
 	Auth               Auth                `yaml:"auth"`
 	Store              Store               `yaml:"store"`
 	WriteBack          WriteBack           `yaml:"writeback"`
+	Audit              Audit               `yaml:"audit"`
 	Approvals          Approvals           `yaml:"approvals"`
 	Okta               Okta                `yaml:"okta"`
 	PingOne            PingOne             `yaml:"pingone"`
@@ -84,6 +85,23 @@ type WriteBack struct {
 	// Lease is how long a replica owns a write-back it is delivering; a
 	// replica that dies mid-delivery releases it when the lease runs out.
 	Lease time.Duration `yaml:"lease"`
+	// Retention is how long a delivered or failed write-back is kept after
+	// its outcome (default 720h, 30 days), for GET /api/v1/writebacks;
+	// housekeeping then deletes it. Queued and delivering ones are never
+	// deleted. 0 keeps finished write-backs forever.
+	Retention time.Duration `yaml:"retention"`
+}
+
+// Audit is the audit log's retention policy. By default the log is kept
+// forever; pruning is explicit, and never without an export.
+type Audit struct {
+	// Retention, when positive, makes housekeeping prune (hourly) the
+	// records older than it, after exporting them to ExportDir. 0 (the
+	// default) keeps every record.
+	Retention time.Duration `yaml:"retention"`
+	// ExportDir receives the export files (JSON lines) of pruned records;
+	// required with Retention, and checked writable at start.
+	ExportDir string `yaml:"export_dir"`
 }
 
 // Approvals is the policy for commands that need a second person. The
@@ -238,7 +256,7 @@ func Defaults() Config {
 			IdleTimeout: 2 * time.Minute, ShutdownTimeout: 25 * time.Second, LogLevel: "info"},
 		Auth:      Auth{Issuer: "idcmd", Audience: "idcmd"},
 		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
-		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second},
+		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second, Retention: 30 * 24 * time.Hour},
 		Approvals: Approvals{TTL: time.Hour},
 	}
 }
@@ -440,6 +458,9 @@ func (c Config) Validate() error {
 	if c.Store.IdempotencyTTL <= 0 || c.Approvals.TTL <= 0 {
 		return errors.New("store.idempotency_ttl and approvals.ttl must be positive")
 	}
+	if err := c.validateRetention(); err != nil {
+		return err
+	}
 	for p := range c.Approvals.Providers {
 		if p != "okta" && p != "pingone" {
 			return fmt.Errorf("approvals.providers: unknown provider %q (okta or pingone)", p)
@@ -450,6 +471,30 @@ func (c Config) Validate() error {
 	}
 	if c.PingOne.Configured() && (c.PingOne.ClientID == "" || c.PingOne.ClientSecret == "") {
 		return errors.New("pingone: set PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET for the worker application")
+	}
+	return nil
+}
+
+// validateRetention checks writeback.retention and the audit section. An
+// export directory without a retention would be a key accepted and ignored.
+func (c Config) validateRetention() error {
+	check := func(key string, d time.Duration, zero string) error {
+		if d < 0 {
+			return fmt.Errorf("%s must not be negative (0 %s)", key, zero)
+		}
+		return nil
+	}
+	if err := check("writeback.retention", c.WriteBack.Retention, "keeps finished write-backs forever"); err != nil {
+		return err
+	}
+	if err := check("audit.retention", c.Audit.Retention, "keeps every audit record"); err != nil {
+		return err
+	}
+	switch {
+	case c.Audit.Retention > 0 && c.Audit.ExportDir == "":
+		return errors.New("audit.retention needs audit.export_dir: pruned records are exported there first")
+	case c.Audit.Retention == 0 && c.Audit.ExportDir != "":
+		return errors.New("audit.export_dir is only used with audit.retention; set both, or neither to keep every record")
 	}
 	return nil
 }

@@ -120,6 +120,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	if err != nil {
 		return nil, fmt.Errorf("xsoar integration: %w", err)
 	}
+	if cfg.Audit.Retention > 0 {
+		// Fail the start, not every hourly prune.
+		if err := store.CheckExportDir(cfg.Audit.ExportDir); err != nil {
+			return nil, fmt.Errorf("audit.export_dir: %w", err)
+		}
+	}
 	st, err := store.Open(ctx, cfg.Store.URL, cfg.Store.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -151,7 +157,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	go func() {
 		defer app.background.Done()
 		supervise(bg, log, "housekeeping", housekeepingRestart, func(ctx context.Context) {
-			housekeeping(ctx, st, cfg.Store.IdempotencyTTL, log)
+			housekeeping(ctx, st, cfg, log)
 		})
 	}()
 	h := api.New(api.Options{
@@ -260,8 +266,17 @@ func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
 	return p, err
 }
 
-// housekeeping expires pending approvals and forgets old idempotency keys.
-func housekeeping(ctx context.Context, st store.Store, keyTTL time.Duration, log *slog.Logger) {
+// housekeeping expires pending approvals and forgets old idempotency keys
+// every 30 seconds, and applies the retention policies at start and then
+// hourly (see applyRetention).
+func housekeeping(ctx context.Context, st store.Store, cfg config.Config, log *slog.Logger) {
+	// Each task is its own unit: a panic in one is logged and the others
+	// still run, this pass and the next.
+	task := func(unit string, fn func()) {
+		_ = panics.Contain(log, "housekeeping: "+unit, func() error { fn(); return nil })
+	}
+	task("retention", func() { applyRetention(ctx, st, cfg, time.Now(), log) })
+	nextRetention := time.Now().Add(retentionEvery)
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
 	for {
@@ -269,12 +284,58 @@ func housekeeping(ctx context.Context, st store.Store, keyTTL time.Duration, log
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if _, err := st.ExpireApprovals(ctx, now); err != nil && ctx.Err() == nil {
-				log.Warn("expire approvals", "error", err)
+			task("expire approvals", func() {
+				if _, err := st.ExpireApprovals(ctx, now); err != nil && ctx.Err() == nil {
+					log.Warn("expire approvals", "error", err)
+				}
+			})
+			task("purge idempotency keys", func() {
+				if _, err := st.PurgeIdempotent(ctx, now.Add(-cfg.Store.IdempotencyTTL)); err != nil && ctx.Err() == nil {
+					log.Warn("purge idempotency keys", "error", err)
+				}
+			})
+			if !now.Before(nextRetention) {
+				task("retention", func() { applyRetention(ctx, st, cfg, now, log) })
+				nextRetention = now.Add(retentionEvery)
 			}
-			if _, err := st.PurgeIdempotent(ctx, now.Add(-keyTTL)); err != nil && ctx.Err() == nil {
-				log.Warn("purge idempotency keys", "error", err)
-			}
+		}
+	}
+}
+
+// retentionEvery is how often the retention policies run. Retentions are
+// days long; an hour's lag is nothing, and each run costs a few index reads
+// when there is nothing to delete.
+const retentionEvery = time.Hour
+
+// applyRetention deletes the write-backs finished longer than
+// writeback.retention ago and, with audit.retention, prunes the audit
+// records older than it after exporting them to audit.export_dir
+// (store.ExportAndPruneAudit, the code path of idcmd audit prune). A failure
+// is logged and deletes nothing it has not exported; the next run tries
+// again.
+func applyRetention(ctx context.Context, st store.Store, cfg config.Config, now time.Time, log *slog.Logger) {
+	if r := cfg.WriteBack.Retention; r > 0 {
+		n, err := st.PurgeWriteBacks(ctx, now.Add(-r))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("write-back retention: purge failed", "error", err, "purged", n)
+		case n > 0:
+			log.Info("write-back retention: finished write-backs deleted", "purged", n, "retention", r.String())
+		}
+	}
+	if r := cfg.Audit.Retention; r > 0 {
+		res, err := store.ExportAndPruneAudit(ctx, st, store.PruneOptions{Dir: cfg.Audit.ExportDir, Before: now.Add(-r)})
+		files := make([]string, 0, len(res.Files))
+		for _, f := range res.Files {
+			files = append(files, f.Path)
+		}
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("audit retention: prune failed; records not exported are kept", "error", err,
+				"pruned", res.Pruned, "files", files, "anchor_seq", res.Anchor.Seq)
+		case res.Pruned > 0:
+			log.Info("audit retention: records exported and pruned", "pruned", res.Pruned, "files", files,
+				"anchor_seq", res.Anchor.Seq, "anchor_hash", res.Anchor.Hash, "retention", r.String())
 		}
 	}
 }

@@ -317,35 +317,63 @@ func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord,
 	return records, next, nil
 }
 
-// VerifyAudit reads the head first and then the records up to it. Records
-// are never changed once the head names them, so no snapshot is needed:
-// appends that land meanwhile are simply not checked this time.
+// VerifyAudit reads the anchor, the head and the records between them in
+// one read-only transaction, so that a prune committing meanwhile (which
+// moves the anchor and deletes records in one transaction) is either wholly
+// seen or not at all. Appends that land meanwhile are simply not checked this
+// time.
 //
+// It starts at the anchor: the first kept record must be anchor Seq + 1 and
+// carry the anchor's Hash as PrevHash (genesis values before any prune).
 // What it detects: a changed field (the hash no longer matches), a deleted
-// record (a gap in Seq), a replaced record (the next PrevHash no longer
-// matches) and a deleted tail (the head names a later record). What it cannot
-// detect alone is a consistent rewrite of the whole chain and its head by
-// someone with write access to the database; comparing Head with a copy kept
-// elsewhere does.
+// record (a gap in Seq), deleted first records with the anchor left behind
+// (a gap after the anchor), a replaced record or a forged anchor (a PrevHash
+// that does not match), and a deleted tail (the head names a later record).
+// What it cannot detect alone is a consistent rewrite of the whole chain and
+// its head by someone with write access to the database, or records pruned
+// with the anchor moved to match; comparing Head with a copy kept elsewhere
+// detects the first, VerifyAuditHistory over the export files the second.
 func (s *sqlStore) VerifyAudit(ctx context.Context) (AuditVerification, error) {
-	var headSeq int64
-	var headHash string
-	if err := s.db.QueryRowContext(ctx, auditHeadQuery).Scan(&headSeq, &headHash); err != nil {
-		return AuditVerification{}, fmt.Errorf("store: verify audit: read head: %w", err)
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d.name == postgresName {
+		// READ COMMITTED would take a new snapshot per statement.
+		opts.Isolation = sql.LevelRepeatableRead
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit WHERE seq <= $1 ORDER BY seq", headSeq)
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return AuditVerification{}, fmt.Errorf("store: verify audit: %w", err)
 	}
-	defer rows.Close()
-
-	var v AuditVerification
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to undo
+	var anchor AuditAnchor
+	if err := tx.QueryRowContext(ctx, anchorQuery).Scan(&anchor.Seq, &anchor.Hash); err != nil {
+		return AuditVerification{}, fmt.Errorf("store: verify audit: read anchor: %w", err)
+	}
+	var headSeq int64
+	var headHash string
+	if err := tx.QueryRowContext(ctx, auditHeadQuery).Scan(&headSeq, &headHash); err != nil {
+		return AuditVerification{}, fmt.Errorf("store: verify audit: read head: %w", err)
+	}
+	v := AuditVerification{AnchorSeq: anchor.Seq, AnchorHash: anchor.Hash}
 	broken := func(seq int64, format string, args ...any) (AuditVerification, error) {
 		v.FirstBroken = seq
 		v.Reason = fmt.Sprintf(format, args...)
 		return v, nil
 	}
-	prev, want := genesisHash, int64(1)
+	switch {
+	case anchor.Seq < 0 || anchor.Seq > headSeq:
+		return broken(max(anchor.Seq, 1), "the anchor names record %d, beyond the chain head %d: it was altered", anchor.Seq, headSeq)
+	case anchor.Seq == 0 && anchor.Hash != "":
+		return broken(1, "the anchor has a hash but names no record: it was altered")
+	case anchor.Seq > 0 && len(anchor.Hash) != len(genesisHash):
+		return broken(anchor.Seq+1, "the anchor's hash is not a SHA-256: it was altered")
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+auditColumns+" FROM audit WHERE seq <= $1 ORDER BY seq", headSeq)
+	if err != nil {
+		return AuditVerification{}, fmt.Errorf("store: verify audit: %w", err)
+	}
+	defer rows.Close()
+
+	prev, want := anchor.prevHash(), anchor.Seq+1
 	for rows.Next() {
 		r, incID, err := scanAudit(rows)
 		if err != nil {
@@ -353,11 +381,18 @@ func (s *sqlStore) VerifyAudit(ctx context.Context) (AuditVerification, error) {
 		}
 		v.Checked++
 		switch {
+		case r.Seq < want:
+			return broken(r.Seq, "record %d is still there although the anchor is at %d: the anchor was altered", r.Seq, anchor.Seq)
+		case r.Seq != want && want == anchor.Seq+1 && anchor.Seq > 0:
+			return broken(want, "record %d is missing (the first kept record is %d, the anchor %d): records were deleted", want, r.Seq, anchor.Seq)
 		case r.Seq != want:
 			return broken(want, "record %d is missing (the next record is %d): records were deleted", want, r.Seq)
 		case r.PrevHash != prev:
 			if r.Seq == 1 {
 				return broken(1, "record 1 does not start the chain (prev_hash is not the genesis value): it was altered")
+			}
+			if r.Seq == anchor.Seq+1 {
+				return broken(r.Seq, "record %d does not link to the anchor (record %d's hash): the record or the anchor was altered", r.Seq, anchor.Seq)
 			}
 			return broken(r.Seq, "record %d does not link to record %d (prev_hash differs): a record was replaced", r.Seq, want-1)
 		case auditHash(r) != r.Hash:
@@ -378,6 +413,9 @@ func (s *sqlStore) VerifyAudit(ctx context.Context) (AuditVerification, error) {
 		return broken(want, "records %d to %d are missing: the end of the log was deleted", want, headSeq)
 	}
 	if headSeq > 0 && headHash != prev {
+		if v.Checked == 0 {
+			return broken(headSeq, "every record was pruned, but the anchor's hash is not the chain head's: one was altered")
+		}
 		return broken(headSeq, "the chain head does not match record %d: it was altered", headSeq)
 	}
 	v.OK = true

@@ -47,9 +47,28 @@ type Store interface {
 	ListAudit(ctx context.Context, f AuditFilter) (records []AuditRecord, next string, err error)
 	// GetAudit returns the record with the given Seq, or ErrNotFound.
 	GetAudit(ctx context.Context, seq int64) (AuditRecord, error)
-	// VerifyAudit walks the chain in Seq order, recomputes every hash and
-	// reports the first record that does not verify.
+	// VerifyAudit walks the kept chain in Seq order from its anchor (the
+	// last pruned record, or the genesis value before any prune),
+	// recomputes every hash and reports the first record that does not
+	// verify.
 	VerifyAudit(ctx context.Context) (AuditVerification, error)
+	// AuditAnchor returns the Seq and Hash of the last pruned record: the
+	// predecessor of the first kept one. Zero before any prune.
+	AuditAnchor(ctx context.Context) (AuditAnchor, error)
+	// ScanAudit calls fn with up to limit records whose Seq is greater
+	// than after, in Seq order, and stops early when fn returns an error
+	// (ErrStopScan stops it without one). Records are read as stored, not
+	// verified: ExportAudit checks the chain as it writes.
+	ScanAudit(ctx context.Context, after int64, limit int, fn func(AuditRecord) error) error
+	// PruneAudit deletes the records from.Seq+1 through to.Seq and moves the
+	// anchor from from to to, in one transaction. It refuses, changing
+	// nothing, with ErrAnchorMoved when the anchor is not from (another
+	// prune ran since the records were exported) and with ErrPruneMismatch
+	// when record to.Seq does not hold to.Hash or a record of the range is
+	// missing: it deletes exactly the records that were exported, or none.
+	// One call deletes at most MaxPruneRecords, so its transaction stays
+	// short; ExportAndPruneAudit loops.
+	PruneAudit(ctx context.Context, from, to AuditAnchor) (int64, error)
 
 	// BeginIdempotent claims k for a request whose body hashes to
 	// requestHash. See IdemState for the outcomes. A stored key older than
@@ -124,6 +143,12 @@ type Store interface {
 	// ListWriteBacks returns the write-backs that match f, newest first, and
 	// an opaque cursor for the next page ("" on the last page).
 	ListWriteBacks(ctx context.Context, f WriteBackFilter) ([]WriteBack, string, error)
+	// PurgeWriteBacks deletes the delivered and failed write-backs whose
+	// outcome was recorded before finishedBefore, and returns how many it
+	// deleted. Queued and delivering ones are never deleted, however old.
+	// It deletes in chunks, each its own transaction, so that SQLite's
+	// single writer is never held for long.
+	PurgeWriteBacks(ctx context.Context, finishedBefore time.Time) (int64, error)
 
 	// Close waits for queued writes to commit and closes the database.
 	Close() error
@@ -216,7 +241,15 @@ type AuditVerification struct {
 	Reason      string `json:"reason,omitempty"`       // why it does not verify
 	// Head is the Hash of the last verified record. Keeping it somewhere
 	// else (a ticket, a SIEM) detects even a rewrite of the whole chain.
+	// When every record was pruned it is the anchor's hash.
 	Head string `json:"head,omitempty"`
+	// AnchorSeq and AnchorHash are where the kept chain starts: the last
+	// pruned record, whose Hash the first kept record's PrevHash must be.
+	// Zero and empty before any prune (the chain starts at genesis). The
+	// pruned records are in the export files; VerifyAuditHistory checks
+	// that they end exactly here.
+	AnchorSeq  int64  `json:"anchor_seq,omitempty"`
+	AnchorHash string `json:"anchor_hash,omitempty"`
 }
 
 // IdemKey names an idempotency key. Keys are scoped by the caller's subject,

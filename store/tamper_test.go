@@ -21,11 +21,15 @@ func (s *sqlStore) TamperAuditForTest(ctx context.Context, seq int64, column, va
 	if !tamperableColumns[column] {
 		return fmt.Errorf("column %q cannot be tampered with", column)
 	}
-	return s.bypassAuditTriggers(ctx, "UPDATE audit SET "+column+" = $1 WHERE seq = $2", value, seq)
+	return s.bypassAuditTriggers(ctx, "audit", "UPDATE audit SET "+column+" = $1 WHERE seq = $2", value, seq)
 }
 
 func (s *sqlStore) DeleteAuditForTest(ctx context.Context, seq int64) error {
-	return s.bypassAuditTriggers(ctx, "DELETE FROM audit WHERE seq = $1", seq)
+	return s.bypassAuditTriggers(ctx, "audit", "DELETE FROM audit WHERE seq = $1", seq)
+}
+
+func (s *sqlStore) SetAuditAnchorForTest(ctx context.Context, seq int64, hash string) error {
+	return s.bypassAuditTriggers(ctx, "audit_anchor", "UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1", seq, hash)
 }
 
 func (s *sqlStore) ExecForTest(ctx context.Context, statement string) error {
@@ -35,24 +39,24 @@ func (s *sqlStore) ExecForTest(ctx context.Context, statement string) error {
 	})
 }
 
-// bypassAuditTriggers runs one statement against audit with the append-only
-// triggers out of the way, in one transaction that puts them back: on
+// bypassAuditTriggers runs one statement against table (audit or
+// audit_anchor) with its triggers out of the way, in one transaction that puts them back: on
 // PostgreSQL by disabling them (what a table owner can do), on SQLite by
 // dropping and recreating them (what anyone who can write the file can do).
-func (s *sqlStore) bypassAuditTriggers(ctx context.Context, statement string, args ...any) error {
+func (s *sqlStore) bypassAuditTriggers(ctx context.Context, table, statement string, args ...any) error {
 	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if s.d.name == postgresName {
-			if _, err := tx.ExecContext(ctx, "ALTER TABLE audit DISABLE TRIGGER USER"); err != nil {
+			if _, err := tx.ExecContext(ctx, "ALTER TABLE "+table+" DISABLE TRIGGER USER"); err != nil {
 				return err
 			}
 			if err := execOne(ctx, tx, statement, args...); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, "ALTER TABLE audit ENABLE TRIGGER USER")
+			_, err := tx.ExecContext(ctx, "ALTER TABLE "+table+" ENABLE TRIGGER USER")
 			return err
 		}
 
-		rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'")
+		rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1", table)
 		if err != nil {
 			return err
 		}

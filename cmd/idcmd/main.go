@@ -1,7 +1,7 @@
 // Command idcmd is the identity response server. main only wires: it reads
 // configuration, builds provider clients, the Invoker and the Echo server.
-// The subcommands are listed once, in subcommands; idcmd --help prints
-// that list, so the help cannot forget one.
+// The subcommands are listed once, in subcommands (audit once per form);
+// idcmd --help prints that list, so the help cannot forget one.
 package main
 
 import (
@@ -36,8 +36,13 @@ var subcommands = []subcommand{
 		func(args []string, _ io.Writer) error { return serve(args) }},
 	{"token", `--subject NAME [--scope "commands:read commands:write"] [--ttl 720h] [--config FILE]`,
 		"mint a bearer token, signed with IDCMD_JWT_SECRET", token},
-	{"audit", "verify [--config FILE]",
-		"walk the audit log's hash chain (IDCMD_DATA_DIR or IDCMD_STORE_URL) and name the first broken record", audit},
+	{"audit", "verify [--config FILE] [--export FILE|DIR]...",
+		"walk the audit log's hash chain (IDCMD_DATA_DIR or IDCMD_STORE_URL) from its anchor and name the first broken record;\n" +
+			"      with --export, also the export files of pruned records, from genesis to the anchor", audit},
+	{"audit", "export [--config FILE] [--before TIME|--through-seq N] [--out FILE]",
+		"write kept audit records as JSON lines, one record per line, each re-hashing to its hash", audit},
+	{"audit", "prune --before TIME --export-dir DIR [--config FILE]",
+		"export the records older than TIME (RFC 3339, or an age such as 2160h) to DIR, then delete them and move the anchor", audit},
 	{"export", "xsoar [-o FILE]",
 		"write the XSOAR integration file (unified YAML)", export},
 	{"version", "", "print the version",

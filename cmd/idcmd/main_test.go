@@ -15,7 +15,7 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 		t.Fatalf("--help exit %d: %s", code, stderr.String())
 	}
 	help := stdout.String()
-	for _, want := range []string{"idcmd serve", "idcmd token", "idcmd audit verify", "idcmd export xsoar", "idcmd version", "idcmd help"} {
+	for _, want := range []string{"idcmd serve", "idcmd token", "idcmd audit verify", "idcmd audit export", "idcmd audit prune", "idcmd export xsoar", "idcmd version", "idcmd help"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q:\n%s", want, help)
 		}

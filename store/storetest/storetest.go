@@ -35,6 +35,8 @@ type Tamperer interface {
 	DeleteAuditForTest(ctx context.Context, seq int64) error
 	// ExecForTest runs statement as is, triggers intact.
 	ExecForTest(ctx context.Context, statement string) error
+	// SetAuditAnchorForTest sets the audit anchor, bypassing its triggers.
+	SetAuditAnchorForTest(ctx context.Context, seq int64, hash string) error
 }
 
 // Opener returns a new, empty store for one test and arranges its Close.
@@ -84,6 +86,7 @@ func Run(t *testing.T, open Opener) {
 		{"WriteBackInterrupted", testWriteBackInterrupted},
 		{"WriteBackList", testWriteBackList},
 	}
+	tests = append(tests, retentionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
@@ -109,6 +112,14 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 	t.Run("WriteBackClaims", func(t *testing.T) {
 		a, b := open(t)
 		testSharedWriteBacks(t, a, b)
+	})
+	t.Run("AuditPruneOneDirectory", func(t *testing.T) {
+		a, b := open(t)
+		testSharedAuditPrune(t, a, b, true)
+	})
+	t.Run("AuditPruneTwoDirectories", func(t *testing.T) {
+		a, b := open(t)
+		testSharedAuditPrune(t, a, b, false)
 	})
 }
 
