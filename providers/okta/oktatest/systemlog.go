@@ -34,10 +34,11 @@ const (
 	DefaultLogRetention = 90 * 24 * time.Hour
 	// DefaultMaxLogEvents bounds the log for a sandbox that makes more
 	// calls within 90 days than it can keep in memory. An event the API
-	// records costs about 4 KB (the event, its JSON and its search text),
-	// so the cap is about 80 MB; the demo org's seeded week is about
-	// 1,400 events.
-	DefaultMaxLogEvents = 20_000
+	// records costs about 4 KB (the event, its JSON and its search text,
+	// kept to serve pages quickly), so the cap is about 40 MB of heap, the
+	// budget of the largest of the fakes' logs; the demo org's seeded week
+	// is about 1,400 events of it.
+	DefaultMaxLogEvents = 10_000
 )
 
 // storedEvent is an event plus what the fake needs to serve it quickly.
