@@ -35,9 +35,8 @@ const (
 	// DefaultMaxLogEvents bounds the log for a sandbox that makes more
 	// calls within 90 days than it can keep in memory. An event the API
 	// records costs about 4 KB (the event, its JSON and its search text,
-	// kept to serve pages quickly), so the cap is about 40 MB of heap, the
-	// budget of the largest of the fakes' logs; the demo org's seeded week
-	// is about 1,400 events of it.
+	// kept to serve pages quickly), so the cap is about 40 MB of heap; the
+	// demo org's seeded week is about 1,400 of the events.
 	DefaultMaxLogEvents = 10_000
 )
 

@@ -19,7 +19,7 @@ const (
 	// DefaultMaxEntries bounds the war-room entries of all incidents
 	// together: a sandbox writes every call with incident context into
 	// the same few war rooms, which XSOAR bounds only with the incident.
-	// An entry of idcmd's costs about 0.6 KB, so about 12 MB at the cap.
+	// An entry of idcmd's costs about 0.7 KB, so about 14 MB at the cap.
 	DefaultMaxEntries = 20_000
 )
 
