@@ -15,6 +15,9 @@
 //   - the System Log query rules: bounded vs polling requests, SCIM filter,
 //     keyword search, cursors, and short pages (fewer events than limit,
 //     still with a next link) when a filter is selective (LogScanLimit);
+//   - Okta's 90 days of System Log retention, and at most MaxLogEvents
+//     events (the oldest go first, the seeded history last; a polling
+//     cursor into dropped events continues with the oldest kept);
 //   - rate-limit headers on every response, a real per-minute bucket, and
 //     injectable 429s, 5xx and latency.
 //

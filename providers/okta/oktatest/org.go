@@ -206,6 +206,7 @@ func newOrg(now func() time.Time) *Org {
 		groupByName: map[string]*group{},
 		apps:        map[string]*app{},
 		appByLabel:  map[string]*app{},
+		log:         eventLog{retention: DefaultLogRetention, max: DefaultMaxLogEvents},
 	}
 	o.userTypeID = oktaID(o.rng, prefixUserType)
 	o.svcID = oktaID(o.rng, prefixUser)

@@ -493,6 +493,6 @@ func (sd *seeder) seedStories() {
 func (sd *seeder) commitEvents() {
 	slices.SortStableFunc(sd.events, func(a, b LogEvent) int { return a.Published.Compare(b.Published) })
 	for _, ev := range sd.events {
-		sd.o.appendLocked(ev, ev.Published)
+		sd.o.storeLocked(ev, ev.Published, true)
 	}
 }

@@ -38,6 +38,17 @@ type Options struct {
 	// none) that still have a next link; a small value makes that happen
 	// on a small org.
 	LogScanLimit int
+	// LogRetention is how long System Log events are kept after they were
+	// published; DefaultLogRetention (Okta's 90 days) if zero or less.
+	// Older events are dropped, oldest first, and no request returns them.
+	LogRetention time.Duration
+	// MaxLogEvents bounds the System Log, which Okta bounds only by age,
+	// for a sandbox that makes many calls within the retention;
+	// DefaultMaxLogEvents if zero or less. Past it the oldest event goes
+	// first, the seeded history only when nothing else is left. A polling
+	// cursor whose next events were dropped continues with the oldest
+	// event kept after it.
+	MaxLogEvents int
 }
 
 // DefaultLogScanLimit is Options.LogScanLimit's default: as many events as
@@ -109,6 +120,12 @@ func NewHandlerServer(opts Options) *Server {
 	}
 	if s.logScan <= 0 {
 		s.logScan = DefaultLogScanLimit
+	}
+	if opts.LogRetention > 0 {
+		s.org.log.retention = opts.LogRetention
+	}
+	if opts.MaxLogEvents > 0 {
+		s.org.log.max = opts.MaxLogEvents
 	}
 	if opts.Seed {
 		SeedDemo(s.org, now())

@@ -2,6 +2,7 @@ package oktatest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/idcmd/idcmd/providers/internal/retention"
 )
 
 // System Log query rules (spec listLogEvents; System Log guide).
@@ -24,10 +27,28 @@ const (
 	maxLogKeywordSize = 40
 )
 
+// System Log retention: Options.LogRetention and Options.MaxLogEvents.
+const (
+	// DefaultLogRetention is Okta's: the System Log keeps 90 days of
+	// events (reference §7), by when they were published.
+	DefaultLogRetention = 90 * 24 * time.Hour
+	// DefaultMaxLogEvents bounds the log for a sandbox that makes more
+	// calls within 90 days than it can keep in memory. An event the API
+	// records costs about 4 KB (the event, its JSON and its search text,
+	// kept to serve pages quickly), so the cap is about 40 MB of heap; the
+	// demo org's seeded week is about 1,400 of the events.
+	DefaultMaxLogEvents = 10_000
+)
+
 // storedEvent is an event plus what the fake needs to serve it quickly.
 type storedEvent struct {
-	// seq is the persistence order, 1-based and dense: bySeq[seq-1].
+	// seq is the persistence order, from 1, increasing; retention leaves
+	// gaps where it dropped events.
 	seq uint64
+	// seeded marks the demo org's history, which the stories rely on: the
+	// count cap drops it only when nothing else is left. Age drops it like
+	// any event.
+	seeded bool
 	// persisted is when the event was stored. Polling requests select on it
 	// rather than on published, as Okta does, so late-arriving events
 	// (published long ago, stored now) are still delivered.
@@ -38,10 +59,78 @@ type storedEvent struct {
 }
 
 // eventLog is the System Log, indexed by persistence order and by
-// (published, seq).
+// (published, seq). It keeps events for retention after they were
+// published and at most max events, dropping the oldest first.
 type eventLog struct {
 	bySeq       []*storedEvent
 	byPublished []*storedEvent
+	lastSeq     uint64
+	retention   time.Duration
+	max         int
+}
+
+// insert stores se under the next seq.
+func (l *eventLog) insert(se *storedEvent) {
+	l.lastSeq++
+	se.seq = l.lastSeq
+	l.bySeq = append(l.bySeq, se)
+	i, _ := slices.BinarySearchFunc(l.byPublished, se, func(a, b *storedEvent) int {
+		return comparePublished(a, b.ev.Published, b.seq)
+	})
+	l.byPublished = slices.Insert(l.byPublished, i, se)
+}
+
+// expired reports whether the oldest event is past the retention at now.
+func (l *eventLog) expired(now time.Time) bool {
+	return len(l.byPublished) > 0 && l.byPublished[0].ev.Published.Before(now.Add(-l.retention))
+}
+
+// retain drops what Okta would no longer have at now: events published
+// more than retention ago, oldest first, then, while the log holds more
+// than max, the oldest stored event (persistence order) that is not part
+// of the seeded history, or the oldest seeded one when only those are
+// left.
+func (l *eventLog) retain(now time.Time) {
+	for l.expired(now) {
+		l.drop(l.byPublished[0])
+	}
+	for len(l.bySeq) > l.max {
+		victim := l.bySeq[0]
+		for _, se := range l.bySeq {
+			if !se.seeded {
+				victim = se
+				break
+			}
+		}
+		l.drop(victim)
+	}
+}
+
+// drop removes se from both indexes.
+func (l *eventLog) drop(se *storedEvent) {
+	if i, ok := slices.BinarySearchFunc(l.bySeq, se.seq, func(a *storedEvent, seq uint64) int { return cmp.Compare(a.seq, seq) }); ok {
+		l.bySeq = retention.DeleteAt(l.bySeq, i)
+	}
+	if i, ok := slices.BinarySearchFunc(l.byPublished, se, func(a, b *storedEvent) int {
+		return comparePublished(a, b.ev.Published, b.seq)
+	}); ok {
+		l.byPublished = retention.DeleteAt(l.byPublished, i)
+	}
+}
+
+// expireLogs applies the retention before a read, so that a log nobody
+// writes to still ages; it takes the write lock only when there is
+// something to drop.
+func (o *Org) expireLogs() {
+	now := o.now()
+	o.mu.RLock()
+	stale := o.log.expired(now)
+	o.mu.RUnlock()
+	if stale {
+		o.mu.Lock()
+		o.log.retain(now)
+		o.mu.Unlock()
+	}
 }
 
 func comparePublished(a *storedEvent, pub time.Time, seq uint64) int {
@@ -73,6 +162,7 @@ func (o *Org) AppendEvents(events ...LogEvent) {
 // Events returns a copy of the System Log in persistence order. Nested
 // maps and pointers are shared with the log: treat them as read-only.
 func (o *Org) Events() []LogEvent {
+	o.expireLogs()
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	out := make([]LogEvent, len(o.log.bySeq))
@@ -84,12 +174,19 @@ func (o *Org) Events() []LogEvent {
 
 // EventCount returns the number of System Log events.
 func (o *Org) EventCount() int {
+	o.expireLogs()
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	return len(o.log.bySeq)
 }
 
 func (o *Org) appendLocked(ev LogEvent, persisted time.Time) {
+	o.storeLocked(ev, persisted, false)
+}
+
+// storeLocked stores ev, persisted at persisted, and applies the
+// retention; seeded marks the demo org's history.
+func (o *Org) storeLocked(ev LogEvent, persisted time.Time, seeded bool) {
 	if ev.UUID == "" {
 		ev.UUID = uuid.NewString()
 	}
@@ -107,18 +204,14 @@ func (o *Org) appendLocked(ev LogEvent, persisted time.Time) {
 	if err != nil {
 		panic("oktatest: marshal log event: " + err.Error())
 	}
-	se := &storedEvent{
-		seq:       uint64(len(o.log.bySeq) + 1),
+	o.log.insert(&storedEvent{
+		seeded:    seeded,
 		persisted: persisted,
 		ev:        ev,
 		json:      raw,
 		text:      ev.searchText(),
-	}
-	o.log.bySeq = append(o.log.bySeq, se)
-	i, _ := slices.BinarySearchFunc(o.log.byPublished, se, func(a, b *storedEvent) int {
-		return comparePublished(a, b.ev.Published, b.seq)
 	})
-	o.log.byPublished = slices.Insert(o.log.byPublished, i, se)
+	o.log.retain(o.now())
 }
 
 // logCursor is the sealed position of a System Log listing.
@@ -228,6 +321,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request, c *call) *apiE
 	}
 
 	o := s.org
+	o.expireLogs()
 	o.mu.RLock()
 	page, next := o.log.page(cur, limit, s.logScan, accept)
 	var body bytes.Buffer
@@ -278,7 +372,10 @@ func (l *eventLog) page(cur logCursor, limit, scan int, accept func(*storedEvent
 	if cur.Mode == "poll" {
 		since := time.Unix(0, cur.Since)
 		next := cur
-		for i := int(min(cur.Seq, uint64(len(l.bySeq)))); i < len(l.bySeq); i++ {
+		// The first event stored after the cursor's: when retention has
+		// dropped the events that followed it, the oldest event kept.
+		start, _ := slices.BinarySearchFunc(l.bySeq, cur.Seq+1, func(a *storedEvent, seq uint64) int { return cmp.Compare(a.seq, seq) })
+		for i := start; i < len(l.bySeq); i++ {
 			se := l.bySeq[i]
 			// Short but never empty while events remain: a polling
 			// client takes an empty page to mean it has caught up.

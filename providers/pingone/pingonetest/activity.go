@@ -55,7 +55,10 @@ const (
 
 // storedActivity is an activity with its references resolved.
 type storedActivity struct {
-	seq       uint64
+	seq uint64
+	// seeded marks the demo environment's history, which the stories rely
+	// on: the count cap drops it only when nothing else is left.
+	seeded    bool
 	act       Activity
 	user      *actorRef // actors.user
 	client    *actorRef // actors.client
@@ -70,17 +73,20 @@ type resourceRef struct {
 	typ, id, name, popID string
 }
 
-// activityLog holds the audit trail ordered by (recordedAt, seq).
+// activityLog holds the audit trail ordered by (recordedAt, seq): at most
+// max activities, none older than PingOne serves (retention.go).
 type activityLog struct {
 	list   []*storedActivity
 	byID   map[string]*storedActivity
 	byUser map[string][]*storedActivity // actor user ID → activities, for risk scoring
 	seq    uint64
+	max    int
 }
 
 func (l *activityLog) init() {
 	l.byID = map[string]*storedActivity{}
 	l.byUser = map[string][]*storedActivity{}
+	l.max = DefaultMaxActivities
 }
 
 func compareActivities(a, b *storedActivity) int {
@@ -109,6 +115,7 @@ func (e *Env) AppendActivities(acts ...Activity) {
 
 // Activities returns a copy of the audit trail, oldest first.
 func (e *Env) Activities() []Activity {
+	e.expireActivities()
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	out := make([]Activity, len(e.activities.list))
@@ -122,6 +129,7 @@ func (e *Env) Activities() []Activity {
 
 // ActivityCount returns the number of audit activities.
 func (e *Env) ActivityCount() int {
+	e.expireActivities()
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	return len(e.activities.list)
@@ -144,7 +152,7 @@ func (e *Env) appendActivityLocked(a Activity, now time.Time) *storedActivity {
 	if a.Description == "" {
 		a.Description = describeAction(a.Type)
 	}
-	sa := &storedActivity{act: a}
+	sa := &storedActivity{act: a, seeded: e.seeding}
 	if a.UserID != "" {
 		sa.user = &actorRef{id: a.UserID, name: a.UserID}
 		if u := e.resolveLocked(a.UserID); u != nil {
@@ -173,6 +181,7 @@ func (e *Env) appendActivityLocked(a Activity, now time.Time) *storedActivity {
 	if sa.user != nil {
 		l.byUser[sa.user.id] = append(l.byUser[sa.user.id], sa)
 	}
+	e.retainActivitiesLocked(now)
 	return sa
 }
 

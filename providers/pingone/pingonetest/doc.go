@@ -19,7 +19,9 @@
 //     direct and nested (INDIRECT) group memberships, role assignments,
 //     sessions (ten per user, newest first, deleted one at a time);
 //   - audit activities with PingOne's filter rules (a recordedat range is
-//     required, 14 days of retention), newest first, by GET or POST;
+//     required, 14 days of retention), newest first, by GET or POST; older
+//     activities are dropped, and at most MaxActivities are kept (the
+//     oldest go first, the seeded history last);
 //   - Protect risk evaluations scored deterministically from the IP address,
 //     the user's recent failures and impossible travel;
 //   - PingOne error bodies (id, code, message, details) for every failure,

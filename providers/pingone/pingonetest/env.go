@@ -36,8 +36,13 @@ type Env struct {
 	worker      *application // the API caller's worker application
 	activities  activityLog
 	risk        map[string]*riskEvaluation
-	policySets  []*riskPolicySet
-	badIPs      map[netip.Addr]bool
+	riskOrder   []*riskEvaluation // creation order, for the cap
+	maxRisk     int
+	// seeding is set while SeedDemo runs: what it stores is the seeded
+	// history, which the count caps drop last.
+	seeding    bool
+	policySets []*riskPolicySet
+	badIPs     map[netip.Addr]bool
 	// passwordPolicyID is the environment's (only) password policy.
 	passwordPolicyID string
 }
@@ -58,6 +63,7 @@ func newEnv(id, workerID string, now func() time.Time) *Env {
 		groupByName: map[string]*group{},
 		apps:        map[string]*application{},
 		risk:        map[string]*riskEvaluation{},
+		maxRisk:     DefaultMaxRiskEvaluations,
 		badIPs:      map[netip.Addr]bool{},
 	}
 	e.activities.init()

@@ -52,6 +52,7 @@ type riskPolicySet struct {
 // riskEvaluation is a stored evaluation.
 type riskEvaluation struct {
 	id               string
+	seeded           bool   // part of the demo environment (retention.go)
 	userID           string // the resolved PingOne user, if any
 	created, updated time.Time
 	event            riskEventJSON
@@ -204,7 +205,8 @@ func (e *Env) evaluateLocked(ev riskEventJSON, policy *riskPolicySet, at time.Ti
 	if u != nil {
 		re.userID = u.id
 	}
-	e.risk[re.id] = re
+	re.seeded = e.seeding
+	e.storeRiskLocked(re)
 	return re
 }
 

@@ -152,6 +152,8 @@ type persona struct {
 func SeedDemo(e *Env, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.seeding = true
+	defer func() { e.seeding = false }()
 	now = now.UTC().Truncate(time.Millisecond)
 	sd := &seeder{e: e, now: now, rng: mrand.New(mrand.NewPCG(0xde70, 0x5eed))}
 	sd.structure()

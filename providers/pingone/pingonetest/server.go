@@ -48,6 +48,17 @@ type Options struct {
 	// be smaller"): a larger limit gets a page of this size with a next
 	// link. A small value makes that happen on a small environment.
 	UserPageSize int
+	// MaxActivities bounds the audit trail, which PingOne bounds only by
+	// age (14 days of direct access, which the fake keeps), for a sandbox
+	// that makes many calls within them; DefaultMaxActivities if zero or
+	// less. Past it the oldest activity goes first, the seeded history
+	// only when nothing else is left. A cursor past dropped activities
+	// continues with the older ones still kept.
+	MaxActivities int
+	// MaxRiskEvaluations bounds the stored risk evaluations the same way;
+	// DefaultMaxRiskEvaluations if zero or less. A dropped evaluation is
+	// 404 NOT_FOUND, like an unknown one.
+	MaxRiskEvaluations int
 }
 
 // DefaultUserPageSize is Options.UserPageSize's default, PingOne's
@@ -117,6 +128,12 @@ func NewHandlerServer(opts Options) *Server {
 		s.ttl = DefaultTokenTTL
 	}
 	s.env = newEnv(s.EnvironmentID, s.ClientID, now)
+	if opts.MaxActivities > 0 {
+		s.env.activities.max = opts.MaxActivities
+	}
+	if opts.MaxRiskEvaluations > 0 {
+		s.env.maxRisk = opts.MaxRiskEvaluations
+	}
 	s.env.AddBadIPs(opts.BadIPs...)
 	if opts.Seed {
 		SeedDemo(s.env, now())

@@ -43,10 +43,12 @@ type ParsedAlertRecord struct {
 	Raw json.RawMessage
 }
 
-// Alerts returns every alert insert_parsed_alerts accepted, in order.
+// Alerts returns every alert insert_parsed_alerts accepted and the
+// retention kept, in order.
 func (s *Server) Alerts() []ParsedAlertRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.retainAlertsLocked(s.now())
 	return slices.Clone(s.alerts)
 }
 
@@ -104,6 +106,7 @@ func (s *Server) insertParsedAlerts(_ *http.Request, data json.RawMessage, now t
 		records[i].Request = s.inserts
 	}
 	s.alerts = append(s.alerts, records...)
+	s.retainAlertsLocked(now)
 	return true, nil
 }
 

@@ -17,6 +17,9 @@
 //     Options.AlertsPerMinute alerts in any 60 seconds (429);
 //   - XDR's answers: {"reply": ...} on success and
 //     {"reply": {"err_code", "err_msg", "err_extra"}} on failure (§5);
+//   - XDR's 180 days of alert retention, and at most MaxAlerts alerts and
+//     MaxComments comments (across incidents), the oldest dropped first, so
+//     that a sandbox taking many calls stays bounded;
 //   - injectable failures and latency, and a switch that takes the tenant
 //     down.
 //

@@ -360,8 +360,10 @@ func (s *Server) updateIncident(_ *http.Request, data json.RawMessage, now time.
 	if inc == nil {
 		return nil, errNotFound("Incident " + id + " does not exist")
 	}
+	before := len(inc.comments)
 	apply(inc)
 	inc.modified = now
+	s.addCommentsLocked(inc, len(inc.comments)-before)
 	return map[string]bool{"reply": true}, nil
 }
 

@@ -41,6 +41,16 @@ type Options struct {
 	// any 60 seconds before answering 429; DefaultAlertsPerMinute if 0 or
 	// less.
 	AlertsPerMinute int
+	// AlertRetention is how long an accepted alert is kept after it was
+	// received; DefaultAlertRetention (XDR's 180 days) if zero or less.
+	AlertRetention time.Duration
+	// MaxAlerts bounds the alerts kept; past it the oldest goes first.
+	// DefaultMaxAlerts if zero or less.
+	MaxAlerts int
+	// MaxComments bounds the comments of all incidents together; past it
+	// the oldest comment goes, whichever incident holds it.
+	// DefaultMaxComments if zero or less.
+	MaxComments int
 }
 
 // Server is a fake XDR tenant served over HTTP.
@@ -66,6 +76,13 @@ type Server struct {
 	alerts    []ParsedAlertRecord
 	window    alertWindow
 	inserts   int // accepted insert_parsed_alerts requests
+	// commentOrder names, for every comment kept in the order they were
+	// added, the incident that holds it: for MaxComments.
+	commentOrder []*incident
+
+	alertRetention time.Duration
+	maxAlerts      int
+	maxComments    int
 
 	listener *fakeserver.Listener
 }
@@ -101,7 +118,19 @@ func NewHandlerServer(opts Options) *Server {
 		now:      now,
 		verifier: &cortexkey.Verifier{ID: id, Secret: key, Advanced: opts.Advanced},
 		window:   alertWindow{limit: limit},
+
+		alertRetention: positiveOr(opts.AlertRetention, DefaultAlertRetention),
+		maxAlerts:      positiveOr(opts.MaxAlerts, DefaultMaxAlerts),
+		maxComments:    positiveOr(opts.MaxComments, DefaultMaxComments),
 	}
+}
+
+// positiveOr is v, or def when v is zero or less.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // SetURL sets the base URL clients reach the fake at; incidents' xdr_url

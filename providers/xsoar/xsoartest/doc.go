@@ -25,6 +25,11 @@
 //     incidentSearchResponse (a test validates them against the spec),
 //     and errors in XSOAR's {"id","status","title","detail","error"}
 //     object;
+//   - XSOAR 8's incident retention: an incident and its war room are
+//     deleted 180 days after it was created, unless retained (SeedDemo's
+//     are, as "Retain Incident" does); and, since a sandbox writes every
+//     call into the same few war rooms, at most MaxEntries entries across
+//     them and MaxIncidents unretained incidents, the oldest dropped first;
 //   - injectable failures and latency, and a switch that takes the server
 //     down.
 //

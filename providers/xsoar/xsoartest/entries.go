@@ -34,8 +34,11 @@ const apiUser = "admin"
 // (reference §4.5).
 const entryTypeNote = 1.0
 
-// entry is the fake's state of one entry.
-type entry struct{ Entry }
+// entry is the fake's state of one entry, in its incident's war room.
+type entry struct {
+	Entry
+	in *incident
+}
 
 func (e *entry) snapshot() Entry {
 	out := e.Entry
@@ -116,8 +119,9 @@ func (s *Server) addEntry(body []byte, now time.Time) (any, *apiError) {
 		format = "markdown"
 	}
 	now = now.UTC()
-	ent := &entry{Entry{
-		ID:              fmt.Sprintf("%d@%s", len(in.entries)+1, in.InvestigationID),
+	in.lastEntry++
+	ent := &entry{in: in, Entry: Entry{
+		ID:              fmt.Sprintf("%d@%s", in.lastEntry, in.InvestigationID),
 		InvestigationID: in.InvestigationID,
 		Markdown:        req.Data,
 		Format:          format,
@@ -127,7 +131,9 @@ func (s *Server) addEntry(body []byte, now time.Time) (any, *apiError) {
 		Version:         1,
 	}}
 	in.entries = append(in.entries, ent)
+	s.entryOrder = append(s.entryOrder, ent)
 	in.Modified = now
+	s.retainLocked(now)
 	return ent.wire(), nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -68,6 +67,11 @@ type incident struct {
 	Incident
 	activated time.Time
 	entries   []*entry
+	// lastEntry numbers the war room's entries; dropped ones keep theirs.
+	lastEntry int
+	// retained exempts the incident from the retention, as XSOAR's
+	// "Retain Incident" does: the sandbox's demo incidents.
+	retained bool
 }
 
 func (in *incident) snapshot() Incident {
@@ -85,12 +89,16 @@ func (s *Server) AddIncident(name string, severity float64) string {
 
 // add stores a new incident built from tmpl and returns its ID. IDs are
 // consecutive numbers, as XSOAR's are.
-func (s *Server) add(tmpl Incident) string {
+func (s *Server) add(tmpl Incident) string { return s.addIncident(tmpl, false) }
+
+// addIncident stores a new incident built from tmpl, retained or not, and
+// applies the retention.
+func (s *Server) addIncident(tmpl Incident, retained bool) string {
 	now := s.now().UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in := &incident{Incident: tmpl}
-	in.ID = strconv.Itoa(len(s.incidents) + 1)
+	in := &incident{Incident: tmpl, retained: retained}
+	in.ID = s.nextIncidentID()
 	in.InvestigationID = in.ID
 	in.Type = cmp.Or(in.Type, defaultType)
 	in.Created, in.Modified = now, now
@@ -105,6 +113,11 @@ func (s *Server) add(tmpl Incident) string {
 	}
 	in.Version = 1
 	s.incidents = append(s.incidents, in)
+	s.byID[in.ID] = in
+	if !retained {
+		s.unretained++
+	}
+	s.retainLocked(now)
 	return in.ID
 }
 
@@ -128,6 +141,7 @@ func (s *Server) CloseIncident(id string) {
 func (s *Server) Incidents() []Incident {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireLocked()
 	out := make([]Incident, len(s.incidents))
 	for i, in := range s.incidents {
 		out[i] = in.snapshot()
@@ -147,11 +161,8 @@ func (s *Server) Incident(id string) (Incident, bool) {
 
 // lookup finds an incident, or its investigation, by ID. s.mu is held.
 func (s *Server) lookup(id string) *incident {
-	n, err := strconv.Atoi(id)
-	if err != nil || n < 1 || n > len(s.incidents) || strconv.Itoa(n) != id {
-		return nil
-	}
-	return s.incidents[n-1]
+	s.expireLocked()
+	return s.byID[id]
 }
 
 // createRequest is the part of the swagger's CreateIncidentRequest the

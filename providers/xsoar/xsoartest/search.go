@@ -74,6 +74,7 @@ func (s *Server) searchIncidents(body []byte, _ time.Time) (any, *apiError) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireLocked()
 	var matches []*incident
 	for _, in := range s.incidents {
 		if f.matches(in) && terms.match(in) {

@@ -9,7 +9,9 @@ import "time"
 // server). Each names users of the Okta and PingOne fakes' demo tenants
 // (oktatest, pingonetest) and tells their seeded story; times are US
 // Eastern (UTC-5), the demo company's zone. xsoartest does not import the
-// other fakes, so the sandbox's test checks that the users exist.
+// other fakes, so the sandbox's test checks that the users exist. They are
+// retained: the retention never deletes them, only their oldest entries
+// beyond MaxEntries.
 func SeedDemo(s *Server) {
 	now := s.now().UTC()
 	for _, in := range []Incident{
@@ -44,6 +46,6 @@ func SeedDemo(s *Server) {
 			in.Status = StatusActive
 		}
 		in.Occurred = now.Add(-30 * time.Minute)
-		s.add(in)
+		s.addIncident(in, true)
 	}
 }

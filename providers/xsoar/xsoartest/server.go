@@ -44,6 +44,18 @@ type Options struct {
 	// timestamp check and nonce memory and every created/modified time, so
 	// tests can move time without sleeping.
 	Now func() time.Time
+	// IncidentRetention is how long an incident and its war room are kept
+	// after it was created, unless it is retained (SeedDemo's are);
+	// DefaultIncidentRetention (XSOAR 8's 180 days) if zero or less.
+	IncidentRetention time.Duration
+	// MaxIncidents bounds the incidents kept that are not retained; past
+	// it the oldest of those goes, with its war room. DefaultMaxIncidents
+	// if zero or less.
+	MaxIncidents int
+	// MaxEntries bounds the war-room entries of all incidents together;
+	// past it the oldest entry goes, whichever war room holds it.
+	// DefaultMaxEntries if zero or less.
+	MaxEntries int
 }
 
 // Server is a fake XSOAR served over HTTP.
@@ -64,8 +76,19 @@ type Server struct {
 	down     atomic.Bool
 	requests atomic.Int64
 
-	mu        sync.Mutex // guards the server's state below
-	incidents []*incident
+	mu        sync.Mutex           // guards the server's state below
+	incidents []*incident          // creation order
+	byID      map[string]*incident // by ID (= investigation ID)
+	lastID    int
+	// unretained counts the incidents the retention may delete.
+	unretained int
+	// entryOrder is every war room's entries in the order they were
+	// written, for MaxEntries.
+	entryOrder []*entry
+
+	incidentRetention time.Duration
+	maxIncidents      int
+	maxEntries        int
 
 	listener *fakeserver.Listener
 }
@@ -107,8 +130,20 @@ func NewHandlerServer(opts Options) *Server {
 		PathPrefix: prefix,
 		now:        now,
 		// XSOAR 6 keys (no id) are never advanced.
-		verifier: &cortexkey.Verifier{ID: id, Secret: key, Advanced: opts.Advanced && id != ""},
+		verifier:          &cortexkey.Verifier{ID: id, Secret: key, Advanced: opts.Advanced && id != ""},
+		byID:              map[string]*incident{},
+		incidentRetention: positiveOr(opts.IncidentRetention, DefaultIncidentRetention),
+		maxIncidents:      positiveOr(opts.MaxIncidents, DefaultMaxIncidents),
+		maxEntries:        positiveOr(opts.MaxEntries, DefaultMaxEntries),
 	}
+}
+
+// positiveOr is v, or def when v is zero or less.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // SetURL records the origin clients reach the fake at. Call it before the
