@@ -6,10 +6,10 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/idcmd/idcmd/internal/logbuf"
 	"github.com/idcmd/idcmd/panics"
 )
 
@@ -63,26 +63,8 @@ func TestErrorBoundsThePanicValue(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log sink that goroutines may write while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestGoKeepsTheProcess(t *testing.T) {
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	panics.Go(slog.New(slog.NewJSONHandler(&logs, nil)), "a fire-and-forget unit", func() { panic("boom") })
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(logs.String(), `"error":"panic in a fire-and-forget unit: boom"`) {

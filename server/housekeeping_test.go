@@ -1,38 +1,19 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/internal/logbuf"
 	"github.com/idcmd/idcmd/store"
 )
-
-// syncBuffer is a log destination safe to read while housekeeping writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // retentionStore is a SQLite store holding two old and one recent audit
 // record, and a write-back delivered long ago and one still queued.
@@ -80,7 +61,7 @@ func TestHousekeepingAppliesRetention(t *testing.T) {
 	now := time.Now().UTC()
 	st, old, queued := retentionStore(t, now)
 	dir := filepath.Join(t.TempDir(), "audit-export")
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
@@ -127,7 +108,7 @@ func TestRetentionFailureDeletesNothing(t *testing.T) {
 	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	applyRetention(t.Context(), st, retentionConfig(notADir), now, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if a, err := st.AuditAnchor(t.Context()); err != nil || a.Seq != 0 {
 		t.Errorf("anchor after a failed export = %+v, %v; want nothing pruned", a, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/idcmd/idcmd/auth"
 	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/internal/logbuf"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/providers/xdr/xdrtest"
@@ -40,7 +41,7 @@ type env struct {
 	xsoar   *xsoartest.Server
 	xdr     *xdrtest.Server
 	url     string
-	logs    *syncBuffer
+	logs    *logbuf.Buffer
 	// dataDir holds the store's files (IDCMD_DATA_DIR).
 	dataDir string
 }
@@ -118,7 +119,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	if o.configure != nil {
 		o.configure(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	app, err := server.Build(ctx, cfg, server.NewLogger(logs, "debug"), "test")
@@ -274,22 +275,4 @@ func checkAgainstDocument(t *testing.T, req *http.Request, reqBody []byte, r res
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Errorf("%s %s → %d does not match the OpenAPI document: %.1500s\n%.1500s", req.Method, req.URL.Path, r.status, err.Error(), r.body)
 	}
-}
-
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/internal/logbuf"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/server"
@@ -50,7 +51,7 @@ func (f pagingFakes) serve(t *testing.T, extra map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	app, err := server.Build(context.Background(), cfg, server.NewLogger(logs, "error"), "test")
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/idcmd/idcmd/auth"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/handlers"
+	"github.com/idcmd/idcmd/internal/logbuf"
 	"github.com/idcmd/idcmd/metrics"
 	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/server"
@@ -31,14 +32,14 @@ type panicky struct {
 	inv   *commands.Invoker
 	st    store.Store
 	runs  atomic.Int64
-	logs  *syncBuffer
+	logs  *logbuf.Buffer
 	url   string
 	write string
 }
 
 func newPanicky(t *testing.T) *panicky {
 	t.Helper()
-	p := &panicky{logs: &syncBuffer{}}
+	p := &panicky{logs: &logbuf.Buffer{}}
 	boom := commands.Spec[panicArgs, string]{
 		Name: "okta-explode-user", Summary: "Panics, as a faulty command would.", Provider: commands.Okta, Risk: commands.Write,
 		Context: commands.Context{Prefix: "Okta.User", Key: "ID"},
@@ -245,7 +246,7 @@ func TestPanicInReadinessCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	srv := httptest.NewServer(api.New(api.Options{
 		Invoker: commands.NewInvoker(commands.Builtin, commands.Providers{}), Verifier: v, Metrics: metrics.New(),
 		Logger:      server.NewLogger(logs, "debug"),
