@@ -95,7 +95,7 @@ func (inv *Invoker) once(ctx context.Context, req Request, cmd Command) (*Result
 		// contains its own) must still settle the key, or it would stay
 		// in progress until it expires.
 		var res *Result
-		runErr := panics.Contain(inv.Log, "idempotent call of "+info.Name, func() (err error) {
+		runErr := panics.ContainNamed(inv.Log, "idempotent call of", info.Name, func() (err error) {
 			res, err = inv.resolveAndRun(ctx, req, cmd)
 			return err
 		})

@@ -254,7 +254,7 @@ func (p plan) label() string {
 func (inv *Invoker) resolve(ctx context.Context, req Request, cmd Command) (plan, error) {
 	pl := plan{asked: cmd.Info(), runs: cmd, args: req.Args}
 	var d *delegation
-	err := panics.Contain(inv.Log, "resolution of "+pl.asked.Name, func() (err error) {
+	err := panics.ContainNamed(inv.Log, "resolution of", pl.asked.Name, func() (err error) {
 		d, err = cmd.delegate(ctx, inv.Providers, req.Args)
 		return err
 	})
@@ -321,7 +321,7 @@ func (inv *Invoker) gateAndRun(ctx context.Context, req Request, pl plan) (*Resu
 	// an error outcome whose detail names the panic (the stack is only in
 	// the log), a 500 for an HTTP caller, an error for one in process.
 	var reply Reply[any]
-	runErr := panics.Contain(inv.Log, "command "+pl.label(), func() (err error) {
+	runErr := panics.ContainNamed(inv.Log, "command", pl.name(), func() (err error) {
 		reply, err = pl.runs.run(ctx, inv.Providers, pl.args)
 		if err == nil && pl.translate != nil {
 			reply, err = pl.translate(reply)

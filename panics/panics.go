@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -19,8 +20,11 @@ const maxValue = 512
 
 // Error is a panic recovered from a unit of work.
 type Error struct {
-	// Unit names the work that panicked ("delivery of wb_… to xsoar").
+	// Unit names the work that panicked ("delivery of wb_… to xsoar"), or
+	// its kind when Name is set ("command").
 	Unit string
+	// Name, when set, follows Unit ("okta-suspend-user").
+	Name string
 	// Value is what was passed to panic.
 	Value any
 }
@@ -35,13 +39,24 @@ func (e *Error) Error() string {
 		}
 		v = v[:cut] + "…"
 	}
-	return "panic in " + e.Unit + ": " + v
+	unit := e.Unit
+	if e.Name != "" {
+		unit += " " + e.Name
+	}
+	return "panic in " + unit + ": " + v
 }
 
 // Contain runs fn and returns its error. If fn panics, Contain recovers,
 // logs the panic with its stack at error level, and returns an *Error
 // naming unit. A nil log is slog.Default().
-func Contain(log *slog.Logger, unit string, fn func() error) (err error) {
+func Contain(log *slog.Logger, unit string, fn func() error) error {
+	return ContainNamed(log, unit, "", fn)
+}
+
+// ContainNamed is Contain for a unit named by its kind and a name ("command",
+// "okta-suspend-user"), for work run on every call: the two are joined only
+// when fn panics, so the call pays nothing to name itself.
+func ContainNamed(log *slog.Logger, unit, name string, fn func() error) (err error) {
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -50,8 +65,8 @@ func Contain(log *slog.Logger, unit string, fn func() error) (err error) {
 		if log == nil {
 			log = slog.Default()
 		}
-		pe := &Error{Unit: unit, Value: v}
-		log.Error("panic contained", "unit", unit, "error", pe.Error(), "stack", string(debug.Stack()))
+		pe := &Error{Unit: unit, Name: name, Value: v}
+		log.Error("panic contained", "unit", strings.TrimSpace(unit+" "+name), "error", pe.Error(), "stack", string(debug.Stack()))
 		err = pe
 	}()
 	return fn()

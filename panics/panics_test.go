@@ -76,3 +76,17 @@ func TestGoKeepsTheProcess(t *testing.T) {
 	// Reaching here, after the recovery was logged, means the panic did not
 	// end the test binary.
 }
+
+func TestContainNamedJoinsKindAndName(t *testing.T) {
+	var logs logbuf.Buffer
+	err := panics.ContainNamed(slog.New(slog.NewJSONHandler(&logs, nil)), "command", "okta-suspend-user", func() error { panic("boom") })
+	if want := "panic in command okta-suspend-user: boom"; err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+	if !strings.Contains(logs.String(), `"unit":"command okta-suspend-user"`) {
+		t.Errorf("log does not name the unit: %s", logs.String())
+	}
+	if err := panics.ContainNamed(nil, "command", "x", func() error { return nil }); err != nil {
+		t.Errorf("no panic, error %v", err)
+	}
+}
