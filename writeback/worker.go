@@ -60,10 +60,9 @@ type Worker struct {
 	stop chan struct{} // closed by Stop: claim no more
 	done chan struct{} // closed when Run returns
 
-	mu            sync.Mutex
-	started       bool               // Run has begun
-	stopRequested bool               // Stop has closed stop
-	abort         context.CancelFunc // cuts off Run's deliveries
+	mu      sync.Mutex         // guards started, abort and the closing of stop
+	started bool               // Run has begun
+	abort   context.CancelFunc // cuts off Run's deliveries
 }
 
 // defaults fills in the unset settings once: Notify (from request
@@ -127,7 +126,7 @@ func (w *Worker) Notify() {
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
 	w.mu.Lock()
-	if w.started || w.stopRequested {
+	if w.started || w.stopping() {
 		w.mu.Unlock()
 		return
 	}
@@ -177,8 +176,7 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) Stop(ctx context.Context) {
 	w.defaults()
 	w.mu.Lock()
-	if !w.stopRequested {
-		w.stopRequested = true
+	if !w.stopping() {
 		close(w.stop)
 	}
 	started := w.started
