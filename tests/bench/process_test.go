@@ -44,13 +44,10 @@ import (
 func BenchmarkProcess(b *testing.B) {
 	bin := benchBinary(b)
 	fakeBin := buildPackage(b, "./minfake")
-	rounds := 5
-	if n, err := strconv.Atoi(os.Getenv("IDCMD_BENCH_ROUNDS")); err == nil && n > 0 {
-		rounds = n
-	}
+	rounds := benchRounds()
 	for range b.N {
 		fake := startMinfake(b, fakeBin)
-		idc := startServe(b, bin, fake)
+		idc := startServe(b, bin, fake, "")
 		client := loadClient()
 		pr := &processRig{client: client, fake: fake, idcmd: idc,
 			token: mintToken(b), userBody: `{"user":"` + fake.userID + `"}`}
@@ -66,8 +63,7 @@ func BenchmarkProcess(b *testing.B) {
 			for i, r := range all {
 				v[i] = f(r)
 			}
-			slices.Sort(v)
-			return v[len(v)/2]
+			return median(v)
 		}
 		b.ReportMetric(med(func(r processRound) float64 { return ms(r.directP50) }), "direct-p50-ms")
 		b.ReportMetric(med(func(r processRound) float64 { return ms(r.viaP50 - r.directP50) }), "added-p50-ms")
@@ -85,6 +81,83 @@ func BenchmarkProcess(b *testing.B) {
 		idc.stop(b)
 		fake.stop(b)
 	}
+}
+
+// BenchmarkProcessSyncReadAudit measures what store.sync_read_audit costs
+// a read: two idcmd processes against one minfake, one as configured by
+// default (a read's audit record is committed after its answer) and one
+// with sync_read_audit (the answer waits for the record's flush), called in
+// turn by one caller with the direct GET between them. The metrics are the
+// medians over IDCMD_BENCH_ROUNDS rounds of 2,000 calls each.
+func BenchmarkProcessSyncReadAudit(b *testing.B) {
+	bin := benchBinary(b)
+	fakeBin := buildPackage(b, "./minfake")
+	rounds := benchRounds()
+	for range b.N {
+		fake := startMinfake(b, fakeBin)
+		async := startServe(b, bin, fake, "")
+		sync := startServe(b, bin, fake, "store:\n  sync_read_audit: true\n")
+		client := loadClient()
+		token := mintToken(b)
+		body := `{"user":"` + fake.userID + `"}`
+		rigs := []*processRig{
+			{client: client, fake: fake, idcmd: async, token: token, userBody: body},
+			{client: client, fake: fake, idcmd: sync, token: token, userBody: body},
+		}
+		for _, pr := range rigs {
+			pr.warm(b)
+		}
+		var asyncP50, syncP50, asyncP99, syncP99, directP50 []float64
+		for i := range rounds {
+			var d, a, s []time.Duration
+			for range latencyPairs {
+				for _, step := range []struct {
+					call func() error
+					into *[]time.Duration
+				}{{rigs[0].direct, &d}, {rigs[0].getUser, &a}, {rigs[1].getUser, &s}} {
+					t0 := time.Now()
+					if err := step.call(); err != nil {
+						b.Fatal(err)
+					}
+					*step.into = append(*step.into, time.Since(t0))
+				}
+			}
+			directP50 = append(directP50, ms(percentile(d, .5)))
+			asyncP50 = append(asyncP50, ms(percentile(a, .5)))
+			syncP50 = append(syncP50, ms(percentile(s, .5)))
+			asyncP99 = append(asyncP99, ms(percentile(a, .99)))
+			syncP99 = append(syncP99, ms(percentile(s, .99)))
+			b.Logf("round %d (load %s): p50 direct %.3f ms, default %.3f ms, sync_read_audit %.3f ms (+%.3f); p99 default %.3f ms, sync_read_audit %.3f ms",
+				i+1, loadAverage(), directP50[i], asyncP50[i], syncP50[i], syncP50[i]-asyncP50[i], asyncP99[i], syncP99[i])
+		}
+		b.ReportMetric(median(directP50), "direct-p50-ms")
+		b.ReportMetric(median(asyncP50), "default-p50-ms")
+		b.ReportMetric(median(syncP50), "sync-p50-ms")
+		b.ReportMetric(median(asyncP99), "default-p99-ms")
+		b.ReportMetric(median(syncP99), "sync-p99-ms")
+		diffs := make([]float64, rounds)
+		for i := range diffs {
+			diffs[i] = syncP50[i] - asyncP50[i]
+		}
+		b.ReportMetric(median(diffs), "sync-added-p50-ms")
+		async.stop(b)
+		sync.stop(b)
+		fake.stop(b)
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// benchRounds is IDCMD_BENCH_ROUNDS, 5 by default.
+func benchRounds() int {
+	if n, err := strconv.Atoi(os.Getenv("IDCMD_BENCH_ROUNDS")); err == nil && n > 0 {
+		return n
+	}
+	return 5
 }
 
 // Phase lengths of one round. The 64-caller phases are long enough for
@@ -342,15 +415,25 @@ type serveProcess struct {
 
 func (s *serveProcess) pid() int { return s.cmd.Process.Pid }
 
-func startServe(b *testing.B, bin string, fake *minfakeProcess) *serveProcess {
+// startServe starts bin serve against fake, with configYAML as its config
+// file when it is not empty.
+func startServe(b *testing.B, bin string, fake *minfakeProcess, configYAML string) *serveProcess {
 	b.Helper()
 	dir := b.TempDir()
+	args := []string{"serve", "--addr", "127.0.0.1:0"}
+	if configYAML != "" {
+		path := filepath.Join(dir, "idcmd.yaml")
+		if err := os.WriteFile(path, []byte(configYAML), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, "--config", path)
+	}
 	logFile, err := os.Create(filepath.Join(dir, "idcmd.log"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = logFile.Close() })
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"IDCMD_JWT_SECRET=" + secret, "IDCMD_DATA_DIR=" + dir,
 		"OKTA_BASE_URL=" + fake.url, "OKTA_API_TOKEN=" + fake.token}
