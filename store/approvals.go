@@ -189,6 +189,7 @@ func (s *sqlStore) DecideApproval(ctx context.Context, id, approver string, appr
 	var out Approval
 	var expired bool
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		expired = false // from a run of this batch that was rolled back
 		a, err := s.getApproval(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -292,6 +293,7 @@ func (s *sqlStore) CancelApproval(ctx context.Context, id, requester string, now
 	var out Approval
 	var expired bool
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		expired = false // from a run of this batch that was rolled back
 		a, err := s.getApproval(ctx, tx, id, true)
 		if err != nil {
 			return err

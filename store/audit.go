@@ -124,21 +124,39 @@ const auditColumns = `seq, recorded_at, request_id, subject, command, args, inci
 	target_user, outcome, provider_status, provider_code, detail, duration_ms,
 	idempotency_key, approval_id, approver, prev_hash, hash, writeback_id, requested_as`
 
-// The statements of an append, named so the SQLite writer can prepare them
-// once (sqlStore.stmts).
+// auditColumnCount is how many columns auditColumns names.
+const auditColumnCount = 21
+
+// The head statements of an append, prepared once on the SQLite writer
+// (sqlStore.stmts); the INSERTs are auditInserts.
 const (
 	auditHeadQuery  = "SELECT seq, hash FROM audit_head WHERE id = 1"
 	auditHeadUpdate = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
-	auditInsert     = `INSERT INTO audit (` + auditColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 )
 
+// AppendAudit checks and cleans r here, in the caller's goroutine, and hands
+// it to the group commit, whose single writer only links it to the chain and
+// writes it (auditWriter): everything that can fail on the record's content
+// fails before the batch, at no cost to it.
 func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error) {
-	if err := checkJSON("audit args", r.Args); err != nil {
+	app, err := newPendingAppend(r)
+	if err != nil {
 		return AuditRecord{}, err
 	}
-	if err := checkJSON("audit incident", r.Incident); err != nil {
+	if err := s.batch.append(ctx, app); err != nil {
 		return AuditRecord{}, err
+	}
+	return app.out, nil
+}
+
+// newPendingAppend checks r, makes its text storable and its time what the
+// store keeps, and checks its write-back.
+func newPendingAppend(r AuditRecord) (*pendingAppend, error) {
+	if err := checkJSON("audit args", r.Args); err != nil {
+		return nil, err
+	}
+	if err := checkJSON("audit incident", r.Incident); err != nil {
+		return nil, err
 	}
 	for _, f := range []*string{&r.RequestID, &r.Subject, &r.Command, &r.TargetUser, &r.Outcome,
 		&r.ProviderCode, &r.Detail, &r.IdempotencyKey, &r.ApprovalID, &r.Approver, &r.RequestedAs} {
@@ -153,73 +171,18 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 	if !r.Time.IsZero() {
 		r.Time = dbTimeOf(r.Time)
 	}
-	// The write-back is checked here, outside the writer, so a bad one
-	// fails the call without costing the batch a savepoint.
-	var wb *WriteBack
+	app := &pendingAppend{incidentID: incidentID(r.Incident)}
 	if r.WriteBack != nil {
 		w, err := newWriteBack(*r.WriteBack)
 		if err != nil {
-			return AuditRecord{}, err
+			return nil, err
 		}
-		wb = &w
+		app.wb = &w
 	}
+	r.Seq, r.PrevHash, r.Hash = 0, "", ""
 	r.WriteBack, r.WriteBackID = nil, ""
-
-	var out AuditRecord
-	err := s.appendTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// The row lock on audit_head (PostgreSQL) or the write lock
-		// (SQLite) is held until commit, so no other append, in this
-		// process or another, can take the same Seq or link to the same
-		// PrevHash.
-		var headSeq int64
-		var headHash string
-		err := s.txQueryRow(ctx, tx, auditHeadQuery+s.d.forUpdate).Scan(&headSeq, &headHash)
-		if err != nil {
-			return fmt.Errorf("store: read audit head: %w", err)
-		}
-		rec := r
-		rec.Seq = headSeq + 1
-		rec.PrevHash = headHash
-		if headSeq == 0 {
-			rec.PrevHash = genesisHash
-		}
-		if rec.Time.IsZero() {
-			rec.Time = dbNow()
-		}
-		rec.Hash = auditHash(rec)
-		var queued WriteBack
-		if wb != nil {
-			queued = *wb
-			queued.AuditSeq = rec.Seq
-			queued.CreatedAt, queued.NextAttemptAt = rec.Time, rec.Time
-			rec.WriteBackID = queued.ID
-		}
-		_, err = s.txExec(ctx, tx, auditInsert,
-			rec.Seq, s.d.ts(rec.Time), rec.RequestID, rec.Subject, rec.Command,
-			textArg(rec.Args), textArg(rec.Incident), incidentID(rec.Incident),
-			rec.TargetUser, rec.Outcome, rec.ProviderStatus, rec.ProviderCode, rec.Detail, rec.DurationMS,
-			rec.IdempotencyKey, rec.ApprovalID, rec.Approver, rec.PrevHash, rec.Hash, rec.WriteBackID, rec.RequestedAs)
-		if err != nil {
-			return fmt.Errorf("store: insert audit record: %w", err)
-		}
-		if _, err := s.txExec(ctx, tx, auditHeadUpdate, rec.Seq, rec.Hash); err != nil {
-			return fmt.Errorf("store: update audit head: %w", err)
-		}
-		// Same transaction, and in a batch the same savepoint, as the
-		// record: if this insert fails, the record is rolled back with it.
-		if wb != nil {
-			if err := s.insertWriteBack(ctx, tx, queued); err != nil {
-				return err
-			}
-			rec.WriteBack = &queued
-		}
-		out = rec
-		return nil
-	})
-	if err != nil {
-		return AuditRecord{}, err
-	}
-	return out, nil
+	app.rec = r
+	return app, nil
 }
 
 // rowScanner is *sql.Row or *sql.Rows.

@@ -1,11 +1,15 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/idcmd/idcmd/panics"
 )
@@ -17,22 +21,40 @@ var errClosed = errors.New("store: closed")
 // latency stays bounded under a flood of callers.
 const maxBatch = 256
 
-// txFunc is one unit of work inside a transaction. It must not keep tx.
+// txFunc is one unit of work inside a transaction. It must not keep tx, and
+// it may run more than once: when another write of its batch fails, the
+// batch is rolled back and run again (see batcher), so each run must start
+// from scratch and leave behind, in what it captures, only what that run
+// found.
 type txFunc func(ctx context.Context, tx *sql.Tx) error
 
 // batcher is group commit. One goroutine owns the writes: it takes every
-// txFunc queued while the previous transaction was committing, runs them in
-// one transaction, each inside its own savepoint so one failure does not undo
-// the others, commits once, and only then tells each caller the outcome.
-// Nothing is acknowledged before the commit that makes it durable, but one
-// commit (one fsync) covers the whole batch, which is what lets SQLite with
-// synchronous=FULL keep up with many concurrent callers.
+// write queued while the previous transaction was committing, runs them in
+// one transaction, commits once, and only then tells each caller the
+// outcome. Nothing is acknowledged before the commit that makes it durable,
+// but one commit (one fsync) covers the whole batch, which is what lets
+// SQLite with synchronous=FULL keep up with many concurrent callers.
+//
+// A batch is run optimistically, without savepoints: the writes first, in
+// order, then the audit appends all together (auditWriter: one read of the
+// chain head, one multi-row INSERT per chunk, one head UPDATE). Almost every
+// batch commits like that. If one write fails or panics, its error is its
+// outcome; the transaction is rolled back and the rest of the batch is run
+// again, this time each write and each append in its own savepoint, so one
+// failure never undoes the others and every caller still learns its own
+// outcome. Nothing of the rolled-back run is kept: appends are linked to the
+// head read again in the new transaction, and txFuncs run afresh.
 //
 // On SQLite every write goes through the batcher: SQLite has a single writer
 // anyway, and queueing in Go is cheaper than contending for its lock. On
 // PostgreSQL only audit appends do, because they serialize on the chain head.
 type batcher struct {
 	db *sql.DB
+	// stmts are the statements prepared on the SQLite writer connection
+	// (nil on PostgreSQL); the savepoints of a re-run use them.
+	stmts writerStmts
+	// audit writes the appends of a batch.
+	audit *auditWriter
 	// relaxBefore (SQLite, before BEGIN: the safety level cannot change
 	// inside a transaction) and relaxInTx (PostgreSQL, SET LOCAL) switch a
 	// batch between a full flush and a relaxed commit (see
@@ -42,24 +64,31 @@ type batcher struct {
 	ops         chan *batchOp
 	quit        chan struct{}
 	done        chan struct{}
+	// reruns counts the batches that had to be run again with savepoints,
+	// because one of their writes failed.
+	reruns atomic.Int64
 
 	mu     sync.RWMutex // held for reading while sending on ops, for writing by close
 	closed bool
 }
 
+// batchOp is one queued write: fn, or an audit append (app), never both.
 type batchOp struct {
 	ctx  context.Context
 	fn   txFunc
+	app  *pendingAppend
 	err  error
 	done chan struct{}
 }
 
-func newBatcher(db *sql.DB) *batcher {
+func newBatcher(db *sql.DB, d dialect, stmts writerStmts) *batcher {
 	b := &batcher{
-		db:   db,
-		ops:  make(chan *batchOp, maxBatch),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		db:    db,
+		stmts: stmts,
+		audit: &auditWriter{d: d, stmts: stmts, inserts: d.inserts()},
+		ops:   make(chan *batchOp, maxBatch),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 	go b.loop()
 	return b
@@ -71,10 +100,21 @@ func newBatcher(db *sql.DB) *batcher {
 // outcome of a write that may be durable (an idempotency claim left behind
 // unseen would block its key until it expires).
 func (b *batcher) do(ctx context.Context, fn txFunc) error {
+	return b.submit(&batchOp{ctx: ctx, fn: fn})
+}
+
+// append appends app's record in the next batch, as do runs a write; once
+// it returns nil, app.out is the record as committed.
+func (b *batcher) append(ctx context.Context, app *pendingAppend) error {
+	return b.submit(&batchOp{ctx: ctx, app: app})
+}
+
+func (b *batcher) submit(op *batchOp) error {
+	ctx := op.ctx
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	op := &batchOp{ctx: ctx, fn: fn, done: make(chan struct{})}
+	op.done = make(chan struct{})
 	b.mu.RLock()
 	if b.closed {
 		b.mu.RUnlock()
@@ -128,6 +168,13 @@ func (b *batcher) loop() {
 				b.run(batch)
 			}
 		}
+		// Let the callers the last commit woke up queue their next write
+		// before the batch is taken: BEGIN, the head read, the commit's WAL
+		// frames and the fsync are paid per batch, and at 64 callers this
+		// doubles the batch (BenchmarkAppend*: about a quarter less CPU per
+		// record). With nothing else runnable it returns at once, so a lone
+		// caller waits for nothing.
+		runtime.Gosched()
 		b.run(b.drain(batch))
 	}
 }
@@ -147,88 +194,191 @@ func (b *batcher) drain(batch []*batchOp) []*batchOp {
 	return batch
 }
 
-// run executes one batch as one transaction and reports to every caller.
+// run executes one batch and reports to every caller.
 func (b *batcher) run(batch []*batchOp) {
 	defer func() {
 		for _, op := range batch {
 			close(op.done)
 		}
 	}()
-	fail := func(err error) {
-		for _, op := range batch {
-			if op.err == nil {
-				op.err = err
-			}
-		}
-	}
-	// The transaction is not bound to any caller's context: one caller
-	// giving up must not roll back the others' writes.
-	ctx := context.Background()
-	all := true
-	for _, op := range batch {
-		all = all && relaxed(op.ctx)
-	}
-	if b.relaxBefore != nil {
-		if err := b.relaxBefore(ctx, b.db, all); err != nil {
-			fail(fmt.Errorf("store: durability: %w", err))
-			return
-		}
-	}
-	tx, err := b.db.BeginTx(ctx, nil)
-	if err != nil {
-		fail(fmt.Errorf("store: begin: %w", err))
-		return
-	}
-	if b.relaxInTx != nil {
-		if err := b.relaxInTx(ctx, tx, all); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("store: durability: %w", err))
-			return
-		}
-	}
-	ran := false
-	// A lone write needs no savepoint: if it fails, the whole transaction
-	// (only its own) is rolled back. This saves two statements on the
-	// common, uncontended path.
-	single := len(batch) == 1
+	// A caller that gave up while queued is skipped; from here on every
+	// op's caller learns the outcome of its write.
+	live := make([]*batchOp, 0, len(batch))
+	relaxedAll := true
 	for _, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			op.err = err
 			continue
 		}
-		if single {
-			if op.err = op.call(tx); op.err != nil {
-				_ = tx.Rollback()
-				return
-			}
-			ran = true
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("store: savepoint: %w", err))
+		live = append(live, op)
+		relaxedAll = relaxedAll && relaxed(op.ctx)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// Writes before appends: every op of a batch was queued concurrently
+	// with the others (each caller waits for its previous write), so any
+	// order is one they could have had, and this one lets the appends go
+	// together.
+	slices.SortStableFunc(live, func(x, y *batchOp) int {
+		return cmp.Compare(boolInt(x.app != nil), boolInt(y.app != nil))
+	})
+	rerun, err := b.attempt(live, relaxedAll, false)
+	if rerun {
+		b.reruns.Add(1)
+		// The op that failed keeps its error, from a run that committed
+		// nothing; the others run again. relaxedAll stays as it was: a
+		// durable op that failed can only make the re-run flush more.
+		live = slices.DeleteFunc(live, func(op *batchOp) bool { return op.err != nil })
+		if len(live) == 0 {
 			return
 		}
+		_, err = b.attempt(live, relaxedAll, true)
+	}
+	if err != nil {
+		for _, op := range live {
+			if op.err == nil {
+				op.err = err
+			}
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The savepoint every op of a re-run runs in, prepared on SQLite.
+const (
+	savepointOp         = "SAVEPOINT op"
+	savepointRollbackOp = "ROLLBACK TO SAVEPOINT op"
+	savepointReleaseOp  = "RELEASE SAVEPOINT op"
+)
+
+// attempt runs ops, writes first then appends, in one transaction and
+// commits it. Without savepoints it stops at the first failure, rolls back
+// and returns rerun: the failed op's err is set when it is known (a write, or
+// a lone append; appends written together fail together and are all run
+// again). With savepoints, each op's err is its own outcome. err is a
+// failure of the transaction itself, which no op's savepoint can contain.
+func (b *batcher) attempt(ops []*batchOp, relaxedAll, savepoints bool) (rerun bool, err error) {
+	// The transaction is not bound to any caller's context: one caller
+	// giving up must not roll back the others' writes.
+	ctx := context.Background()
+	if b.relaxBefore != nil {
+		if err := b.relaxBefore(ctx, b.db, relaxedAll); err != nil {
+			return false, fmt.Errorf("store: durability: %w", err)
+		}
+	}
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: begin: %w", err)
+	}
+	if b.relaxInTx != nil {
+		if err := b.relaxInTx(ctx, tx, relaxedAll); err != nil {
+			_ = tx.Rollback()
+			return false, fmt.Errorf("store: durability: %w", err)
+		}
+	}
+	for _, op := range ops {
+		op.err = nil
+		if op.app != nil {
+			op.app.out = AuditRecord{}
+		}
+	}
+	ran := true
+	if savepoints {
+		ran, err = b.applyEach(ctx, tx, ops)
+	} else {
+		rerun = !b.applyAll(ctx, tx, ops)
+	}
+	if err != nil || rerun || !ran {
+		_ = tx.Rollback()
+		return rerun, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: commit: %w", err)
+	}
+	return false, nil
+}
+
+// applyAll is the common path: every op in tx as it comes, no savepoint. It
+// reports whether all succeeded.
+func (b *batcher) applyAll(ctx context.Context, tx *sql.Tx, ops []*batchOp) bool {
+	first := len(ops) // the first append (appends come last)
+	for i, op := range ops {
+		if op.app != nil {
+			first = i
+			break
+		}
 		if op.err = op.call(tx); op.err != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); err != nil {
-				_ = tx.Rollback()
-				fail(fmt.Errorf("store: rollback to savepoint: %w", err))
-				return
+			return false
+		}
+	}
+	appends := ops[first:]
+	if len(appends) == 0 {
+		return true
+	}
+	err := panics.Contain(nil, "store audit append", func() error { return b.audit.writeAll(ctx, tx, appends) })
+	if err != nil {
+		if len(appends) == 1 {
+			appends[0].err = err
+		}
+		return false
+	}
+	return true
+}
+
+// applyEach is the re-run: every op in its own savepoint, so a failure rolls
+// back only that op. ran is whether any op succeeded. The chain head is read
+// before the first savepoint and written after the last: a row lock taken
+// inside a savepoint that is rolled back would be released (PostgreSQL), and
+// the head must stay locked until the commit.
+func (b *batcher) applyEach(ctx context.Context, tx *sql.Tx, ops []*batchOp) (ran bool, err error) {
+	each := func(op *batchOp, fn func() error) error {
+		if _, err := b.stmts.exec(ctx, tx, savepointOp); err != nil {
+			return fmt.Errorf("store: savepoint: %w", err)
+		}
+		if op.err = fn(); op.err != nil {
+			if _, err := b.stmts.exec(ctx, tx, savepointRollbackOp); err != nil {
+				return fmt.Errorf("store: rollback to savepoint: %w", err)
 			}
 		} else {
 			ran = true
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT op"); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("store: release savepoint: %w", err))
-			return
+		if _, err := b.stmts.exec(ctx, tx, savepointReleaseOp); err != nil {
+			return fmt.Errorf("store: release savepoint: %w", err)
+		}
+		return nil
+	}
+	headRead := false
+	for _, op := range ops {
+		if op.app == nil {
+			if err := each(op, func() error { return op.call(tx) }); err != nil {
+				return false, err
+			}
+			continue
+		}
+		if !headRead {
+			if err := b.audit.readHead(ctx, tx); err != nil {
+				return false, err
+			}
+			headRead = true
+		}
+		err := each(op, func() error {
+			return panics.Contain(nil, "store audit append", func() error { return b.audit.writeOne(ctx, tx, op.app) })
+		})
+		if err != nil {
+			return false, err
 		}
 	}
-	if !ran {
-		_ = tx.Rollback()
-		return
+	if headRead {
+		if err := b.audit.writeHead(ctx, tx); err != nil {
+			return false, err
+		}
 	}
-	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("store: commit: %w", err))
-	}
+	return ran, nil
 }

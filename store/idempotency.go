@@ -57,7 +57,7 @@ func (s *sqlStore) beginIdempotentTx(ctx context.Context, tx *sql.Tx, k IdemKey,
 	// purged by another replica); then the insert is tried again.
 	for range 3 {
 		now := dbNow()
-		n, err := rowsAffected(s.txExec(ctx, tx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(now)))
+		n, err := rowsAffected(s.stmts.exec(ctx, tx, idemInsert, k.Subject, k.Key, k.Command, requestHash, s.d.ts(now)))
 		if err != nil {
 			return IdemClaim{}, err
 		}

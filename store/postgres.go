@@ -44,7 +44,7 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	if err := migrate(ctx, db, d); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	b := newBatcher(db)
+	b := newBatcher(db, d, nil)
 	b.relaxInTx = func(ctx context.Context, tx *sql.Tx, relaxed bool) error {
 		if !relaxed {
 			return nil

@@ -27,9 +27,10 @@ const sqliteReaders = 4
 // half-way to upgrade it) fed by the batcher, and a read-only pool beside it.
 // busy_timeout makes another process on the same file wait its turn rather
 // than fail. The writer keeps temporary files in memory (temp_store): the
-// group commit puts every write in a savepoint, whose sub-journal would
-// otherwise be a temporary file written page by page; it only serves a
-// rollback within the open transaction, so memory costs no durability.
+// statement journal of a multi-row INSERT, and the sub-journals of a batch
+// re-run with savepoints (see batcher), would otherwise be temporary files
+// written page by page; they only serve a rollback within the open
+// transaction, so memory costs no durability.
 func openSQLite(ctx context.Context, name string) (Store, error) {
 	memory := strings.Contains(name, ":memory:") || strings.Contains(name, "mode=memory")
 	sep := "?"
@@ -80,7 +81,7 @@ func openSQLite(ctx context.Context, name string) (Store, error) {
 		s.db = rdb
 		s.closers = append(s.closers, rdb.Close)
 	}
-	s.batch = newBatcher(wdb)
+	s.batch = newBatcher(wdb, s.d, s.stmts)
 	// The writer is one connection (SetMaxOpenConns(1)), so a PRAGMA run
 	// just before the batch's BEGIN applies to its commit. Only the batcher
 	// goroutine calls this, so full needs no lock.
@@ -104,11 +105,17 @@ func openSQLite(ctx context.Context, name string) (Store, error) {
 
 // prepareWriter prepares the statements every write command runs (claim the
 // idempotency key, append the audit record and its write-back, store the
-// response) on the writer connection, once; see txExec. They are closed
-// before the connection.
+// response) and the group commit's own (the multi-row INSERTs of every
+// chunk size, the savepoints of a re-run) on the writer connection, once;
+// see writerStmts. They are closed before the connection.
 func (s *sqlStore) prepareWriter(ctx context.Context, wdb *sql.DB) error {
-	s.stmts = map[string]*sql.Stmt{}
-	for _, q := range []string{auditHeadQuery, auditInsert, auditHeadUpdate, writeBackInsert, idemInsert, idemComplete} {
+	s.stmts = writerStmts{}
+	queries := []string{auditHeadQuery, auditHeadUpdate, writeBackInsert, idemInsert, idemComplete,
+		savepointOp, savepointRollbackOp, savepointReleaseOp}
+	for _, rows := range insertChunks {
+		queries = append(queries, s.d.inserts().audit[rows], s.d.inserts().writeBacks[rows])
+	}
+	for _, q := range queries {
 		st, err := wdb.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("store: prepare writer statements: %w", err)

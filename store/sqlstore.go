@@ -59,14 +59,9 @@ type sqlStore struct {
 	// closers release the connection pools, last opened first.
 	closers []func() error
 	// stmts are the group commit's hot statements, prepared once on the
-	// SQLite writer connection (see txExec). nil on PostgreSQL, where pgx
-	// prepares and caches statements per connection by itself.
-	stmts map[string]*sql.Stmt
-}
-
-// appendTx runs fn in the audit log's group commit.
-func (s *sqlStore) appendTx(ctx context.Context, fn txFunc) error {
-	return s.batch.do(ctx, fn)
+	// SQLite writer connection (see writerStmts). nil on PostgreSQL, where
+	// pgx prepares and caches statements per connection by itself.
+	stmts writerStmts
 }
 
 // writeTx runs fn in a write transaction and commits it before returning.
@@ -88,21 +83,25 @@ func (s *sqlStore) writeTx(ctx context.Context, fn txFunc) error {
 	return nil
 }
 
-// txExec runs query in tx, as a statement prepared once if it is one of
-// stmts. Parsing an INSERT of twenty columns costs SQLite (C compiled to Go)
-// more than running it, and the single writer's time per write is what
-// bounds the group commit's throughput. tx.StmtContext reuses the statement
-// already prepared on the writer connection rather than preparing it again.
-func (s *sqlStore) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if st, ok := s.stmts[query]; ok {
+// writerStmts are statements prepared once on the SQLite writer connection,
+// by their text. Parsing an INSERT of twenty columns costs SQLite (C
+// compiled to Go) more than running it, and the single writer's time per
+// write is what bounds the group commit's throughput. tx.StmtContext reuses
+// the statement already prepared on the writer connection rather than
+// preparing it again. A nil writerStmts (PostgreSQL) runs every query as is.
+type writerStmts map[string]*sql.Stmt
+
+// exec runs query in tx, as its prepared statement if there is one.
+func (ws writerStmts) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st, ok := ws[query]; ok {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
 }
 
-// txQueryRow is txExec for a query that returns one row.
-func (s *sqlStore) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if st, ok := s.stmts[query]; ok {
+// queryRow is exec for a query that returns one row.
+func (ws writerStmts) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st, ok := ws[query]; ok {
 		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, query, args...)
@@ -118,7 +117,7 @@ func (s *sqlStore) exec(ctx context.Context, query string, args ...any) (sql.Res
 	var res sql.Result
 	err := s.batch.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		res, err = s.txExec(ctx, tx, query, args...)
+		res, err = s.stmts.exec(ctx, tx, query, args...)
 		return err
 	})
 	return res, err

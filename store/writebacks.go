@@ -65,21 +65,19 @@ func truncateText(s string, limit int, note string) string {
 	return s[:cut] + note
 }
 
-func (s *sqlStore) insertWriteBack(ctx context.Context, tx *sql.Tx, wb WriteBack) error {
-	_, err := s.txExec(ctx, tx, writeBackInsert, writeBackInsertArgs(s.d, wb)...)
-	if err != nil {
-		return fmt.Errorf("store: insert write-back: %w", err)
-	}
-	return nil
-}
+// writeBackInsertColumns are the columns a new write-back is inserted with.
+const (
+	writeBackInsertColumns     = "id, audit_seq, platform, incident_id, investigation_id, markdown, note, status, next_attempt_at, created_at"
+	writeBackInsertColumnCount = 10
+)
 
-const writeBackInsert = `INSERT INTO writebacks
-	(id, audit_seq, platform, incident_id, investigation_id, markdown, note, status, next_attempt_at, created_at)
+const writeBackInsert = `INSERT INTO writebacks (` + writeBackInsertColumns + `)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
-func writeBackInsertArgs(d dialect, wb WriteBack) []any {
-	return []any{wb.ID, wb.AuditSeq, wb.Platform, wb.IncidentID, wb.InvestigationID, wb.Markdown, wb.Note,
-		string(wb.Status), d.ts(wb.NextAttemptAt), d.ts(wb.CreatedAt)}
+// appendWriteBackArgs appends the writeBackInsertColumns values of wb.
+func appendWriteBackArgs(args []any, d dialect, wb WriteBack) []any {
+	return append(args, wb.ID, wb.AuditSeq, wb.Platform, wb.IncidentID, wb.InvestigationID, wb.Markdown, wb.Note,
+		string(wb.Status), d.ts(wb.NextAttemptAt), d.ts(wb.CreatedAt))
 }
 
 func scanWriteBack(row rowScanner) (WriteBack, error) {
@@ -105,7 +103,7 @@ func (s *sqlStore) EnqueueWriteBack(ctx context.Context, in WriteBack) (WriteBac
 	}
 	wb.CreatedAt = dbNow()
 	wb.NextAttemptAt = wb.CreatedAt
-	if _, err := s.exec(ctx, writeBackInsert, writeBackInsertArgs(s.d, wb)...); err != nil {
+	if _, err := s.exec(ctx, writeBackInsert, appendWriteBackArgs(nil, s.d, wb)...); err != nil {
 		return WriteBack{}, fmt.Errorf("store: enqueue write-back: %w", err)
 	}
 	return wb, nil

@@ -1142,19 +1142,77 @@ func testSharedApproval(t *testing.T, a, b store.Store) {
 	}
 }
 
+// testSharedAudit appends from two instances at once — group commits of
+// many records each, durable and relaxed, some with a write-back — and
+// checks the chain never forks: every Seq taken once, each record linked to
+// the one before it whichever instance wrote either.
 func testSharedAudit(t *testing.T, a, b store.Store) {
 	stores := []store.Store{a, b}
-	const n = 64
+	const callers, each = 64, 4
+	const n = callers * each
+	got := make([]store.AuditRecord, n)
 	errs := make([]error, n)
-	concurrently(n, func(i int) { _, errs[i] = stores[i%2].AppendAudit(ctx(t), record(i)) })
-	for _, err := range errs {
+	concurrently(callers, func(c int) {
+		s := stores[c%2]
+		ctx := ctx(t)
+		if c%4 < 2 {
+			ctx = store.WithRelaxedDurability(ctx)
+		}
+		for j := range each {
+			i := c*each + j
+			r := record(i)
+			if i%5 == 0 {
+				r.Incident = json.RawMessage(`{"id":"4711"}`)
+				r.WriteBack = &store.WriteBack{Platform: store.PlatformXSOAR, IncidentID: "4711", Markdown: r.RequestID}
+			}
+			got[i], errs[i] = s.AppendAudit(ctx, r)
+		}
+	})
+	for i, err := range errs {
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("AppendAudit %d: %v", i, err)
 		}
 	}
+	bySeq := map[int64]store.AuditRecord{}
+	for _, r := range got {
+		if other, dup := bySeq[r.Seq]; dup {
+			t.Fatalf("Seq %d taken by %s and %s: the chain forked", r.Seq, other.RequestID, r.RequestID)
+		}
+		bySeq[r.Seq] = r
+	}
+	for seq := int64(1); seq <= n; seq++ {
+		r, ok := bySeq[seq]
+		switch {
+		case !ok:
+			t.Fatalf("no record took Seq %d of 1..%d", seq, n)
+		case seq > 1 && r.PrevHash != bySeq[seq-1].Hash:
+			t.Fatalf("record %d does not link to record %d: the chain forked", seq, seq-1)
+		case r.WriteBack != nil:
+			wb, err := stores[seq%2].GetWriteBack(ctx(t), r.WriteBackID)
+			if err != nil || wb.AuditSeq != seq {
+				t.Fatalf("write-back of record %d = %+v, %v; want it queued with the record", seq, wb, err)
+			}
+		}
+	}
+	// Strictly alternating appends: each instance's next record must link
+	// to the other's last, which only the database can tell it (on SQLite
+	// the busy handler may let one instance run all its batches above
+	// before the other gets the lock).
+	const alternate = 8
+	prev := bySeq[n].Hash
+	for i := range alternate {
+		r, err := stores[i%2].AppendAudit(ctx(t), record(n+i))
+		if err != nil {
+			t.Fatalf("alternating append %d: %v", i, err)
+		}
+		if r.Seq != int64(n+i+1) || r.PrevHash != prev {
+			t.Fatalf("alternating append %d: Seq %d linked to %.8s…, want Seq %d linked to %.8s…", i, r.Seq, r.PrevHash, n+i+1, prev)
+		}
+		prev = r.Hash
+	}
 	for _, s := range stores {
-		if v := verify(t, s); !v.OK || v.Checked != n {
-			t.Errorf("VerifyAudit = %+v, want OK with %d checked", v, n)
+		if v := verify(t, s); !v.OK || v.Checked != n+alternate {
+			t.Errorf("VerifyAudit = %+v, want OK with %d checked", v, n+alternate)
 		}
 	}
 }
