@@ -73,9 +73,23 @@ func (h *Commands) Run(c echo.Context) error {
 	}
 	if res.Approval != nil {
 		c.Response().Header().Set(echo.HeaderLocation, res.Approval.StatusURL)
-		return c.JSON(http.StatusAccepted, res)
+		return answer(c, http.StatusAccepted, res)
 	}
-	return c.JSON(http.StatusOK, res)
+	return answer(c, http.StatusOK, res)
+}
+
+// answer writes a command's result: the bytes c.JSON would write
+// (Result.AnswerJSON), without its second pass over raw_response. A query
+// (?pretty) or Echo's debug mode, which indent, take c.JSON itself.
+func answer(c echo.Context, status int, res *commands.Result) error {
+	if c.Request().URL.RawQuery != "" || c.Echo().Debug {
+		return c.JSON(status, res)
+	}
+	b, err := res.AnswerJSON()
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(status, b)
 }
 
 // OriginHeader marks a call made by idcmd's own XSOAR integration. XSOAR
