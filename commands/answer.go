@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 )
 
 // AnswerJSON is the JSON of r as the HTTP answer carries it: byte for byte
@@ -17,40 +18,41 @@ import (
 // of the characters the Encoder escapes for HTML), AnswerJSON encodes the
 // rest and puts the object's bytes in as they are; otherwise it is the
 // Encoder's output.
-func (r *Result) AnswerJSON() ([]byte, error) {
+func (r *Result) AnswerJSON() ([]byte, error) { return r.AppendAnswerJSON(nil) }
+
+// AppendAnswerJSON appends AnswerJSON to dst, so a caller can encode the
+// answer into a buffer it reuses.
+func (r *Result) AppendAnswerJSON(dst []byte) ([]byte, error) {
 	raw, ok := r.RawResponse.(rawJSON)
 	if !ok || len(raw) == 0 || !compactAndHTMLSafe(raw) {
-		return encoderJSON(r)
+		return appendEncoded(dst, r)
 	}
 	rest := *r
 	rest.RawResponse = nil
-	b, err := json.Marshal(&rest)
+	start := len(dst)
+	dst, err := appendEncoded(dst, &rest)
 	if err != nil {
-		return nil, err
+		return dst[:start], err
 	}
 	// The first "raw_response":null is the field's: the fields before it
 	// are strings and booleans, and inside a string every quote is escaped.
-	i := bytes.Index(b, rawResponseNull)
+	i := bytes.Index(dst[start:], rawResponseNull)
 	if i < 0 {
-		return encoderJSON(r)
+		return appendEncoded(dst[:start], r)
 	}
-	key := i + len(rawResponseNull) - len("null")
-	out := make([]byte, 0, len(b)-len("null")+len(raw)+1)
-	out = append(out, b[:key]...)
-	out = append(out, raw...)
-	out = append(out, b[i+len(rawResponseNull):]...)
-	return append(out, '\n'), nil
+	null := start + i + len(rawResponseNull) - len("null")
+	return slices.Replace(dst, null, null+len("null"), raw...), nil
 }
 
 var rawResponseNull = []byte(`"raw_response":null`)
 
-// encoderJSON is what json.NewEncoder(w).Encode(v) writes.
-func encoderJSON(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
+// appendEncoded appends what json.NewEncoder(w).Encode(v) writes.
+func appendEncoded(dst []byte, v any) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		return dst, err
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // compactAndHTMLSafe reports whether encoding/json would embed the JSON

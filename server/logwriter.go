@@ -10,10 +10,6 @@ import (
 // Write that would pass it waits (see LogWriter).
 const maxQueuedLog = 1 << 20
 
-// keptLogBuffer is the largest buffer the writer keeps for reuse; one grown
-// past it by a burst is left to the garbage collector.
-const keptLogBuffer = 256 << 10
-
 // LogWriter takes idcmd's log output off the request path. Every log line
 // (the access log's one per request, and every other) is copied into a
 // queue by the goroutine that logs it, and one writer goroutine writes
@@ -142,9 +138,7 @@ func (l *LogWriter) run() {
 			if err != nil && l.err == nil {
 				l.err = err
 			}
-			if cap(buf) <= keptLogBuffer {
-				l.spare = buf[:0]
-			}
+			l.spare = buf[:0] // at most maxQueuedLog and a line: reused
 			l.cond.Broadcast() // flushed so far
 			l.mu.Unlock()
 		}
