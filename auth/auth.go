@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,11 +112,17 @@ func (s scopeClaim) MarshalJSON() ([]byte, error) {
 	return json.Marshal(strings.Join(s, " "))
 }
 
-// Verifier checks bearer tokens.
+// Verifier checks bearer tokens, and remembers those that verified until
+// they expire (see tokenCache).
 type Verifier struct {
 	parser *jwt.Parser
 	secret []byte
 	jwks   keyfunc.Keyfunc
+	leeway time.Duration
+	cache  *tokenCache
+	// now is the clock of every time check, the cache's and the parser's;
+	// tests set it.
+	now func() time.Time
 }
 
 // ErrInvalid is wrapped by every verification failure.
@@ -155,15 +162,19 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	}
 	v := &Verifier{
 		secret: cfg.Secret,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods(algs),
-			jwt.WithIssuer(cfg.Issuer),
-			jwt.WithAudience(cfg.Audience),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithLeeway(cfg.Leeway),
-		),
+		leeway: cfg.Leeway,
+		cache:  newTokenCache(maxCachedTokens),
+		now:    time.Now,
 	}
+	v.parser = jwt.NewParser(
+		jwt.WithValidMethods(algs),
+		jwt.WithIssuer(cfg.Issuer),
+		jwt.WithAudience(cfg.Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(func() time.Time { return v.now() }),
+	)
 	if cfg.JWKSURL != "" {
 		if err := CheckJWKSURL(cfg.JWKSURL); err != nil {
 			return nil, fmt.Errorf("auth: JWKS URL: %w", err)
@@ -243,18 +254,34 @@ func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 	}
 }
 
-// Verify checks a token and returns its claims.
+// Verify checks a token and returns its claims. A token that verified
+// before is answered from the cache while the uncached check would still
+// accept it (see tokenCache); the Claims returned then share their Scopes
+// with the cache, so callers read them and never modify them.
 func (v *Verifier) Verify(token string) (Claims, error) {
+	sum, now := digest(token), v.now()
+	if e, ok := v.cache.get(sum, now); ok && v.stillKeyed(e) {
+		return e.claims, nil
+	}
 	var tc tokenClaims
-	if _, err := v.parser.ParseWithClaims(token, &tc, v.keyFor); err != nil {
+	var key any
+	t, err := v.parser.ParseWithClaims(token, &tc, func(t *jwt.Token) (any, error) {
+		k, err := v.keyFor(t)
+		key = k
+		return k, err
+	})
+	if err != nil {
 		return Claims{}, fmt.Errorf("%w: %s", ErrInvalid, reason(err))
 	}
 	if tc.Subject == "" {
 		return Claims{}, fmt.Errorf("%w: the token has no subject", ErrInvalid)
 	}
-	c := Claims{Subject: tc.Subject, Scopes: tc.Scope}
+	c := Claims{Subject: tc.Subject, Scopes: slices.Clip([]string(tc.Scope))}
 	if tc.ExpiresAt != nil {
 		c.Expires = tc.ExpiresAt.Time
+	}
+	if e, ok := v.entryFor(t, &tc, c, key); ok && now.Before(e.expires) {
+		v.cache.add(sum, e)
 	}
 	return c, nil
 }

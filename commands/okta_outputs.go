@@ -185,6 +185,8 @@ func rawList[T any](items []T, raw func(T) []byte) []any {
 }
 
 // rawJSON marks bytes that are already JSON so they are embedded verbatim.
+// They must be JSON a decoder accepted (a provider's object as its client
+// decoded it): Result.AnswerJSON writes them without checking them again.
 type rawJSON []byte
 
 // MarshalJSON implements json.Marshaler.

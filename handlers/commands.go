@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sync"
 
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/problem"
@@ -73,9 +74,38 @@ func (h *Commands) Run(c echo.Context) error {
 	}
 	if res.Approval != nil {
 		c.Response().Header().Set(echo.HeaderLocation, res.Approval.StatusURL)
-		return c.JSON(http.StatusAccepted, res)
+		return answer(c, http.StatusAccepted, res)
 	}
-	return c.JSON(http.StatusOK, res)
+	return answer(c, http.StatusOK, res)
+}
+
+// answer writes a command's result: the bytes c.JSON would write
+// (Result.AnswerJSON), without its second pass over raw_response. A query
+// (?pretty) or Echo's debug mode, which indent, take c.JSON itself.
+func answer(c echo.Context, status int, res *commands.Result) error {
+	if c.Request().URL.RawQuery != "" || c.Echo().Debug {
+		return c.JSON(status, res)
+	}
+	buf := answerBuffers.Get().(*[]byte)
+	defer putAnswerBuffer(buf)
+	b, err := res.AppendAnswerJSON((*buf)[:0])
+	*buf = b
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(status, b)
+}
+
+// answerBuffers keep the buffers answers are encoded into, so an answer
+// (4 KB for okta-get-user) costs no allocation of its own.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// putAnswerBuffer returns a buffer to the pool, unless a large answer (a
+// page of events) grew it past what most answers need.
+func putAnswerBuffer(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		answerBuffers.Put(b)
+	}
 }
 
 // OriginHeader marks a call made by idcmd's own XSOAR integration. XSOAR

@@ -38,6 +38,10 @@ type App struct {
 	Handler http.Handler
 	Invoker *commands.Invoker
 	Store   store.Store
+	// Logs, when set, is the LogWriter under the logger Build was given.
+	// Serve and Shutdown flush it last, so every line logged before they
+	// return (the access log of the last calls, "stopped") is written.
+	Logs *LogWriter
 
 	worker *writeback.Worker
 	// stop ends housekeeping (and is the worker's hard stop, unused once
@@ -61,7 +65,8 @@ type App struct {
 //     queue without counting as an attempt;
 //  2. housekeeping stops, and Shutdown waits for it;
 //  3. the audit records of answered reads are written (Invoker.Drain);
-//  4. the store closes, once its queued writes have committed.
+//  4. the store closes, once its queued writes have committed;
+//  5. the log lines queued so far are written (Logs).
 //
 // Only the first call does anything; later calls return its result.
 func (a *App) Shutdown(ctx context.Context) error {
@@ -71,8 +76,18 @@ func (a *App) Shutdown(ctx context.Context) error {
 		a.background.Wait()
 		a.Invoker.Drain()
 		a.closeErr = a.Store.Close()
+		a.flushLogs()
 	})
 	return a.closeErr
+}
+
+// flushLogs writes the queued log lines, if the log is a LogWriter. A write
+// error is not the shutdown's: the output is gone, and there is nowhere
+// left to report it.
+func (a *App) flushLogs() {
+	if a.Logs != nil {
+		_ = a.Logs.Flush()
+	}
 }
 
 // Close is Shutdown without a grace period: deliveries in flight are cut
@@ -87,8 +102,10 @@ func (a *App) Close() error {
 // Serve serves h on ln until ctx ends (SIGTERM), then shuts down within
 // server.shutdown_timeout in all: first HTTP, as Run does (new connections
 // refused, calls in flight finished), then background work with what is
-// left of that time (Shutdown). It returns once the store is closed.
+// left of that time (Shutdown). It returns once the store is closed and
+// every line logged, the last ("stopped") included, is written (Logs).
 func (a *App) Serve(ctx context.Context, h http.Handler, ln net.Listener) error {
+	defer a.flushLogs()
 	return serve(ctx, h, ln, a.server, a.log, a.Shutdown)
 }
 

@@ -186,3 +186,17 @@ func TestWritebackRetriesAfterXDRFailures(t *testing.T) {
 		t.Errorf("%d comments", n)
 	}
 }
+
+// TestWritebackWithNoPlatformConfigured: with neither XSOAR nor XDR
+// configured the worker does not poll, yet a call naming an incident still
+// gets its write-back, which fails at once and says why.
+func TestWritebackWithNoPlatformConfigured(t *testing.T) {
+	e := newEnv(t)
+	r := e.run("okta-get-user", fmt.Sprintf(`{"user":%q,"incident":{"platform":"xdr","id":"9"}}`, oktatest.DemoActiveUser))
+	mustStatus(t, r, 200)
+	id := r.json(t)["writeback"].(map[string]any)["id"].(string)
+	eventually(t, "the failure", func() bool { return e.writeback(id)["status"] == "failed" })
+	if wb := e.writeback(id); !strings.Contains(fmt.Sprint(wb["last_error"]), "xdr is not configured") {
+		t.Errorf("writeback: %v", wb)
+	}
+}

@@ -50,6 +50,9 @@ type Worker struct {
 	BaseBackoff, MaxBackoff time.Duration
 	// Poll is how often the queue is checked without a wake-up (1 s).
 	Poll time.Duration
+	// IdlePoll replaces Poll when no platform is configured (Targets is
+	// empty; 1 min). See Run.
+	IdlePoll time.Duration
 	// Timeout bounds one delivery attempt (15 s).
 	Timeout time.Duration
 	// Now is the clock; time.Now when nil.
@@ -94,6 +97,9 @@ func (w *Worker) setDefaults() {
 	if w.Poll <= 0 {
 		w.Poll = time.Second
 	}
+	if w.IdlePoll <= 0 {
+		w.IdlePoll = time.Minute
+	}
 	if w.Timeout <= 0 {
 		w.Timeout = 15 * time.Second
 	}
@@ -123,6 +129,14 @@ func (w *Worker) Notify() {
 // A panic in one pass of the loop (a claim, the bookkeeping around a
 // batch) is logged and the loop goes on; a panic in a delivery is that
 // write-back's failed attempt.
+//
+// With no platform configured, a claim (a write transaction, flushed) every
+// second would find nothing to do, yet calls with incident context can
+// still queue write-backs: those are claimed when Notify says so and fail
+// at once, visibly ("xsoar is not configured in idcmd"). What can come due
+// without a Notify (a lease of a process that was killed, a retry
+// scheduled under a configuration that had the platform) is claimed at the
+// start and then every IdlePoll.
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
 	w.mu.Lock()
@@ -136,7 +150,11 @@ func (w *Worker) Run(ctx context.Context) {
 	w.mu.Unlock()
 	defer close(w.done)
 	defer abort()
-	t := time.NewTicker(w.Poll)
+	poll := w.Poll
+	if len(w.Targets) == 0 {
+		poll = w.IdlePoll
+	}
+	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
 		if ctx.Err() != nil || w.stopping() {

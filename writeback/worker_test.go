@@ -325,3 +325,56 @@ func TestStopWithoutRun(t *testing.T) {
 		t.Errorf("Run after Stop claimed %s", wb.ID)
 	}
 }
+
+// countingStore counts the worker's claims.
+type countingStore struct {
+	store.Store
+	claims atomic.Int64
+}
+
+func (c *countingStore) ClaimWriteBacks(ctx context.Context, owner string, limit int, lease time.Duration, now time.Time) ([]store.WriteBack, error) {
+	c.claims.Add(1)
+	return c.Store.ClaimWriteBacks(ctx, owner, limit, lease, now)
+}
+
+// TestNoTargetsNoPolling: with no platform configured the worker claims
+// once at the start and then only when told something was queued (or after
+// IdlePoll), not every Poll; a write-back queued for an unconfigured
+// platform still fails at once, visibly. The same worker with a target
+// claims every Poll, which is what the idle one is measured against.
+func TestNoTargetsNoPolling(t *testing.T) {
+	run := func(t *testing.T, targets map[string]writeback.Target) (*countingStore, *writeback.Worker) {
+		st := &countingStore{Store: openStore(t)}
+		w := &writeback.Worker{Store: st, Targets: targets, Owner: "w", Log: slog.New(slog.DiscardHandler), Poll: 5 * time.Millisecond}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); w.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		eventually(t, "the first claim", func() bool { return st.claims.Load() >= 1 })
+		time.Sleep(200 * time.Millisecond) // forty Polls
+		return st, w
+	}
+
+	t.Run("with a target", func(t *testing.T) {
+		var d delivered
+		st, _ := run(t, map[string]writeback.Target{store.PlatformXSOAR: d.target()})
+		if n := st.claims.Load(); n < 5 {
+			t.Fatalf("%d claims in forty Polls with a target configured; the comparison below means nothing", n)
+		}
+	})
+	t.Run("without", func(t *testing.T) {
+		st, w := run(t, nil)
+		if n := st.claims.Load(); n != 1 {
+			t.Fatalf("%d claims in forty Polls with no target configured, want the start's one", n)
+		}
+		wb := enqueue(t, st, store.PlatformXSOAR)
+		w.Notify()
+		eventually(t, "the write-back's failure", func() bool { return get(t, st, wb.ID).Status == store.WriteBackFailed })
+		if got := get(t, st, wb.ID); got.Attempts != 1 || !strings.Contains(got.LastError, "xsoar is not configured") {
+			t.Errorf("write-back for an unconfigured platform: %d attempts, last error %q", got.Attempts, got.LastError)
+		}
+		if n := st.claims.Load(); n != 2 {
+			t.Errorf("%d claims, want 2: the start's and the Notify's", n)
+		}
+	})
+}

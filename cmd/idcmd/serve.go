@@ -43,11 +43,17 @@ func serve(args []string) error {
 	if *addr != "" {
 		cfg.Server.Addr = *addr
 	}
-	log := server.NewLogger(os.Stdout, cfg.Server.LogLevel)
+	// Log lines are queued by the goroutine that logs them and written to
+	// stdout by one writer goroutine, off the request path; Close (last,
+	// after the app's shutdown) writes what is left.
+	logs := server.NewLogWriter(os.Stdout)
+	defer logs.Close()
+	log := server.NewLogger(logs, cfg.Server.LogLevel)
 	app, err := server.Build(ctx, cfg, log, version)
 	if err != nil {
 		return err
 	}
+	app.Logs = logs
 	// Serve shuts the app down gracefully; this closes it when serving
 	// never began.
 	defer app.Close()
@@ -56,7 +62,8 @@ func serve(args []string) error {
 		return err
 	}
 	if sb != nil {
-		if err := sb.announce(os.Stdout, ln.Addr().String(), cfg); err != nil {
+		// Through the log writer, so it stays after the lines logged before it.
+		if err := sb.announce(logs, ln.Addr().String(), cfg); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,7 @@
 package pingone
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/idcmd/idcmd/providers/httpx"
@@ -11,9 +9,10 @@ import (
 )
 
 // readAll returns a response body; httpx has already buffered it, so this
-// cannot fail on the network.
+// cannot fail on the network, and it is the response's own buffer, not a
+// copy (httpx.BodyBytes): keep it, never modify it.
 func readAll(resp *http.Response) ([]byte, error) {
-	return io.ReadAll(resp.Body)
+	return httpx.BodyBytes(resp)
 }
 
 // rawSetter is a pointer to a decoded PingOne object that keeps its raw
@@ -32,7 +31,8 @@ func (s *Session) setRaw(b json.RawMessage)         { s.Raw = b }
 func (p *PasswordState) setRaw(b json.RawMessage)   { p.Raw = b }
 func (r *RiskEvaluation) setRaw(b json.RawMessage)  { r.Raw = b }
 
-// decodeObject decodes one object and keeps its exact JSON in Raw.
+// decodeObject decodes one object and keeps its exact JSON in Raw: the
+// response's own buffer, which nothing else holds.
 func decodeObject[T any, P rawSetter[T]](op string, resp *http.Response) (*T, error) {
 	body, err := readAll(resp)
 	if err != nil {
@@ -42,7 +42,7 @@ func decodeObject[T any, P rawSetter[T]](op string, resp *http.Response) (*T, er
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, decodeError(op, resp, err)
 	}
-	P(v).setRaw(json.RawMessage(bytes.Clone(body)))
+	P(v).setRaw(json.RawMessage(body))
 	return v, nil
 }
 
