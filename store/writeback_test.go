@@ -198,3 +198,30 @@ func checkClaimCost(t *testing.T, s store.Store) {
 	}
 	t.Logf("with %d delivered rows: claim of 5 took %v, an empty claim %v", claimSeed, took, time.Since(start))
 }
+
+// A poll that finds nothing due costs no write transaction: the worker
+// polls every second, and on SQLite each write transaction is a turn of the
+// single writer and a flush.
+func TestClaimWithNothingDueBeginsNoTransaction(t *testing.T) {
+	s := mustOpen(t, "sqlite:"+filepath.Join(t.TempDir(), "idcmd.db"), "")
+	now := time.Now()
+	wb, err := s.EnqueueWriteBack(t.Context(), store.WriteBack{Platform: store.PlatformXSOAR, IncidentID: "4711", Markdown: "later"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := store.RecordDurabilityForTest(s)
+	// Queued "now" by the store's clock: not yet due a second earlier.
+	if got, err := s.ClaimWriteBacks(t.Context(), "w", 10, time.Minute, now.Add(-time.Second)); err != nil || len(got) != 0 {
+		t.Fatalf("claim before it is due = %v, %v; want none", got, err)
+	}
+	if n := len(began()); n != 0 {
+		t.Fatalf("a claim with nothing due began %d write transactions; want 0", n)
+	}
+	got, err := s.ClaimWriteBacks(t.Context(), "w", 10, time.Minute, now.Add(time.Second))
+	if err != nil || len(got) != 1 || got[0].ID != wb.ID {
+		t.Fatalf("claim once due = %v, %v; want %s", got, err, wb.ID)
+	}
+	if n := len(began()); n != 1 {
+		t.Fatalf("a claim that leases began %d write transactions; want 1", n)
+	}
+}

@@ -144,6 +144,18 @@ func (s *sqlStore) ClaimWriteBacks(ctx context.Context, owner string, limit int,
 	limit = min(limit, maxPageLimit)
 	now = nowOr(now)
 	until := dbTimeOf(now.Add(lease))
+	// Most polls find nothing due. A read says so without a write
+	// transaction (on SQLite, from the read pool beside the writer, so the
+	// poll neither waits for nor joins a batch and its flush). A write-back
+	// committed just after the read is claimed by the next poll, or at once
+	// by the worker's wake-up from the call that queued it.
+	var due int
+	switch err := s.db.QueryRowContext(ctx, dueQuery, s.d.ts(now)).Scan(&due); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("store: claim write-backs: %w", err)
+	}
 	query := claimQuery(s.d)
 	var claimed []WriteBack
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -171,6 +183,11 @@ func (s *sqlStore) ClaimWriteBacks(ctx context.Context, owner string, limit int,
 	})
 	return claimed, nil
 }
+
+// dueQuery finds whether any write-back is due at $1 (the rows claimQuery
+// would lease), on the writebacks_due index.
+const dueQuery = `SELECT 1 FROM writebacks
+	WHERE status IN ('queued', 'delivering') AND next_attempt_at <= $1 LIMIT 1`
 
 // claimQuery leases up to $2 write-backs due at $1 to $3 until $4.
 func claimQuery(d dialect) string {
