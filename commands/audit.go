@@ -258,21 +258,29 @@ func rejectedDetail(err error) string {
 	return truncate(strings.TrimSpace(err.Error()), 500)
 }
 
-// recordLater writes a read's audit record after the answer (see
-// gateAndRun), with a relaxed flush: it is committed in the next group
-// commit. Drain waits for every such record.
-func (inv *Invoker) recordLater(ctx context.Context, rec store.AuditRecord) {
+// recordLater hands a read's audit record to the store's next group commit,
+// with a relaxed flush, and returns without waiting for it (see finish): the
+// store reports the outcome, so no goroutine waits on the batch per read.
+// Drain waits for every such record.
+func (inv *Invoker) recordLater(rec store.AuditRecord) {
 	inv.later.Add(1)
-	go func() {
+	done := func(err error) {
 		defer inv.later.Done()
-		err := panics.Contain(inv.Log, "audit record of a read", func() error {
-			_, err := inv.record(store.WithRelaxedDurability(context.WithoutCancel(ctx)), rec)
-			return err
-		})
 		if err != nil && inv.Log != nil {
 			inv.Log.Error("audit record of a read not written", "request_id", rec.RequestID, "command", rec.Command, "error", err)
 		}
-	}()
+	}
+	queued := false
+	err := panics.Contain(inv.Log, "audit record of a read", func() error {
+		if err := inv.Store.AppendAuditLater(rec, done); err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	if !queued {
+		done(err)
+	}
 }
 
 // Drain waits until the audit records of answered reads are written; the

@@ -18,6 +18,7 @@ var fieldDocs = map[string]string{
 	"ApprovalPolicy.PrivilegedSecrets":        "PrivilegedSecrets holds every call that would hand a one-time secret (a reset link, a temporary password) to the caller for a privileged user — one holding an admin role or in PrivilegedGroups — for a second person: the secret is a takeover of that account.",
 	"ApprovalPolicy.Providers":                "Providers maps okta or pingone to whether every state-changing command acting on it needs approval.",
 	"ClearSessionsArgs.OAuthTokens":           "Okta only: also revoke OAuth/OIDC tokens.",
+	"Client.apiHeader":                        "apiHeader is headers(), built once: httpx copies a Request's Header into each attempt's request and never changes it, so every API call shares this one instead of allocating a map of its own.",
 	"Client.base":                             "scheme://host of the org, nothing else",
 	"Config.APIToken":                         "APIToken is an SSWS API token.",
 	"Config.BaseURL":                          "BaseURL is the org URL, https://<org>.okta.com. http:// is accepted only for loopback hosts (a local fake), never for a real org.",

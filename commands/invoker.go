@@ -351,7 +351,7 @@ func (inv *Invoker) finish(ctx context.Context, req Request, pl plan, reply Repl
 		// a flush of its own) and Drain waits for it at shutdown; only a
 		// crash of idcmd in that window can lose it. Reads with incident
 		// context stay synchronous: their write-back must be acknowledged.
-		inv.recordLater(ctx, rec)
+		inv.recordLater(rec)
 		if runErr != nil {
 			return nil, fmt.Errorf("%s: %w", pl.asked.Name, runErr)
 		}

@@ -149,6 +149,24 @@ func (s *sqlStore) AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord,
 	return app.out, nil
 }
 
+// errLaterWriteBack refuses a write-back queued by AppendAuditLater: no
+// caller would learn whether it was queued.
+var errLaterWriteBack = errors.New("store: an audit record appended later cannot carry a write-back")
+
+func (s *sqlStore) AppendAuditLater(r AuditRecord, done func(error)) error {
+	if r.WriteBack != nil {
+		return errLaterWriteBack
+	}
+	app, err := newPendingAppend(r)
+	if err != nil {
+		return err
+	}
+	if done == nil {
+		done = func(error) {}
+	}
+	return s.batch.appendLater(app, done)
+}
+
 // newPendingAppend checks r, makes its text storable and its time what the
 // store keeps, and checks its write-back.
 func newPendingAppend(r AuditRecord) (*pendingAppend, error) {

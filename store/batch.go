@@ -73,12 +73,15 @@ type batcher struct {
 }
 
 // batchOp is one queued write: fn, or an audit append (app), never both.
+// Its caller learns the outcome from done, closed after the batch, or, for
+// an append queued by appendLater, from report.
 type batchOp struct {
-	ctx  context.Context
-	fn   txFunc
-	app  *pendingAppend
-	err  error
-	done chan struct{}
+	ctx    context.Context
+	fn     txFunc
+	app    *pendingAppend
+	err    error
+	done   chan struct{}
+	report func(error)
 }
 
 func newBatcher(db *sql.DB, d dialect, stmts writerStmts) *batcher {
@@ -109,6 +112,37 @@ func (b *batcher) append(ctx context.Context, app *pendingAppend) error {
 	return b.submit(&batchOp{ctx: ctx, app: app})
 }
 
+// relaxedBackground is the context of an append queued by appendLater: no
+// caller waits on it, so nothing can cancel it, and no flush of its own.
+var relaxedBackground = WithRelaxedDurability(context.Background())
+
+// appendLater queues app for the next batch, with a relaxed flush, and
+// returns without waiting for it; report is called with the outcome by the
+// batcher's goroutine once the batch has committed or failed. It spares a
+// read's audit record a goroutine parked on the batch. When the queue is
+// full it waits in a goroutine of its own, so the caller never does. close
+// commits every append queued before it.
+func (b *batcher) appendLater(app *pendingAppend, report func(error)) error {
+	op := &batchOp{ctx: relaxedBackground, app: app, report: report}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case b.ops <- op:
+		b.mu.RUnlock()
+	default:
+		// The read lock goes with the send: close must not stop the loop
+		// while an append it has accepted is still on its way.
+		go func() {
+			defer b.mu.RUnlock()
+			b.ops <- op
+		}()
+	}
+	return nil
+}
+
 func (b *batcher) submit(op *batchOp) error {
 	ctx := op.ctx
 	if err := ctx.Err(); err != nil {
@@ -136,6 +170,16 @@ func (b *batcher) submit(op *batchOp) error {
 // the process, goes on.
 func (op *batchOp) call(tx *sql.Tx) error {
 	return panics.Contain(nil, "store write", func() error { return op.fn(context.WithoutCancel(op.ctx), tx) })
+}
+
+// tell reports an appendLater's outcome. A panic in report is contained
+// (and logged): it must not stop the loop, which owns every write of the
+// process.
+func (op *batchOp) tell() {
+	_ = panics.Contain(nil, "store append report", func() error {
+		op.report(op.err)
+		return nil
+	})
 }
 
 // close stops taking writes, commits the queued ones and stops the loop.
@@ -198,6 +242,10 @@ func (b *batcher) drain(batch []*batchOp) []*batchOp {
 func (b *batcher) run(batch []*batchOp) {
 	defer func() {
 		for _, op := range batch {
+			if op.report != nil {
+				op.tell()
+				continue
+			}
 			close(op.done)
 		}
 	}()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -293,4 +294,56 @@ func TestBatchRelaxedOnlyIfEveryWriteIs(t *testing.T) {
 			t.Errorf("relaxed per transaction = %v, want %v (a batch is relaxed only if all its writes are; a re-run as its batch)", got, want)
 		}
 	})
+}
+
+// Close commits every record queued by AppendAuditLater, also the ones
+// that found the queue full (more than a batch), and calls their done; the
+// records are in the file when it is opened again. Their batches are
+// relaxed: nothing waits on them.
+func TestAppendLaterCommittedByClose(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := store.RecordDurabilityForTest(s)
+	const n = 1000 // several times the queue
+	var mu sync.Mutex
+	var errs []error
+	for i := range n {
+		err := s.AppendAuditLater(*batchRecord(i, false), func(err error) {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		})
+		if err != nil {
+			t.Fatalf("AppendAuditLater %d: %v", i, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(errs) != n {
+		t.Errorf("%d dones called by Close, want %d", len(errs), n)
+	}
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("done(%v), want nil", err)
+		}
+	}
+	mu.Unlock()
+	for _, relaxed := range seen() {
+		if !relaxed {
+			t.Errorf("a batch of records appended later flushed: %v, want every batch relaxed", seen())
+			break
+		}
+	}
+	if err := s.AppendAuditLater(*batchRecord(n, false), func(error) { t.Error("done called after Close") }); err == nil {
+		t.Error("AppendAuditLater after Close succeeded, want an error")
+	}
+	again := mustOpen(t, "", dir)
+	if v, err := again.VerifyAudit(t.Context()); err != nil || !v.OK || v.Checked != n {
+		t.Errorf("after reopening: VerifyAudit = %+v, %v; want %d records OK", v, err, n)
+	}
 }

@@ -42,6 +42,16 @@ type Store interface {
 	// r.WriteBack, if set, is queued in the same transaction: both are
 	// stored, or neither.
 	AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error)
+	// AppendAuditLater appends r as AppendAudit does, in the next group
+	// commit with a relaxed flush (see WithRelaxedDurability), but returns
+	// as soon as r is checked and queued: nothing waits on the batch. done
+	// is called once with the outcome (nil when r is committed) from the
+	// store's writer goroutine, so it must return quickly and must not call
+	// the store. Close commits every record queued before it and calls its
+	// done. An error returned here (r is invalid, or the store is closed)
+	// means r was not queued and done is never called. r must not carry a
+	// write-back: a queued write-back has to be acknowledged.
+	AppendAuditLater(r AuditRecord, done func(error)) error
 	// ListAudit returns the records that match f, newest first, and an
 	// opaque cursor for the next page ("" on the last page).
 	ListAudit(ctx context.Context, f AuditFilter) (records []AuditRecord, next string, err error)

@@ -489,3 +489,38 @@ func TestPerAttemptTimeoutRetried(t *testing.T) {
 		t.Fatalf("Do = %v, %v; want 200 on the second attempt", resp, err)
 	}
 }
+
+// A Request's Header is copied into each attempt and never changed, even
+// when Prepare adds to the attempt's headers, so concurrent Requests may
+// share one Header (the Okta client sends one with every call).
+func TestSharedHeaderNeverChanged(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") != "application/json" || r.Header.Get("Authorization") == "" {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}))
+	c := newTestClient(t, newFakeClock(), nil)
+	shared := http.Header{"Accept": {"application/json"}, "X-Two": {"a", "b"}}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Do(context.Background(), &Request{Operation: "get", Method: http.MethodGet, URL: srv.URL, Header: shared,
+				Prepare: func(r *http.Request) error {
+					r.Header.Set("Authorization", "token "+strconv.Itoa(i))
+					r.Header.Add("Accept", "text/plain")
+					r.Header["X-Two"][0] = "changed"
+					return nil
+				}})
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("Do = %v, %v", resp, err)
+			}
+		}()
+	}
+	wg.Wait()
+	want := http.Header{"Accept": {"application/json"}, "X-Two": {"a", "b"}}
+	if diff := cmp.Diff(want, shared); diff != "" {
+		t.Errorf("the shared Header changed (-want +got):\n%s", diff)
+	}
+}

@@ -28,7 +28,9 @@ type Request struct {
 	Operation string
 	Method    string
 	// URL is sent verbatim.
-	URL    string
+	URL string
+	// Header is copied into every attempt's request and never changed, so
+	// one Header may be shared by concurrent Requests.
 	Header http.Header
 	// Body is re-sent unchanged on every attempt. Nil means no body; a POST
 	// without a body still carries Content-Length: 0.

@@ -24,6 +24,10 @@ type Client struct {
 	http      *httpx.Client
 	auth      authenticator
 	userAgent string
+	// apiHeader is headers(), built once: httpx copies a Request's Header
+	// into each attempt's request and never changes it, so every API call
+	// shares this one instead of allocating a map of its own.
+	apiHeader http.Header
 	now       func() time.Time
 }
 
@@ -60,6 +64,7 @@ func New(cfg Config) (*Client, error) {
 		},
 	}
 	c.http = httpx.New(c.httpCfg)
+	c.apiHeader = c.headers()
 
 	if cfg.APIToken != "" {
 		c.auth = &sswsAuth{token: cfg.APIToken}
@@ -101,7 +106,7 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 			Operation: cl.op,
 			Method:    cl.method,
 			URL:       cl.url,
-			Header:    c.headers(),
+			Header:    c.apiHeader,
 			Body:      body,
 			Prepare:   func(r *http.Request) error { return cred.apply(r, c.now()) },
 			Retry:     cl.retry,
@@ -119,7 +124,8 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 	}
 }
 
-// headers are sent with every request.
+// headers are sent with every request: a fresh map, which the caller may
+// change.
 func (c *Client) headers() http.Header {
 	return http.Header{
 		"Accept":     {"application/json"},

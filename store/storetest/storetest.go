@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditListFilters", testAuditListFilters},
 		{"AuditListPaging", testAuditListPaging},
 		{"AuditConcurrentAppends", testAuditConcurrentAppends},
+		{"AuditAppendLater", testAuditAppendLater},
 		{"IdempotencyNewThenReplay", testIdemNewThenReplay},
 		{"IdempotencyMismatch", testIdemMismatch},
 		{"IdempotencyInProgress", testIdemInProgress},
@@ -295,6 +296,75 @@ func testAuditRejectsInvalidJSON(t *testing.T, s store.Store) {
 	// A refused record leaves no gap.
 	if r, err := s.AppendAudit(ctx(t), record(1)); err != nil || r.Seq != 1 {
 		t.Errorf("AppendAudit after refusals = %d, %v; want Seq 1", r.Seq, err)
+	}
+}
+
+// testAuditAppendLater: a record appended later joins the same chain as the
+// ones appended and waited for, each done is called once with nil once its
+// record is committed, and a record that cannot be stored is refused at once
+// (done never called, no gap), as is one carrying a write-back.
+func testAuditAppendLater(t *testing.T, s store.Store) {
+	const callers, each = 32, 8
+	var mu sync.Mutex
+	calls := map[string]int{}
+	var pending sync.WaitGroup
+	concurrently(callers, func(c int) {
+		for j := range each {
+			i := c*each + j
+			if j%2 == 0 {
+				if _, err := s.AppendAudit(ctx(t), record(i)); err != nil {
+					t.Errorf("AppendAudit %d: %v", i, err)
+				}
+				continue
+			}
+			r := record(i)
+			pending.Add(1)
+			err := s.AppendAuditLater(r, func(err error) {
+				defer pending.Done()
+				if err != nil {
+					t.Errorf("AppendAuditLater %d: done(%v), want nil", i, err)
+				}
+				mu.Lock()
+				calls[r.RequestID]++
+				mu.Unlock()
+			})
+			if err != nil {
+				pending.Done()
+				t.Errorf("AppendAuditLater %d: %v", i, err)
+			}
+		}
+	})
+	pending.Wait()
+	for id, n := range calls {
+		if n != 1 {
+			t.Errorf("done of %s called %d times, want once", id, n)
+		}
+	}
+	if len(calls) != callers*each/2 {
+		t.Errorf("%d dones called, want %d", len(calls), callers*each/2)
+	}
+	// Every record is committed once done is called.
+	recs, _, err := s.ListAudit(ctx(t), store.AuditFilter{Limit: 1000})
+	if err != nil || len(recs) != callers*each {
+		t.Fatalf("ListAudit = %d records, %v; want %d", len(recs), err, callers*each)
+	}
+	if v := verify(t, s); !v.OK || v.Checked != callers*each {
+		t.Errorf("VerifyAudit = %+v, want all %d records OK", v, callers*each)
+	}
+	never := func(err error) { t.Errorf("done called (%v) for a refused record", err) }
+	bad := record(0)
+	bad.Args = json.RawMessage(`{"user":`)
+	if err := s.AppendAuditLater(bad, never); err == nil {
+		t.Error("AppendAuditLater of invalid args succeeded, want an error")
+	}
+	wb := record(0)
+	wb.Incident = json.RawMessage(`{"id":"4711"}`)
+	wb.WriteBack = &store.WriteBack{Platform: store.PlatformXSOAR, IncidentID: "4711", Markdown: "x"}
+	if err := s.AppendAuditLater(wb, never); err == nil {
+		t.Error("AppendAuditLater with a write-back succeeded, want an error: its queueing must be acknowledged")
+	}
+	if r, err := s.AppendAudit(ctx(t), record(1)); err != nil || r.Seq != callers*each+1 {
+		t.Errorf("AppendAudit after refusals = %d, %v; want Seq %d (no gap)", r.Seq, err, callers*each+1)
 	}
 }
 
