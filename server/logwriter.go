@@ -138,7 +138,7 @@ func (l *LogWriter) run() {
 			if err != nil && l.err == nil {
 				l.err = err
 			}
-			l.spare = buf[:0] // at most maxQueuedLog and a line: reused
+			l.spare = buf[:0]  // at most maxQueuedLog and a line: reused
 			l.cond.Broadcast() // flushed so far
 			l.mu.Unlock()
 		}
