@@ -55,7 +55,7 @@ var fieldDocs = map[string]string{
 	"Invoker.OnWriteBack":                     "OnWriteBack is called after a write-back is queued, to wake the delivery worker instead of letting it wait for its next poll.",
 	"Invoker.Policy":                          "Policy says which calls need a second person.",
 	"Invoker.Store":                           "Store keeps the audit log, idempotency keys and approvals; nil (in unit tests only) turns all three off.",
-	"Invoker.SyncReadAudit":                   "SyncReadAudit makes reads wait for their audit record (committed and flushed) before answering, like writes, at about 0.25 ms a read.",
+	"Invoker.SyncReadAudit":                   "SyncReadAudit makes reads wait for their audit record (committed and flushed) before answering, like writes (BenchmarkProcessSyncReadAudit measures what it costs).",
 	"Invoker.later":                           "later counts read records still on their way to the store.",
 	"LogQuery.Cursor":                         "Cursor is the opaque cursor a previous ListLogs returned; see UserQuery.",
 	"LogQuery.SortOrder":                      "ASCENDING or DESCENDING; empty means Okta's default",
