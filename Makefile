@@ -26,7 +26,7 @@ generate:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/idcmd ./cmd/idcmd
 
-## bench: latency overhead, throughput, idle memory, and the sandbox's RSS over 100,000 writes (IDCMD_BENCH_BINARY measures another build)
+## bench: the real binary against minfake (CPU, latency, throughput, writes), the in-process benchmarks, idle memory, and the sandbox's RSS over 100,000 writes (IDCMD_BENCH_BINARY measures another build)
 bench:
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 3s -timeout 30m ./tests/bench/
 
