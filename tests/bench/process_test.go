@@ -364,7 +364,7 @@ func benchBinary(b *testing.B) string {
 
 // buildPackage builds the main package at pkg (relative to this directory)
 // as users build it (make build: no cgo) and returns the binary's path.
-func buildPackage(b *testing.B, pkg string) string {
+func buildPackage(b testing.TB, pkg string) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), filepath.Base(pkg))
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, pkg)
@@ -383,7 +383,7 @@ type minfakeProcess struct {
 
 func (m *minfakeProcess) pid() int { return m.cmd.Process.Pid }
 
-func startMinfake(b *testing.B, bin string) *minfakeProcess {
+func startMinfake(b testing.TB, bin string) *minfakeProcess {
 	b.Helper()
 	cmd := exec.Command(bin)
 	cmd.Stderr = os.Stderr
@@ -404,7 +404,7 @@ func startMinfake(b *testing.B, bin string) *minfakeProcess {
 	return m
 }
 
-func (m *minfakeProcess) stop(b *testing.B) { stopProcess(b, m.cmd) }
+func (m *minfakeProcess) stop(b testing.TB) { stopProcess(b, m.cmd) }
 
 // serveProcess is a running idcmd serve, logging to a file as it would to
 // a terminal or journald: at its default level, each request's line.
@@ -466,7 +466,7 @@ func startServe(b *testing.B, bin string, fake *minfakeProcess, configYAML strin
 func (s *serveProcess) stop(b *testing.B) { stopProcess(b, s.cmd) }
 
 // stopProcess interrupts cmd and waits for it to exit (20 s, then kills it).
-func stopProcess(b *testing.B, cmd *exec.Cmd) {
+func stopProcess(b testing.TB, cmd *exec.Cmd) {
 	if cmd.ProcessState != nil {
 		return
 	}
