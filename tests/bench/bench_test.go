@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -367,12 +366,7 @@ func sampleLatency(b *testing.B, r *rig, body string, n int) []time.Duration {
 func BenchmarkIdleMemory(b *testing.B) {
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	defer fake.Close()
-	bin := filepath.Join(b.TempDir(), "idcmd")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/idcmd")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildPackage(b, "../../cmd/idcmd")
 	for range b.N {
 		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 		cmd.Env = []string{"IDCMD_JWT_SECRET=" + secret, "OKTA_BASE_URL=" + fake.URL, "OKTA_API_TOKEN=" + fake.Token, "IDCMD_LOG_LEVEL=warn", "IDCMD_DATA_DIR=" + b.TempDir()}

@@ -465,7 +465,8 @@ func startServe(b *testing.B, bin string, fake *minfakeProcess, configYAML strin
 
 func (s *serveProcess) stop(b *testing.B) { stopProcess(b, s.cmd) }
 
-// stopProcess interrupts cmd and waits for it to exit (20 s, then kills it).
+// stopProcess interrupts cmd and waits for it to exit (20 s, then kills it
+// and says so in b's log, when b is not nil).
 func stopProcess(b testing.TB, cmd *exec.Cmd) {
 	if cmd.ProcessState != nil {
 		return
@@ -476,7 +477,9 @@ func stopProcess(b testing.TB, cmd *exec.Cmd) {
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second):
-		b.Logf("%s did not stop within 20 s; killed", filepath.Base(cmd.Path))
+		if b != nil {
+			b.Logf("%s did not stop within 20 s; killed", filepath.Base(cmd.Path))
+		}
 		_ = cmd.Process.Kill()
 		<-done
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -45,15 +44,7 @@ var sandboxUsers = []string{
 // call over the second half: the sandbox's fakes keep bounded logs, so it
 // should be near zero once their caps are reached.
 func BenchmarkSandboxRSS(b *testing.B) {
-	bin := os.Getenv("IDCMD_BENCH_BINARY")
-	if bin == "" {
-		bin = filepath.Join(b.TempDir(), "idcmd")
-		build := exec.Command("go", "build", "-o", bin, "../../cmd/idcmd")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			b.Fatalf("build: %v\n%s", err, out)
-		}
-	}
+	bin := benchBinary(b)
 	for range b.N {
 		sb := startSandboxBinary(b, bin)
 		sb.run(b, sandboxWarmup)
@@ -189,17 +180,4 @@ func (a *announcement) Write(b []byte) (int, error) {
 	}
 }
 
-func (p *sandboxProcess) stop() {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-done
-	}
-}
+func (p *sandboxProcess) stop() { stopProcess(nil, p.cmd) }
