@@ -33,23 +33,29 @@ import (
 //     +0.3 ms p50, +1 ms p99);
 //   - 64 callers: okta-get-user calls/s through idcmd and straight to
 //     minfake, and their ratio (target ≥ 0.30);
-//   - CPU: user+system time from /proc of idcmd per call, over minfake's per
-//     request of the direct load (target ≤ 2.5 ×; the floor is about 2 ×:
-//     idcmd receives one request, makes one, reads one answer, sends one);
+//   - CPU: user+system time from /proc of idcmd per call, over minfake's
+//     per request while it serves idcmd's (target ≤ 2.5 ×);
 //   - writes: okta-clear-sessions (GET, DELETE, GET to minfake) each with its
 //     own Idempotency-Key, claimed, audited and flushed before the answer,
 //     from 64 callers (target ≥ 1,500/s), beside the reads' calls/s.
+//
+// The same round measures bareproxy, the floor: a Go net/http server that
+// makes the same Okta request and sends its body back, doing nothing else
+// (floor-* metrics). What idcmd costs above it is idcmd's own work; what
+// the floor costs above the direct call, Go's HTTP server and client.
 //
 // IDCMD_BENCH_BINARY measures another build of idcmd in the same way.
 func BenchmarkProcess(b *testing.B) {
 	bin := benchBinary(b)
 	fakeBin := buildPackage(b, "./minfake")
+	floorBin := buildPackage(b, "./bareproxy")
 	rounds := benchRounds()
 	for range b.N {
 		fake := startMinfake(b, fakeBin)
 		idc := startServe(b, bin, fake, "")
+		floor := startServe(b, floorBin, fake, "")
 		client := loadClient()
-		pr := &processRig{client: client, fake: fake, idcmd: idc,
+		pr := &processRig{client: client, fake: fake, idcmd: idc, floor: floor,
 			token: mintToken(b), userBody: `{"user":"` + fake.userID + `"}`}
 		pr.warm(b)
 		var all []processRound
@@ -78,6 +84,12 @@ func BenchmarkProcess(b *testing.B) {
 		b.ReportMetric(med(func(r processRound) float64 { return r.idcmdCPU / r.fakeCPU }), "cpu-ratio-direct")
 		b.ReportMetric(med(func(r processRound) float64 { return r.idcmdCPU / r.fakeCPUBehind }), "cpu-ratio")
 		b.ReportMetric(med(func(r processRound) float64 { return r.writeRate }), "write-calls/s")
+		b.ReportMetric(med(func(r processRound) float64 { return ms(r.floorP50 - r.directP50) }), "floor-added-p50-ms")
+		b.ReportMetric(med(func(r processRound) float64 { return ms(r.floorP99 - r.directP99) }), "floor-added-p99-ms")
+		b.ReportMetric(med(func(r processRound) float64 { return r.floorRate / r.directRate }), "floor-throughput-ratio")
+		b.ReportMetric(med(func(r processRound) float64 { return r.floorCPU }), "floor-cpu-µs/call")
+		b.ReportMetric(med(func(r processRound) float64 { return r.floorCPU / r.fakeCPUBehindFloor }), "floor-cpu-ratio")
+		floor.stop(b)
 		idc.stop(b)
 		fake.stop(b)
 	}
@@ -171,12 +183,21 @@ const (
 type processRound struct {
 	directP50, directP99, viaP50, viaP99 time.Duration
 	directRate, viaRate, writeRate       float64
+	// The floor's (bareproxy's) latency, rate, CPU per call and minfake's
+	// CPU per request behind it.
+	floorP50, floorP99                      time.Duration
+	floorRate, floorCPU, fakeCPUBehindFloor float64
 	// CPU in µs per call: minfake's under the direct load, minfake's
 	// behind idcmd (the same requests at idcmd's rate), idcmd's.
 	fakeCPU, fakeCPUBehind, idcmdCPU float64
 }
 
 func (r processRound) String() string {
+	return r.idcmdString() + fmt.Sprintf("; floor +%.3f ms p50, +%.3f ms p99, %.2f of direct, %.0f µs (%.2f ×)",
+		ms(r.floorP50-r.directP50), ms(r.floorP99-r.directP99), r.floorRate/r.directRate, r.floorCPU, r.floorCPU/r.fakeCPUBehindFloor)
+}
+
+func (r processRound) idcmdString() string {
 	return fmt.Sprintf("1 caller p50 %.3f→%.3f ms (+%.3f), p99 %.3f→%.3f ms (+%.3f); 64 callers %.0f→%.0f calls/s (%.2f); CPU/call minfake %.0f µs (behind idcmd %.0f µs), idcmd %.0f µs (%.2f ×, %.2f ×); writes %.0f/s",
 		ms(r.directP50), ms(r.viaP50), ms(r.viaP50-r.directP50), ms(r.directP99), ms(r.viaP99), ms(r.viaP99-r.directP99),
 		r.directRate, r.viaRate, r.viaRate/r.directRate, r.fakeCPU, r.fakeCPUBehind, r.idcmdCPU, r.idcmdCPU/r.fakeCPU, r.idcmdCPU/r.fakeCPUBehind, r.writeRate)
@@ -188,6 +209,7 @@ type processRig struct {
 	client   *http.Client
 	fake     *minfakeProcess
 	idcmd    *serveProcess
+	floor    *serveProcess // bareproxy; nil where not measured
 	token    string
 	userBody string
 	keys     atomic.Int64 // Idempotency-Keys used so far
@@ -201,15 +223,19 @@ func (pr *processRig) direct() error {
 }
 
 func (pr *processRig) getUser() error {
-	return sendOK(pr.client, pr.command("okta-get-user", ""))
+	return sendOK(pr.client, pr.command(pr.idcmd, "okta-get-user", ""))
+}
+
+func (pr *processRig) floorGetUser() error {
+	return sendOK(pr.client, pr.command(pr.floor, "okta-get-user", ""))
 }
 
 func (pr *processRig) clearSessions() error {
-	return sendOK(pr.client, pr.command("okta-clear-sessions", "bench-"+strconv.FormatInt(pr.keys.Add(1), 10)))
+	return sendOK(pr.client, pr.command(pr.idcmd, "okta-clear-sessions", "bench-"+strconv.FormatInt(pr.keys.Add(1), 10)))
 }
 
-func (pr *processRig) command(name, idemKey string) *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, pr.idcmd.url+"/api/v1/commands/"+name, strings.NewReader(pr.userBody))
+func (pr *processRig) command(to *serveProcess, name, idemKey string) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, to.url+"/api/v1/commands/"+name, strings.NewReader(pr.userBody))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+pr.token)
 	if idemKey != "" {
@@ -220,7 +246,11 @@ func (pr *processRig) command(name, idemKey string) *http.Request {
 
 // warm opens the connections and fills the caches both paths use.
 func (pr *processRig) warm(b *testing.B) {
-	for _, f := range []func() error{pr.direct, pr.getUser, pr.clearSessions} {
+	calls := []func() error{pr.direct, pr.getUser, pr.clearSessions}
+	if pr.floor != nil {
+		calls = append(calls, pr.floorGetUser)
+	}
+	for _, f := range calls {
 		if n, err := parallel(processCallers, 300*time.Millisecond, f); err != nil {
 			b.Fatalf("warm-up: %v (after %d calls)", err, n)
 		}
@@ -231,6 +261,7 @@ func (pr *processRig) round(b *testing.B) processRound {
 	var r processRound
 	direct := make([]time.Duration, 0, latencyPairs)
 	via := make([]time.Duration, 0, latencyPairs)
+	var floor []time.Duration
 	for range latencyPairs {
 		t0 := time.Now()
 		if err := pr.direct(); err != nil {
@@ -240,11 +271,21 @@ func (pr *processRig) round(b *testing.B) processRound {
 		if err := pr.getUser(); err != nil {
 			b.Fatal(err)
 		}
+		t2 := time.Now()
 		direct = append(direct, t1.Sub(t0))
-		via = append(via, time.Since(t1))
+		via = append(via, t2.Sub(t1))
+		if pr.floor != nil {
+			if err := pr.floorGetUser(); err != nil {
+				b.Fatal(err)
+			}
+			floor = append(floor, time.Since(t2))
+		}
 	}
 	r.directP50, r.directP99 = percentile(direct, .5), percentile(direct, .99)
 	r.viaP50, r.viaP99 = percentile(via, .5), percentile(via, .99)
+	if pr.floor != nil {
+		r.floorP50, r.floorP99 = percentile(floor, .5), percentile(floor, .99)
+	}
 
 	fake0 := cpuTime(b, pr.fake.pid())
 	n, elapsed := pr.load(b, pr.direct)
@@ -259,6 +300,14 @@ func (pr *processRig) round(b *testing.B) processRound {
 
 	n, elapsed = pr.load(b, pr.clearSessions)
 	r.writeRate = float64(n) / elapsed.Seconds()
+
+	if pr.floor != nil {
+		floor0, fake0 := cpuTime(b, pr.floor.pid()), cpuTime(b, pr.fake.pid())
+		n, elapsed = pr.load(b, pr.floorGetUser)
+		r.floorRate = float64(n) / elapsed.Seconds()
+		r.floorCPU = float64((cpuTime(b, pr.floor.pid()) - floor0).Microseconds()) / float64(n)
+		r.fakeCPUBehindFloor = float64((cpuTime(b, pr.fake.pid()) - fake0).Microseconds()) / float64(n)
+	}
 	return r
 }
 
