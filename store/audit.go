@@ -124,9 +124,6 @@ const auditColumns = `seq, recorded_at, request_id, subject, command, args, inci
 	target_user, outcome, provider_status, provider_code, detail, duration_ms,
 	idempotency_key, approval_id, approver, prev_hash, hash, writeback_id, requested_as`
 
-// auditColumnCount is how many columns auditColumns names.
-const auditColumnCount = 21
-
 // The head statements of an append, prepared once on the SQLite writer
 // (sqlStore.stmts); the INSERTs are auditInserts.
 const (

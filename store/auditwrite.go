@@ -72,8 +72,8 @@ var (
 
 func newRowInserts(d dialect) *rowInserts {
 	return &rowInserts{
-		audit:      multiRowInserts(d, "audit", auditColumns, auditColumnCount),
-		writeBacks: multiRowInserts(d, "writebacks", writeBackInsertColumns, writeBackInsertColumnCount),
+		audit:      multiRowInserts(d, "audit", auditColumns),
+		writeBacks: multiRowInserts(d, "writebacks", writeBackInsertColumns),
 	}
 }
 
@@ -86,11 +86,12 @@ func (d dialect) inserts() *rowInserts {
 }
 
 // multiRowInserts returns the INSERT of each row count in insertChunks into
-// table's columns (n of them). The placeholders are SQLite's anonymous ?
+// table's columns (a comma-separated list). The placeholders are SQLite's anonymous ?
 // and PostgreSQL's $1, $2, …: SQLite finds the name of a numbered parameter
 // by a linear search, once per parameter when it binds, which over a
 // thousand parameters would cost more than the insert.
-func multiRowInserts(d dialect, table, columns string, n int) map[int]string {
+func multiRowInserts(d dialect, table, columns string) map[int]string {
+	n := strings.Count(columns, ",") + 1
 	out := make(map[int]string, len(insertChunks))
 	for _, rows := range insertChunks {
 		var b strings.Builder

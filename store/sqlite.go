@@ -110,7 +110,7 @@ func openSQLite(ctx context.Context, name string) (Store, error) {
 // see writerStmts. They are closed before the connection.
 func (s *sqlStore) prepareWriter(ctx context.Context, wdb *sql.DB) error {
 	s.stmts = writerStmts{}
-	queries := []string{auditHeadQuery, auditHeadUpdate, writeBackInsert, idemInsert, idemComplete,
+	queries := []string{auditHeadQuery, auditHeadUpdate, idemInsert, idemComplete,
 		savepointOp, savepointRollbackOp, savepointReleaseOp}
 	for _, rows := range insertChunks {
 		queries = append(queries, s.d.inserts().audit[rows], s.d.inserts().writeBacks[rows])

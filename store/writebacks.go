@@ -65,14 +65,9 @@ func truncateText(s string, limit int, note string) string {
 	return s[:cut] + note
 }
 
-// writeBackInsertColumns are the columns a new write-back is inserted with.
-const (
-	writeBackInsertColumns     = "id, audit_seq, platform, incident_id, investigation_id, markdown, note, status, next_attempt_at, created_at"
-	writeBackInsertColumnCount = 10
-)
-
-const writeBackInsert = `INSERT INTO writebacks (` + writeBackInsertColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+// writeBackInsertColumns are the columns a new write-back is inserted with
+// (the INSERTs are rowInserts.writeBacks).
+const writeBackInsertColumns = "id, audit_seq, platform, incident_id, investigation_id, markdown, note, status, next_attempt_at, created_at"
 
 // appendWriteBackArgs appends the writeBackInsertColumns values of wb.
 func appendWriteBackArgs(args []any, d dialect, wb WriteBack) []any {
@@ -103,7 +98,7 @@ func (s *sqlStore) EnqueueWriteBack(ctx context.Context, in WriteBack) (WriteBac
 	}
 	wb.CreatedAt = dbNow()
 	wb.NextAttemptAt = wb.CreatedAt
-	if _, err := s.exec(ctx, writeBackInsert, appendWriteBackArgs(nil, s.d, wb)...); err != nil {
+	if _, err := s.exec(ctx, s.d.inserts().writeBacks[1], appendWriteBackArgs(nil, s.d, wb)...); err != nil {
 		return WriteBack{}, fmt.Errorf("store: enqueue write-back: %w", err)
 	}
 	return wb, nil
