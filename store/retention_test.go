@@ -35,22 +35,7 @@ func TestWriteBackPurgeUsesIndex(t *testing.T) {
 		if _, err := db.ExecContext(t.Context(), "ANALYZE"); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+store.PurgeQueryForTest("sqlite"), time.Now().UnixMicro(), 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		plan := sqlitePlan(t, db, store.PurgeQueryForTest("sqlite"), time.Now().UnixMicro(), 1000)
 		checkPlan(t, plan, "writebacks_due (status=? AND next_attempt_at<?)", "SCAN writebacks")
 	})
 	t.Run("Postgres", func(t *testing.T) {
@@ -72,14 +57,7 @@ func TestWriteBackPurgeUsesIndex(t *testing.T) {
 		if _, err := conn.Exec(t.Context(), "ANALYZE writebacks"); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := conn.Query(t.Context(), "EXPLAIN "+store.PurgeQueryForTest("postgres"), time.Now(), 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
+		plan := postgresPlan(t, conn, store.PurgeQueryForTest("postgres"), time.Now(), 1000)
 		checkPlan(t, plan, "writebacks_due", "Seq Scan on writebacks")
 		checkPlan(t, plan, "writebacks_pkey", "Seq Scan")
 	})

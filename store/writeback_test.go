@@ -102,23 +102,7 @@ func TestWriteBackClaimUsesIndex(t *testing.T) {
 		if _, err := db.ExecContext(t.Context(), "ANALYZE"); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+store.ClaimQueryForTest("sqlite"),
-			time.Now().UnixMicro(), 32, "w", time.Now().UnixMicro())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		plan := sqlitePlan(t, db, store.ClaimQueryForTest("sqlite"), time.Now().UnixMicro(), 32, "w", time.Now().UnixMicro())
 		checkPlan(t, plan, "writebacks_due", "SCAN writebacks")
 		checkClaimCost(t, s)
 	})
@@ -141,17 +125,48 @@ func TestWriteBackClaimUsesIndex(t *testing.T) {
 		if _, err := conn.Exec(t.Context(), "ANALYZE writebacks"); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := conn.Query(t.Context(), "EXPLAIN "+store.ClaimQueryForTest("postgres"), time.Now(), 32, "w", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
+		plan := postgresPlan(t, conn, store.ClaimQueryForTest("postgres"), time.Now(), 32, "w", time.Now())
 		checkPlan(t, plan, "writebacks_due", "Seq Scan on writebacks")
 		checkClaimCost(t, s)
 	})
+}
+
+// sqlitePlan is EXPLAIN QUERY PLAN of query with args: one detail line per
+// step.
+func sqlitePlan(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// postgresPlan is PostgreSQL's EXPLAIN of query with args, a line per row.
+func postgresPlan(t *testing.T, conn *pgx.Conn, query string, args ...any) []string {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), "EXPLAIN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
 
 func checkPlan(t *testing.T, plan []string, want, refuse string) {
