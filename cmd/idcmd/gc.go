@@ -4,14 +4,13 @@ import "runtime/debug"
 
 // serveGCPercent is the garbage collector's target for idcmd serve when
 // GOGC is not set: the heap may grow to three times what is live between
-// collections, not twice. idcmd's live heap is about 3 MB, so at the
-// default a collection ran every couple of hundred calls under load (28 a
-// second at 64 callers), each paying its fixed cost (every goroutine's
-// stack scanned, assists, write barriers on). Measured with
-// GODEBUG=gctrace=1 at 64 callers: the collector's CPU per okta-get-user
-// falls from about 26 µs to 11 µs, for about 6 MB more resident memory
-// under that load (44 → 50 MB; idle stays about 31 MB). 400 saved 6 µs
-// more for another 10 MB.
+// collections, not twice. idcmd's live heap is a few MB, so at the default
+// a collection runs every couple of hundred calls under load, each paying
+// its fixed cost (every goroutine's stack scanned, assists, write barriers
+// on); halving their number costs a few MB under load. The gain is small:
+// BenchmarkProcess with IDCMD_BENCH_GOGC=100 (the same build at Go's
+// default) measured idcmd's CPU per call within its noise of this
+// setting's (254 and 252 µs against 251 and 230 µs, two runs each).
 const serveGCPercent = 200
 
 // tuneGC sets serveGCPercent unless the operator set GOGC, whose value

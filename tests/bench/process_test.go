@@ -44,7 +44,8 @@ import (
 // (floor-* metrics). What idcmd costs above it is idcmd's own work; what
 // the floor costs above the direct call, Go's HTTP server and client.
 //
-// IDCMD_BENCH_BINARY measures another build of idcmd in the same way.
+// IDCMD_BENCH_BINARY measures another build of idcmd in the same way, and
+// IDCMD_BENCH_GOGC runs idcmd (and the floor) with that GOGC.
 func BenchmarkProcess(b *testing.B) {
 	bin := benchBinary(b)
 	fakeBin := buildPackage(b, "./minfake")
@@ -486,6 +487,11 @@ func startServe(b *testing.B, bin string, fake *minfakeProcess, configYAML strin
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"IDCMD_JWT_SECRET=" + secret, "IDCMD_DATA_DIR=" + dir,
 		"OKTA_BASE_URL=" + fake.url, "OKTA_API_TOKEN=" + fake.token}
+	if gogc := os.Getenv("IDCMD_BENCH_GOGC"); gogc != "" {
+		// What idcmd serve's own GC target (cmd/idcmd/gc.go) is worth:
+		// the same build with the operator's GOGC instead.
+		cmd.Env = append(cmd.Env, "GOGC="+gogc)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
