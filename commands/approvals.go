@@ -30,6 +30,10 @@ type ApprovalPolicy struct {
 	// user — one holding an admin role or in PrivilegedGroups — for a
 	// second person: the secret is a takeover of that account.
 	PrivilegedSecrets bool
+	// PrivilegedGrants holds every call that would add a user to one of
+	// PrivilegedGroups for a second person: membership is the group's
+	// rights, so a stolen SOAR token must not be able to grant them alone.
+	PrivilegedGrants bool
 	// PrivilegedGroups are group names (compared without case) that make a
 	// user privileged, besides any admin role.
 	PrivilegedGroups []string
@@ -117,6 +121,27 @@ func (inv *Invoker) approvalReason(ctx context.Context, req Request, pl plan) st
 		if why := inv.privileged(ctx, info.Provider, targetUser(pl.args)); why != "" {
 			return "a one-time secret for a privileged user: " + why
 		}
+	}
+	if inv.Policy.PrivilegedGrants {
+		if why := inv.grantsPrivilege(ctx, pl); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// grantsPrivilege says why a call that adds its user to a group needs a
+// second person — the group is privileged, or which group could not be
+// found out — or "" when it adds nobody to a privileged group.
+func (inv *Invoker) grantsPrivilege(ctx context.Context, pl plan) string {
+	group, ok, err := pl.runs.grantsGroup(ctx, inv.Providers, pl.args)
+	switch {
+	case !ok:
+		return ""
+	case err != nil:
+		return "it adds a user to a group that could not be checked against the privileged groups (" + truncate(err.Error(), 200) + ")"
+	case inv.privilegedGroup(group):
+		return "it adds a user to the privileged group " + group
 	}
 	return ""
 }

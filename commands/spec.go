@@ -104,6 +104,12 @@ type Spec[A any, R any] struct {
 	// false returns the reset link). For a privileged target such a call
 	// needs approval by default: the secret is a takeover of the account.
 	RevealsSecret func(args A) bool
+	// GrantsGroup names the group a call with these arguments adds its
+	// target user to (okta-add-to-group), resolving an ID to the group's
+	// name with reads only. Adding a user to a privileged group hands them
+	// its rights, so with approvals.privileged_grants (the default) such a
+	// call waits for a second person; an error holds it too (fail closed).
+	GrantsGroup func(ctx context.Context, p Providers, args A) (string, error)
 }
 
 // Delegation is what a provider-neutral command really runs: a provider
@@ -167,6 +173,9 @@ type Command interface {
 	delegate(ctx context.Context, p Providers, args any) (*delegation, error)
 	// revealsSecret reports whether a run with args returns a one-time secret.
 	revealsSecret(args any) bool
+	// grantsGroup names the group a run with args adds its user to; ok is
+	// false when the command adds nobody to any group.
+	grantsGroup(ctx context.Context, p Providers, args any) (name string, ok bool, err error)
 }
 
 // Info implements Command.
@@ -221,6 +230,14 @@ func (s Spec[A, R]) delegate(ctx context.Context, p Providers, args any) (*deleg
 
 func (s Spec[A, R]) revealsSecret(args any) bool {
 	return s.RevealsSecret != nil && s.RevealsSecret(*s.args(args))
+}
+
+func (s Spec[A, R]) grantsGroup(ctx context.Context, p Providers, args any) (string, bool, error) {
+	if s.GrantsGroup == nil {
+		return "", false, nil
+	}
+	name, err := s.GrantsGroup(ctx, p, *s.args(args))
+	return name, true, err
 }
 
 // args unwraps the Invoker's argument value.

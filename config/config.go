@@ -119,6 +119,9 @@ type Approvals struct {
 	// (a reset link, a temporary password) for a user with an admin role or
 	// in a privileged group for a second person (default true).
 	PrivilegedSecrets *bool `yaml:"privileged_secrets"`
+	// PrivilegedGrants holds a call that would add a user to one of the
+	// privileged groups for a second person (default true).
+	PrivilegedGrants *bool `yaml:"privileged_grants"`
 	// PrivilegedGroups are the group names that make a user privileged
 	// (compared without case); default the SOPs' Administrators, Security
 	// Team and IT Admins. Any admin role makes a user privileged too.

@@ -249,15 +249,18 @@ func replicaName() string {
 // the Invoker's policy.
 func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
 	p := commands.ApprovalPolicy{Destructive: true, Commands: map[string]bool{}, Providers: map[commands.Provider]bool{},
-		PrivilegedSecrets: true, PrivilegedGroups: cfg.Approvals.PrivilegedGroups}
+		PrivilegedSecrets: true, PrivilegedGrants: true, PrivilegedGroups: cfg.Approvals.PrivilegedGroups}
 	if cfg.Approvals.Destructive != nil {
 		p.Destructive = *cfg.Approvals.Destructive
 	}
 	if cfg.Approvals.PrivilegedSecrets != nil {
 		p.PrivilegedSecrets = *cfg.Approvals.PrivilegedSecrets
 	}
-	if !p.PrivilegedSecrets && len(p.PrivilegedGroups) > 0 {
-		return p, errors.New("approvals.privileged_groups has no effect with approvals.privileged_secrets: false; remove one of them")
+	if cfg.Approvals.PrivilegedGrants != nil {
+		p.PrivilegedGrants = *cfg.Approvals.PrivilegedGrants
+	}
+	if !p.PrivilegedSecrets && !p.PrivilegedGrants && len(p.PrivilegedGroups) > 0 {
+		return p, errors.New("approvals.privileged_groups has no effect with approvals.privileged_secrets and approvals.privileged_grants both false; remove one of them")
 	}
 	for name, req := range cfg.Approvals.Commands {
 		cmd, ok := commands.Builtin.Lookup(name)

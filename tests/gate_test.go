@@ -411,7 +411,7 @@ func TestApprovedCallMustStillResolveToWhatWasApproved(t *testing.T) {
 }
 
 // TestPrivilegedGroupsWithoutTheGateAreRefused: a key that would do nothing
-// is an error, not a silent no-op.
+// (both rules that read the groups are off) is an error, not a silent no-op.
 func TestPrivilegedGroupsWithoutTheGateAreRefused(t *testing.T) {
 	cfg, err := config.Load("", func(k string) string {
 		return map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": t.TempDir()}[k]
@@ -420,9 +420,14 @@ func TestPrivilegedGroupsWithoutTheGateAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := false
-	cfg.Approvals.PrivilegedSecrets, cfg.Approvals.PrivilegedGroups = &off, []string{"Admins"}
+	cfg.Approvals.PrivilegedSecrets, cfg.Approvals.PrivilegedGrants, cfg.Approvals.PrivilegedGroups = &off, &off, []string{"Admins"}
 	if _, err := buildApp(t, cfg); err == nil || !strings.Contains(err.Error(), "approvals.privileged_groups") {
-		t.Fatalf("privileged_groups without privileged_secrets: %v", err)
+		t.Fatalf("privileged_groups with neither privileged_secrets nor privileged_grants: %v", err)
+	}
+	// The groups still mean something while one of the two rules is on.
+	cfg.Approvals.PrivilegedGrants = nil
+	if _, err := buildApp(t, cfg); err != nil {
+		t.Fatalf("privileged_groups with privileged_grants on by default: %v", err)
 	}
 }
 
