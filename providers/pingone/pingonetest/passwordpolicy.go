@@ -139,3 +139,10 @@ func (e *Env) checkNewPassword(u *user, target, pw string) *apiError {
 		InnerError: &innerError{UnsatisfiedRequirements: failed},
 	})
 }
+
+// CheckPassword returns the requirements of p that pw fails for a user
+// without profile data; nil when it passes. Tests of password generators
+// use it.
+func CheckPassword(p PasswordPolicy, pw string) []string {
+	return p.unsatisfied(&user{}, pw)
+}
