@@ -79,6 +79,9 @@ func changePingOneGroup(ctx context.Context, p Providers, a PingOneGroupMembersh
 	}
 	out := PingOneGroupChange{PingOneUser: pingOneUser(au), Action: action, GroupID: g.ID, GroupName: g.Name,
 		MembershipBefore: before, MembershipAfter: after}
+	if pw, err := c.GetPasswordState(ctx, au.ID); err == nil {
+		out.PasswordStatus = pw.Status
+	}
 	title := map[string]string{"add_to_group": "PingOne user added to group", "remove_from_group": "PingOne user removed from group"}[action]
 	readable := table(title, []string{"User ID", "Username", "Group", "Group ID", "Before", "After"},
 		[][]string{{out.ID, out.Username, out.GroupName, out.GroupID, before, after}})
