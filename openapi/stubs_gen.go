@@ -898,6 +898,96 @@ type OktaUnsuspendUserResult struct {
 // @Router       /api/v1/commands/okta-unsuspend-user [post]
 func oktaUnsuspendUser() {}
 
+// PingoneAddToGroupRequest is the body of pingone-add-to-group: its arguments and the optional incident.
+type PingoneAddToGroupRequest struct {
+	commands.PingOneGroupMembershipArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneAddToGroupResult is the result of pingone-add-to-group.
+type PingoneAddToGroupResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneGroupChange `json:"outputs"`
+}
+
+// pingoneAddToGroup godoc
+//
+// @ID           pingone-add-to-group
+// @Summary      Add a PingOne user to a group (by group ID or name)
+// @Description  POST /users/{id}/memberOfGroups. A user who is already a DIRECT member is refused by PingOne (409 naming body.group); an INDIRECT member (through a nested group) becomes a DIRECT one. A population group takes only users of its population. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneAddToGroupRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PingoneAddToGroupResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-add-to-group [post]
+func pingoneAddToGroup() {}
+
+// PingoneDeleteDeviceRequest is the body of pingone-delete-device: its arguments and the optional incident.
+type PingoneDeleteDeviceRequest struct {
+	commands.PingOneDeleteDeviceArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneDeleteDeviceResult is the result of pingone-delete-device.
+type PingoneDeleteDeviceResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneDeviceDeleted `json:"outputs"`
+}
+
+// pingoneDeleteDevice godoc
+//
+// @ID           pingone-delete-device
+// @Summary      Delete one of a PingOne user's MFA devices
+// @Description  DELETE /users/{id}/devices/{deviceId}. A device the user does not have is a 404 naming body.device. The user must enroll the device again to use it. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneDeleteDeviceRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PingoneDeleteDeviceResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-delete-device [post]
+func pingoneDeleteDevice() {}
+
 // PingoneDisableUserRequest is the body of pingone-disable-user: its arguments and the optional incident.
 type PingoneDisableUserRequest struct {
 	commands.PingOneUserArgs
@@ -1068,6 +1158,46 @@ type PingoneGetApplicationsResult struct {
 // @Router       /api/v1/commands/pingone-get-applications [post]
 func pingoneGetApplications() {}
 
+// PingoneGetGroupMembersRequest is the body of pingone-get-group-members: its arguments and the optional incident.
+type PingoneGetGroupMembersRequest struct {
+	commands.PingOneGroupMembersArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetGroupMembersResult is the result of pingone-get-group-members.
+type PingoneGetGroupMembersResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.Group.
+	Outputs commands.PingOneGroupMembers `json:"outputs"`
+}
+
+// pingoneGetGroupMembers godoc
+//
+// @ID           pingone-get-group-members
+// @Summary      List a PingOne group's members (direct and through nested groups)
+// @Description  PingOne has no members listing on a group: this reads GET /users with the filter memberOfGroups[id eq "{groupId}"], which matches DIRECT and INDIRECT members, paged like pingone-list-users. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetGroupMembersRequest true "Arguments"
+// @Success      200 {object} PingoneGetGroupMembersResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-group-members [post]
+func pingoneGetGroupMembers() {}
+
 // PingoneGetRiskEventsRequest is the body of pingone-get-risk-events: its arguments and the optional incident.
 type PingoneGetRiskEventsRequest struct {
 	commands.PingOneRiskEventsArgs
@@ -1187,6 +1317,46 @@ type PingoneGetUserResult struct {
 // @x-idcmd-risk {"level": "read", "scope": "commands:read"}
 // @Router       /api/v1/commands/pingone-get-user [post]
 func pingoneGetUser() {}
+
+// PingoneGetUserDevicesRequest is the body of pingone-get-user-devices: its arguments and the optional incident.
+type PingoneGetUserDevicesRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneGetUserDevicesResult is the result of pingone-get-user-devices.
+type PingoneGetUserDevicesResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneUserDevices `json:"outputs"`
+}
+
+// pingoneGetUserDevices godoc
+//
+// @ID           pingone-get-user-devices
+// @Summary      List a PingOne user's MFA devices
+// @Description  List a PingOne user's MFA devices. Read-only; needs commands:read.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneGetUserDevicesRequest true "Arguments"
+// @Success      200 {object} PingoneGetUserDevicesResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/pingone-get-user-devices [post]
+func pingoneGetUserDevices() {}
 
 // PingoneGetUserEventsRequest is the body of pingone-get-user-events: its arguments and the optional incident.
 type PingoneGetUserEventsRequest struct {
@@ -1433,6 +1603,51 @@ type PingoneLockUserResult struct {
 // @Router       /api/v1/commands/pingone-lock-user [post]
 func pingoneLockUser() {}
 
+// PingoneRemoveFromGroupRequest is the body of pingone-remove-from-group: its arguments and the optional incident.
+type PingoneRemoveFromGroupRequest struct {
+	commands.PingOneGroupMembershipArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneRemoveFromGroupResult is the result of pingone-remove-from-group.
+type PingoneRemoveFromGroupResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOneGroupChange `json:"outputs"`
+}
+
+// pingoneRemoveFromGroup godoc
+//
+// @ID           pingone-remove-from-group
+// @Summary      Remove a PingOne user from a group (by group ID or name)
+// @Description  DELETE /users/{id}/memberOfGroups/{groupId}. PingOne answers 404 when the user is not a DIRECT member (404 naming body.group); a membership through a nested group ends only by leaving that group. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneRemoveFromGroupRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PingoneRemoveFromGroupResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-remove-from-group [post]
+func pingoneRemoveFromGroup() {}
+
 // PingoneResetPasswordRequest is the body of pingone-reset-password: its arguments and the optional incident.
 type PingoneResetPasswordRequest struct {
 	commands.PingOneResetPasswordArgs
@@ -1477,6 +1692,51 @@ type PingoneResetPasswordResult struct {
 // @x-idcmd-risk {"level": "write", "scope": "commands:write"}
 // @Router       /api/v1/commands/pingone-reset-password [post]
 func pingoneResetPassword() {}
+
+// PingoneSetPasswordRequest is the body of pingone-set-password: its arguments and the optional incident.
+type PingoneSetPasswordRequest struct {
+	commands.PingOneUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneSetPasswordResult is the result of pingone-set-password.
+type PingoneSetPasswordResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.User.
+	Outputs commands.PingOnePasswordSet `json:"outputs"`
+}
+
+// pingoneSetPassword godoc
+//
+// @ID           pingone-set-password
+// @Summary      Set a generated temporary password on a PingOne user (change forced at next sign-on)
+// @Description  PUT /users/{id}/password (password.set+json, forceChange true) with a 32-character password from crypto/rand that meets PingOne's password policies. The password is returned once, in outputs.TemporaryPassword; hand it over out of band. A password the environment's policy still refuses is PingOne's 400, with its reasons. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneSetPasswordRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PingoneSetPasswordResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-set-password [post]
+func pingoneSetPassword() {}
 
 // PingoneTerminateSessionsRequest is the body of pingone-terminate-sessions: its arguments and the optional incident.
 type PingoneTerminateSessionsRequest struct {
@@ -1683,20 +1943,26 @@ var (
 		oktaSuspendUser,
 		oktaUnlockUser,
 		oktaUnsuspendUser,
+		pingoneAddToGroup,
+		pingoneDeleteDevice,
 		pingoneDisableUser,
 		pingoneEnableUser,
 		pingoneEvaluateRisk,
 		pingoneGetApplications,
+		pingoneGetGroupMembers,
 		pingoneGetRiskEvents,
 		pingoneGetSecurityEvents,
 		pingoneGetUser,
+		pingoneGetUserDevices,
 		pingoneGetUserEvents,
 		pingoneGetUserGroups,
 		pingoneGetUserRoles,
 		pingoneGetUserSessions,
 		pingoneListUsers,
 		pingoneLockUser,
+		pingoneRemoveFromGroup,
 		pingoneResetPassword,
+		pingoneSetPassword,
 		pingoneTerminateSessions,
 		pingoneUnlockUser,
 		resetPassword,

@@ -67,6 +67,12 @@ func From(err error) *Problem {
 		p.Replayed = ae.Replayed
 		return &p
 	}
+	var arg *commands.ArgumentError
+	if errors.As(err, &arg) {
+		p := *From(arg.Err)
+		p.Errors = append(append([]commands.FieldError(nil), p.Errors...), commands.FieldError{Location: arg.Location, Message: arg.Message})
+		return &p
+	}
 	var p *Problem
 	var ie *commands.InputError
 	var se *commands.ScopeError

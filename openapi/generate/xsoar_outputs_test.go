@@ -169,6 +169,23 @@ var outputCases = []outputCase{
 		sb.run(t, "pingone-evaluate-risk", `{"user":"jdoe@example.com","ip":"45.155.205.233"}`)
 	}},
 	{command: "pingone-evaluate-risk", body: `{"user":"jdoe@example.com","ip":"45.155.205.233"}`},
+	{command: "pingone-add-to-group", body: `{"user":"jdoe@example.com","group":"Quarantine"}`, setup: lockUntil("jdoe@example.com")},
+	{command: "pingone-remove-from-group", body: `{"user":"jdoe@example.com","group":"VPN Users"}`, setup: lockUntil("jdoe@example.com")},
+	{command: "pingone-get-group-members", body: `{"group":"Prod Access","limit":200}`, setup: lockUntil("jdoe@example.com")},
+	{command: "pingone-set-password", body: `{"user":"ejohnson@example.com"}`, setup: lockUntil("ejohnson@example.com")},
+	{command: "pingone-get-user-devices", body: `{"user":"jdoe@example.com"}`},
+	{command: "pingone-delete-device", body: `{"user":"jdoe@example.com","device":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}`, setup: func(t *testing.T, sb *outputSandbox) {
+		if _, err := sb.pingone.Env().AddDevice("jdoe@example.com", pingonetest.DeviceSpec{ID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+			Type: pingonetest.DeviceMobile, Nickname: "Old iPhone", Model: "iPhone 12", OSType: "iOS", OSVersion: "16.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}},
+	{command: "pingone-delete-device", body: `{"user":"jdoe@example.com","device":"0f3c2b1a-9d8e-4f70-8a6b-5c4d3e2f1a0b"}`, setup: func(t *testing.T, sb *outputSandbox) {
+		if _, err := sb.pingone.Env().AddDevice("jdoe@example.com", pingonetest.DeviceSpec{ID: "0f3c2b1a-9d8e-4f70-8a6b-5c4d3e2f1a0b",
+			Type: pingonetest.DeviceSMS, Nickname: "Old phone", Phone: "+12125550100"}); err != nil {
+			t.Fatal(err)
+		}
+	}},
 	{command: "get-user", body: `{"provider":"okta","user":"jdoe@example.com"}`},
 	{command: "get-user", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
 	{command: "get-user-groups", body: `{"provider":"okta","user":"jdoe@example.com"}`},
@@ -197,6 +214,8 @@ var cannotAppear = map[string]string{
 	// commands/pingone_users.go: the list reads no password states (one
 	// call per user); pingone-get-user does.
 	"pingone-list-users PingOne.User.PasswordStatus": "read by pingone-get-user, not per listed user",
+	// commands/pingone_groups.go: the members are a user listing too.
+	"pingone-get-group-members PingOne.Group.Member.PasswordStatus": "read by pingone-get-user, not per listed member",
 	// After an unlock there is no lock, so no lock times.
 	"pingone-unlock-user PingOne.User.LockedAt": "no lock after an unlock",
 	"pingone-unlock-user PingOne.User.UnlockAt": "no lock after an unlock",

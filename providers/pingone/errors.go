@@ -36,6 +36,28 @@ var stateActions = map[string]bool{
 	opSendRecoveryCode:    true,
 }
 
+// detailConflictActions are the calls whose refusals PingOne explains by
+// detail code: UNIQUENESS_VIOLATION (already a member) and
+// CONSTRAINT_VIOLATION (a rule of the object's state, such as a
+// population group's) mean Conflict; anything else, such as a password
+// the policy rejects (INVALID_VALUE), stays the caller's to fix.
+var detailConflictActions = map[string]bool{
+	opAddUserToGroup: true,
+	opSetPassword:    true,
+}
+
+// hasDetail reports whether one of the error's details has one of codes.
+func hasDetail(eb errorBody, codes ...string) bool {
+	for _, d := range eb.Details {
+		for _, c := range codes {
+			if d.Code == c {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // apiError turns a non-2xx API response into an *upstream.Error. The body is
 // read only as PingOne's error JSON: anything else (an HTML page from a
 // proxy) is reported by status alone and never quoted.
@@ -85,6 +107,8 @@ func errorKind(op string, status int, eb errorBody) upstream.Kind {
 		// idcmd's own token or its worker app's roles were refused.
 		return upstream.Unauthorized
 	case status == http.StatusConflict:
+		return upstream.Conflict
+	case detailConflictActions[op] && status/100 == 4 && hasDetail(eb, "UNIQUENESS_VIOLATION", "CONSTRAINT_VIOLATION"):
 		return upstream.Conflict
 	case stateActions[op] && stateConflict(status, eb):
 		return upstream.Conflict

@@ -43,8 +43,10 @@ type Env struct {
 	seeding    bool
 	policySets []*riskPolicySet
 	badIPs     map[netip.Addr]bool
-	// passwordPolicyID is the environment's (only) password policy.
+	// passwordPolicyID is the environment's (only) password policy, and
+	// passwordPolicy its rules.
 	passwordPolicyID string
+	passwordPolicy   PasswordPolicy
 }
 
 type population struct {
@@ -69,6 +71,7 @@ func newEnv(id, workerID string, now func() time.Time) *Env {
 	e.activities.init()
 	e.defaultPop = e.addPopulationLocked("Default", "Default population")
 	e.passwordPolicyID = seededUUID(e.rng)
+	e.passwordPolicy = StandardPasswordPolicy
 	created := now().Add(-2 * 365 * 24 * time.Hour)
 	e.worker = e.addAppLocked(appSpec{
 		id: workerID, name: "idcmd Worker", description: "Worker application used by idcmd (client_credentials)",

@@ -43,6 +43,9 @@ type innerError struct {
 	RangeMinimumValue *int     `json:"rangeMinimumValue,omitempty"`
 	RangeMaximumValue *int     `json:"rangeMaximumValue,omitempty"`
 	AllowedValues     []string `json:"allowedValues,omitempty"`
+	// UnsatisfiedRequirements names the password policy rules a new
+	// password failed (PasswordPolicy property names).
+	UnsatisfiedRequirements []string `json:"unsatisfiedRequirements,omitempty"`
 }
 
 // Top-level codes. PingOne documents INVALID_DATA, NOT_FOUND,

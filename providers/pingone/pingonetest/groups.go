@@ -211,18 +211,7 @@ func (s *Server) listUserGroups(w http.ResponseWriter, r *http.Request, c *call)
 		if !match(m) {
 			continue
 		}
-		j := groupMembershipJSON{
-			Links: links{
-				"self":  {Href: s.envURL(r, "/users/"+u.id+"/memberOfGroups/"+m.group.id)},
-				"group": {Href: s.envURL(r, "/groups/"+m.group.id)},
-				"user":  {Href: s.envURL(r, "/users/"+u.id)},
-			},
-			ID: m.group.id, Environment: idRef{ID: s.EnvironmentID}, Name: m.group.name, Type: membershipType(m),
-		}
-		if expand {
-			j.Embedded = &membershipEmbedded{Group: s.renderGroup(r, m.group)}
-		}
-		items = append(items, j)
+		items = append(items, s.renderMembership(r, u, m, expand))
 	}
 	e.mu.RUnlock()
 	return pageSlice(s, w, r, "groupMemberships", "memberOfGroups:"+c.id, items)

@@ -2,6 +2,7 @@ package pingonetest
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"net/http"
 	"time"
 )
@@ -182,8 +183,12 @@ func recoverPassword(s *Server, r *http.Request, c *call, u *user) *apiError {
 	case u.pwd.recoveryCode == "" || !constantEqual(body.RecoveryCode, u.pwd.recoveryCode) || !c.now.Before(u.pwd.recoveryExpires):
 		return invalidValue("recoveryCode", "The recovery code is invalid or has expired")
 	}
+	if aerr := s.env.checkNewPassword(u, "newPassword", body.NewPassword); aerr != nil {
+		return aerr
+	}
 	u.pwd.recoveryCode = ""
 	changePassword(s, r, c, u, PasswordOK, "PASSWORD.RESET", "Password reset with a recovery code")
+	u.pwd.valueHash = sha256.Sum256([]byte(body.NewPassword))
 	return nil
 }
 
@@ -200,11 +205,15 @@ func setPassword(s *Server, r *http.Request, c *call, u *user) *apiError {
 	if body.Value == "" {
 		return requiredValue("value", "value is required")
 	}
+	if aerr := s.env.checkNewPassword(u, "value", body.Value); aerr != nil {
+		return aerr
+	}
 	status := PasswordOK
 	if body.ForceChange {
 		status = PasswordMustChange
 	}
 	changePassword(s, r, c, u, status, "PASSWORD.SET", "Password set by administrator")
+	u.pwd.valueHash = sha256.Sum256([]byte(body.Value))
 	return nil
 }
 
@@ -220,7 +229,11 @@ func resetPassword(s *Server, r *http.Request, c *call, u *user) *apiError {
 	if body.NewPassword == "" {
 		return requiredValue("newPassword", "newPassword is required")
 	}
+	if aerr := s.env.checkNewPassword(u, "newPassword", body.NewPassword); aerr != nil {
+		return aerr
+	}
 	changePassword(s, r, c, u, PasswordOK, "PASSWORD.RESET", "Password reset by administrator")
+	u.pwd.valueHash = sha256.Sum256([]byte(body.NewPassword))
 	return nil
 }
 

@@ -160,6 +160,7 @@ func SeedDemo(e *Env, now time.Time) {
 	sd.fixtures()
 	sd.addWorkforce()
 	sd.history()
+	sd.containmentAndDevices()
 }
 
 // at is a wall-clock time in the demo zone, daysAgo days before the seed

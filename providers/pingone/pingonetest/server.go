@@ -200,7 +200,7 @@ type call struct {
 	// the audit activities the request causes.
 	correlationID string
 	id            string // the first path parameter: {userID}, {groupID}...
-	sub           string // the second: {sessionID}
+	sub           string // the second: {sessionID}, {groupID}, {deviceID}
 }
 
 type handlerFunc = func(*Server, http.ResponseWriter, *http.Request, *call) *apiError
@@ -223,7 +223,10 @@ var (
 	userRoutes          = methods{"GET": (*Server).getUser, "POST": (*Server).userAccountAction}
 	userEnabledRoutes   = methods{"GET": (*Server).getUserEnabled, "PUT": (*Server).putUserEnabled}
 	userPasswordRoutes  = methods{"GET": (*Server).getPassword, "POST": (*Server).postPassword, "PUT": (*Server).putPassword}
-	userGroupsRoutes    = methods{"GET": (*Server).listUserGroups}
+	userGroupsRoutes    = methods{"GET": (*Server).listUserGroups, "POST": (*Server).addUserToGroup}
+	userGroupRoutes     = methods{"GET": (*Server).getUserGroupMembership, "DELETE": (*Server).removeUserFromGroup}
+	userDevicesRoutes   = methods{"GET": (*Server).listDevices}
+	userDeviceRoutes    = methods{"GET": (*Server).getDevice, "DELETE": (*Server).deleteDevice}
 	userRolesRoutes     = methods{"GET": (*Server).listUserRoleAssignments}
 	userSessionsRoutes  = methods{"GET": (*Server).listSessions} // no bulk DELETE, as in PingOne
 	userSessionRoutes   = methods{"GET": (*Server).getSession, "DELETE": (*Server).deleteSession}
@@ -266,9 +269,15 @@ func route(segs []string) (ms methods, id, sub string) {
 				return userRolesRoutes, segs[1], ""
 			case "sessions":
 				return userSessionsRoutes, segs[1], ""
+			case "devices":
+				return userDevicesRoutes, segs[1], ""
 			}
 		case n == 4 && segs[2] == "sessions":
 			return userSessionRoutes, segs[1], segs[3]
+		case n == 4 && segs[2] == "memberOfGroups":
+			return userGroupRoutes, segs[1], segs[3]
+		case n == 4 && segs[2] == "devices":
+			return userDeviceRoutes, segs[1], segs[3]
 		}
 	case "groups":
 		return oneOrMany(segs, groupsRoutes, groupRoutes)

@@ -29,7 +29,8 @@ type user struct {
 	pwd      password
 	groups   []*group // DIRECT memberships, in join order
 	roles    []*roleAssignment
-	sessions []*session // newest first, at most maxSessions
+	sessions []*session   // newest first, at most maxSessions
+	devices  []*mfaDevice // MFA devices, in device order (the default first)
 }
 
 // password is the user's password state (GET /users/{id}/password).
@@ -39,8 +40,11 @@ type password struct {
 	status string
 	// lockedOut is a lockout by the password policy after failed attempts;
 	// it locks the account too, but without lockedAt.
-	lockedOut         bool
-	lastChangedAt     time.Time
+	lockedOut     bool
+	lastChangedAt time.Time
+	// valueHash is the SHA-256 of the password last set through the API
+	// (zero when unknown), for the "not the same as current" rule.
+	valueHash         [32]byte
 	recoveryCode      string
 	recoveryExpires   time.Time
 	recoveryCodesSent int
