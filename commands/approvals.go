@@ -111,39 +111,43 @@ var (
 
 // approvalReason says why a call must wait for a second person, or "" when
 // it may run now. It judges what the call does: the provider command a
-// neutral command resolved to, with that command's arguments.
-func (inv *Invoker) approvalReason(ctx context.Context, req Request, pl plan) string {
+// neutral command resolved to, with that command's arguments. An error is
+// a definite answer about the arguments found on the way (the group to add
+// the user to does not exist): the call fails with it instead of waiting.
+func (inv *Invoker) approvalReason(ctx context.Context, req Request, pl plan) (string, error) {
 	info := pl.runs.Info()
 	if inv.Policy.Requires(info, info.Provider, req.Automated) {
-		return "the approval policy holds " + info.Name
+		return "the approval policy holds " + info.Name, nil
 	}
 	if inv.Policy.PrivilegedSecrets && pl.runs.revealsSecret(pl.args) {
 		if why := inv.privileged(ctx, info.Provider, targetUser(pl.args)); why != "" {
-			return "a one-time secret for a privileged user: " + why
+			return "a one-time secret for a privileged user: " + why, nil
 		}
 	}
 	if inv.Policy.PrivilegedGrants {
-		if why := inv.grantsPrivilege(ctx, pl); why != "" {
-			return why
-		}
+		return inv.grantsPrivilege(ctx, pl)
 	}
-	return ""
+	return "", nil
 }
 
 // grantsPrivilege says why a call that adds its user to a group needs a
-// second person — the group is privileged, or which group could not be
-// found out — or "" when it adds nobody to a privileged group.
-func (inv *Invoker) grantsPrivilege(ctx context.Context, pl plan) string {
+// second person — the group is privileged, or its name could not be read —
+// or "" when it adds nobody to a privileged group. A group that does not
+// exist is the call's error: there is nothing to approve.
+func (inv *Invoker) grantsPrivilege(ctx context.Context, pl plan) (string, error) {
 	group, ok, err := pl.runs.grantsGroup(ctx, inv.Providers, pl.args)
+	var argErr *ArgumentError
 	switch {
 	case !ok:
-		return ""
+		return "", nil
+	case errors.As(err, &argErr):
+		return "", err
 	case err != nil:
-		return "it adds a user to a group that could not be checked against the privileged groups (" + truncate(err.Error(), 200) + ")"
+		return "it adds a user to a group that could not be checked against the privileged groups (" + truncate(err.Error(), 200) + ")", nil
 	case inv.privilegedGroup(group):
-		return "it adds a user to the privileged group " + group
+		return "it adds a user to the privileged group " + group, nil
 	}
-	return ""
+	return "", nil
 }
 
 func (inv *Invoker) approvalTTL() time.Duration {

@@ -313,7 +313,11 @@ func (inv *Invoker) refuse(ctx context.Context, req Request, name string, why er
 // against the provider and records the outcome before answering.
 func (inv *Invoker) gateAndRun(ctx context.Context, req Request, pl plan) (*Result, error) {
 	if req.approval == nil && inv.Store != nil {
-		if why := inv.approvalReason(ctx, req, pl); why != "" {
+		why, err := inv.approvalReason(ctx, req, pl)
+		if err != nil {
+			return inv.finish(ctx, req, pl, Reply[any]{}, err, 0)
+		}
+		if why != "" {
 			return inv.requestApproval(ctx, req, pl, why)
 		}
 	}

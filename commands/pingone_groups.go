@@ -96,6 +96,13 @@ var PingOneAddToGroup = Spec[PingOneGroupMembershipArgs, PingOneGroupChange]{
 	Provider:    PingOne,
 	Context:     Context{Prefix: "PingOne.User", Key: "ID"},
 	Risk:        Write,
+	GrantsGroup: func(ctx context.Context, p Providers, a PingOneGroupMembershipArgs) (string, error) {
+		_, g, err := resolvePingOneGroup(ctx, p, a.Group)
+		if err != nil {
+			return "", err
+		}
+		return g.Name, nil
+	},
 	Run: func(ctx context.Context, p Providers, a PingOneGroupMembershipArgs) (Reply[PingOneGroupChange], error) {
 		return changePingOneGroup(ctx, p, a, "add_to_group", func(c *pingone.Client, u *pingone.User, g *pingone.Group, before string) error {
 			_, err := c.AddUserToGroup(ctx, u.ID, g.ID)

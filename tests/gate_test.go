@@ -442,3 +442,42 @@ func TestClearSessionsRefusesOktaOnlyArgumentsOnPingOne(t *testing.T) {
 	}
 	mustStatus(t, e.run("clear-sessions", fmt.Sprintf(`{"provider":"pingone","user":%q}`, pingonetest.DemoActiveUser)), 200)
 }
+
+// TestAddingToAPrivilegedGroupNeedsApproval: membership of a privileged
+// group is its rights, so a write token alone cannot grant it, by name or
+// by ID; an ordinary group is added at once, an unknown one fails at once
+// (there is nothing to approve), and approvals.privileged_grants: false
+// turns the rule off.
+func TestAddingToAPrivilegedGroupNeedsApproval(t *testing.T) {
+	admins := func(c *config.Config) { c.Approvals.PrivilegedGroups = []string{"pingone admins"} }
+	e := newEnv(t, envOptions{pingone: true, configure: admins})
+	user := pingonetest.DemoActiveUser
+	adminsID, ok := e.pingone.Env().GroupID(pingonetest.GroupPingOneAdmins)
+	if !ok {
+		t.Fatal("the seed has no PingOne Admins group")
+	}
+	member := func() bool { return containsFold(e.pingone.Env().GroupNames(user), pingonetest.GroupPingOneAdmins) }
+	for _, group := range []string{pingonetest.GroupPingOneAdmins, adminsID} {
+		r := e.run("pingone-add-to-group", fmt.Sprintf(`{"user":%q,"group":%q}`, user, group))
+		approvalOf(t, r)
+		if !strings.Contains(string(r.body), "privileged group PingOne Admins") {
+			t.Errorf("the reason does not name the group: %s", r.body)
+		}
+		if member() {
+			t.Fatal("the membership was granted without approval")
+		}
+	}
+	mustStatus(t, e.run("pingone-add-to-group", fmt.Sprintf(`{"user":%q,"group":%q}`, user, pingonetest.GroupQuarantine)), 200)
+	r := e.run("pingone-add-to-group", fmt.Sprintf(`{"user":%q,"group":"No Such Group"}`, user))
+	mustStatus(t, r, 404)
+	if !strings.Contains(string(r.body), "body.group") {
+		t.Errorf("the unknown group is not named: %s", r.body)
+	}
+
+	off := false
+	open := newEnv(t, envOptions{pingone: true, configure: func(c *config.Config) { admins(c); c.Approvals.PrivilegedGrants = &off }})
+	mustStatus(t, open.run("pingone-add-to-group", fmt.Sprintf(`{"user":%q,"group":%q}`, user, pingonetest.GroupPingOneAdmins)), 200)
+	if !containsFold(open.pingone.Env().GroupNames(user), pingonetest.GroupPingOneAdmins) {
+		t.Error("with privileged_grants false the membership was not granted")
+	}
+}
