@@ -67,10 +67,9 @@ const (
 // by Org.mu.
 type pushState struct {
 	expiry   time.Duration
-	behavior map[string]PushBehavior // by user ID
-	// fallback answers for users without a behaviour of their own (the
-	// seeded org's); nil means they never answer by themselves.
-	fallback *PushBehavior
+	// behavior is how each user answers, by user ID; a user without one
+	// (any user a test adds) answers only through Server.AnswerPush.
+	behavior map[string]PushBehavior
 	tx       map[string]*pushTx
 }
 
@@ -212,11 +211,7 @@ func (s *Server) verifyFactor(w http.ResponseWriter, r *http.Request, c *call) *
 	}
 	now := o.now()
 	t := &pushTx{id: "v2mst." + randomString(22), userID: u.id, factorID: f.id, expires: now.Add(o.push.lifetime())}
-	b, ok := o.push.behavior[u.id]
-	if !ok && o.push.fallback != nil {
-		b, ok = *o.push.fallback, true
-	}
-	if ok && b.Answer != "" {
+	if b := o.push.behavior[u.id]; b.Answer != "" {
 		t.answer, t.answerAt = b.Answer, now.Add(b.After)
 	}
 	if o.push.tx == nil {
@@ -276,9 +271,11 @@ func (s *Server) renderPushTx(base string, t *pushTx, u *user, now time.Time, po
 // seedPush gives the seeded users their push behaviour (see SeedPushDelay).
 func (sd *seeder) seedPush() {
 	p := &sd.o.push
-	p.fallback = &PushBehavior{Answer: PushApprove, After: SeedPushDelay}
 	if p.behavior == nil {
 		p.behavior = map[string]PushBehavior{}
+	}
+	for _, u := range sd.byLogin {
+		p.behavior[u.id] = PushBehavior{Answer: PushApprove, After: SeedPushDelay}
 	}
 	if u := sd.byLogin[DemoPushRejectUser]; u != nil {
 		p.behavior[u.id] = PushBehavior{Answer: PushReject, After: 3 * time.Second}
