@@ -66,7 +66,7 @@ const (
 // pushState is the org's push transactions and how users answer; guarded
 // by Org.mu.
 type pushState struct {
-	expiry   time.Duration
+	expiry time.Duration
 	// behavior is how each user answers, by user ID; a user without one
 	// (any user a test adds) answers only through Server.AnswerPush.
 	behavior map[string]PushBehavior
