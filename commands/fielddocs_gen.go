@@ -87,8 +87,6 @@ var fieldDocs = map[string]string{
 	"OktaGetLogsArgs.SortOrder":               "Order by publish time.",
 	"OktaGetLogsArgs.Until":                   "End of the range (RFC 3339). Without it the query is a polling query.",
 	"OktaGroup.Type":                          "OKTA_GROUP, APP_GROUP or BUILT_IN.",
-	"OktaGroupMembers.ID":                     "Okta group ID.",
-	"OktaGroupMembers.Type":                   "OKTA_GROUP, APP_GROUP or BUILT_IN.",
 	"OktaGroupMembershipArgs.Group":           "Okta group ID (00g...) or exact group name.",
 	"OktaGroupMembershipChange.Action":        "add_to_group or remove_from_group.",
 	"OktaGroupMembershipChange.Changed":       "Whether the membership changed: false when the user already was (or was not) a member, which Okta accepts without a change.",

@@ -187,21 +187,24 @@ type OktaGetGroupMembersArgs struct {
 }
 
 // OktaGetGroupMembers lists a group's members, paged like okta-search-users.
-var OktaGetGroupMembers = Spec[OktaGetGroupMembersArgs, OktaGroupMembers]{
-	Name:     "okta-get-group-members",
-	Summary:  "List the members of an Okta group (by group ID or name)",
-	Provider: Okta,
-	Context:  Context{Prefix: "Okta.Group", Key: "ID"},
-	Risk:     Read,
-	Run: func(ctx context.Context, p Providers, a OktaGetGroupMembersArgs) (Reply[OktaGroupMembers], error) {
+// Like okta-search-users its outputs are the users (Okta.User), so a
+// playbook loops over them the same way; the group is in the title.
+var OktaGetGroupMembers = Spec[OktaGetGroupMembersArgs, []OktaUser]{
+	Name:        "okta-get-group-members",
+	Summary:     "List the members of an Okta group (by group ID or name)",
+	Description: "Members of every status, DEPROVISIONED included, in Okta's order.",
+	Provider:    Okta,
+	Context:     Context{Prefix: "Okta.User", Key: "ID"},
+	Risk:        Read,
+	Run: func(ctx context.Context, p Providers, a OktaGetGroupMembersArgs) (Reply[[]OktaUser], error) {
 		scope := scopeOf("okta-get-group-members", a)
 		// A foreign cursor must not cost the group lookup.
 		if err := p.checkCursor(scope, a.Cursor, 1); err != nil {
-			return Reply[OktaGroupMembers]{}, err
+			return Reply[[]OktaUser]{}, err
 		}
 		c, g, err := resolveOktaGroup(ctx, p, a.Group)
 		if err != nil {
-			return Reply[OktaGroupMembers]{}, err
+			return Reply[[]OktaUser]{}, err
 		}
 		limit := orDefault(a.Limit, 50)
 		users, next, err := readPaged(ctx, p, pagedQuery[okta.User]{
@@ -214,18 +217,18 @@ var OktaGetGroupMembers = Spec[OktaGetGroupMembersArgs, OktaGroupMembers]{
 			}},
 		}, keepAll)
 		if err != nil {
-			return Reply[OktaGroupMembers]{}, err
+			return Reply[[]OktaUser]{}, err
 		}
-		out := OktaGroupMembers{ID: g.ID, Name: g.Profile.Name, Type: g.Type, Members: make([]OktaUser, 0, len(users))}
+		out := make([]OktaUser, 0, len(users))
 		rows := make([][]string, 0, len(users))
 		for i := range users {
 			u := oktaUser(&users[i])
-			out.Members = append(out.Members, u)
+			out = append(out, u)
 			rows = append(rows, userRow(u))
 		}
-		return Reply[OktaGroupMembers]{
+		return Reply[[]OktaUser]{
 			Outputs:    out,
-			Readable:   table(pageTitle(len(rows), "members of "+g.Profile.Name, next), userHeaders, rows),
+			Readable:   table(pageTitle(len(rows), "members of "+g.Profile.Name+" ("+g.ID+", "+g.Type+")", next), userHeaders, rows),
 			Raw:        rawList(users, func(u okta.User) []byte { return u.Raw }),
 			NextCursor: next,
 		}, nil

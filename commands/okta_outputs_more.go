@@ -26,16 +26,6 @@ type OktaGroupMembershipChange struct {
 	Changed bool `json:"Changed"`
 }
 
-// OktaGroupMembers is one page of a group's members.
-type OktaGroupMembers struct {
-	// Okta group ID.
-	ID   string `json:"ID" example:"00g1emaKYZTWRYYRRTSK"`
-	Name string `json:"Name" example:"Super Admins"`
-	// OKTA_GROUP, APP_GROUP or BUILT_IN.
-	Type    string     `json:"Type" example:"OKTA_GROUP"`
-	Members []OktaUser `json:"Member"`
-}
-
 // OktaPushVerification is the outcome of okta-verify-push.
 type OktaPushVerification struct {
 	// Okta user ID.

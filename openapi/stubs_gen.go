@@ -453,15 +453,15 @@ type OktaGetGroupMembersRequest struct {
 // OktaGetGroupMembersResult is the result of okta-get-group-members.
 type OktaGetGroupMembersResult struct {
 	commands.ResultMeta
-	// Typed outputs, stored in XSOAR context under Okta.Group.
-	Outputs commands.OktaGroupMembers `json:"outputs"`
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs []commands.OktaUser `json:"outputs"`
 }
 
 // oktaGetGroupMembers godoc
 //
 // @ID           okta-get-group-members
 // @Summary      List the members of an Okta group (by group ID or name)
-// @Description  List the members of an Okta group (by group ID or name). Read-only; needs commands:read.
+// @Description  Members of every status, DEPROVISIONED included, in Okta's order. Read-only; needs commands:read.
 // @Tags         okta
 // @Accept       json
 // @Produce      json
