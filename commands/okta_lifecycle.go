@@ -130,25 +130,65 @@ var OktaResetPassword = Spec[OktaResetPasswordArgs, OktaPasswordReset]{
 	},
 }
 
-// OktaExpirePassword forces a password change at next sign-in.
-var OktaExpirePassword = Spec[OktaUserArgs, OktaUserChange]{
+// OktaExpirePasswordArgs are the arguments of okta-expire-password.
+type OktaExpirePasswordArgs struct {
+	OktaUserArgs
+	// Also set a temporary password and return it (a one-time secret): the user signs in with it once and must change it.
+	TempPassword bool `json:"temp_password,omitempty" default:"false"`
+	// End the user's sessions too; only with temp_password (Okta offers it only there).
+	RevokeSessions bool `json:"revoke_sessions,omitempty" default:"false"`
+}
+
+// Validate refuses revoke_sessions without temp_password: Okta's plain
+// expire_password has no such option, and silently ignoring it would leave
+// the sessions a caller meant to end.
+func (a *OktaExpirePasswordArgs) Validate() error {
+	if a.RevokeSessions && !a.TempPassword {
+		return inputError("The arguments are invalid", "body.revoke_sessions",
+			"revoke_sessions needs temp_password true (Okta ends sessions only with a temporary password); use okta-clear-sessions to end them otherwise")
+	}
+	return nil
+}
+
+// OktaExpirePassword forces a password change at next sign-in, optionally
+// with a temporary password.
+var OktaExpirePassword = Spec[OktaExpirePasswordArgs, OktaPasswordExpired]{
 	Name:     "okta-expire-password",
 	Summary:  "Expire an Okta user's password (change required at next sign-in)",
 	Provider: Okta,
 	Context:  Context{Prefix: "Okta.User", Key: "ID"},
 	Risk:     Write,
-	Run: func(ctx context.Context, p Providers, a OktaUserArgs) (Reply[OktaUserChange], error) {
-		c, before, err := resolveOktaUser(ctx, p, a.User)
-		if err != nil {
-			return Reply[OktaUserChange]{}, err
+	// With temp_password the caller receives a password for the account.
+	RevealsSecret: func(a OktaExpirePasswordArgs) bool { return a.TempPassword },
+	Run: func(ctx context.Context, p Providers, a OktaExpirePasswordArgs) (Reply[OktaPasswordExpired], error) {
+		if !a.TempPassword {
+			c, before, err := resolveOktaUser(ctx, p, a.User)
+			if err != nil {
+				return Reply[OktaPasswordExpired]{}, err
+			}
+			// expire_password answers with the user, so no read-back is needed.
+			after, err := c.ExpirePassword(ctx, before.ID)
+			if err != nil {
+				return Reply[OktaPasswordExpired]{}, err
+			}
+			out := OktaPasswordExpired{OktaUserChange: OktaUserChange{OktaUser: oktaUser(after), Action: "expire_password", PreviousStatus: before.Status}}
+			return Reply[OktaPasswordExpired]{Outputs: out, Readable: changeTable("Okta password expired", out.OktaUserChange), Raw: rawJSON(after.Raw)}, nil
 		}
-		// expire_password answers with the user, so no read-back is needed.
-		after, err := c.ExpirePassword(ctx, before.ID)
+		var tp okta.TempPassword
+		change, after, err := changeOktaUser(ctx, p, a.User, "expire_password_with_temp_password", func(c *okta.Client, id string) error {
+			var err error
+			tp, err = c.ExpirePasswordWithTempPassword(ctx, id, a.RevokeSessions)
+			return err
+		})
 		if err != nil {
-			return Reply[OktaUserChange]{}, err
+			return Reply[OktaPasswordExpired]{}, err
 		}
-		out := OktaUserChange{OktaUser: oktaUser(after), Action: "expire_password", PreviousStatus: before.Status}
-		return Reply[OktaUserChange]{Outputs: out, Readable: changeTable("Okta password expired", out), Raw: rawJSON(after.Raw)}, nil
+		out := OktaPasswordExpired{OktaUserChange: change, TempPassword: tp.TempPassword, SessionsRevoked: a.RevokeSessions}
+		// The password is a credential: in outputs for the caller, never
+		// in the readable text that lands in a war room.
+		readable := changeTable("Okta password expired with a temporary password", change) +
+			"\nThe one-time temporary password is in outputs.TempPassword; hand it over out of band.\n"
+		return Reply[OktaPasswordExpired]{Outputs: out, Readable: readable, Raw: rawJSON(after.Raw), Secrets: []string{tp.TempPassword}}, nil
 	},
 }
 

@@ -218,6 +218,96 @@ type LockUserResult struct {
 // @Router       /api/v1/commands/lock-user [post]
 func lockUser() {}
 
+// OktaActivateUserRequest is the body of okta-activate-user: its arguments and the optional incident.
+type OktaActivateUserRequest struct {
+	commands.OktaActivationArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaActivateUserResult is the result of okta-activate-user.
+type OktaActivateUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs commands.OktaActivation `json:"outputs"`
+}
+
+// oktaActivateUser godoc
+//
+// @ID           okta-activate-user
+// @Summary      Activate a staged or deactivated Okta user
+// @Description  Only STAGED or DEPROVISIONED users (Okta answers an ACTIVE user with E0000016, any other status with E0000038: 409). A user without a password becomes PROVISIONED until they complete activation with the link. Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaActivateUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaActivateUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-activate-user [post]
+func oktaActivateUser() {}
+
+// OktaAddToGroupRequest is the body of okta-add-to-group: its arguments and the optional incident.
+type OktaAddToGroupRequest struct {
+	commands.OktaGroupMembershipArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaAddToGroupResult is the result of okta-add-to-group.
+type OktaAddToGroupResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs commands.OktaGroupMembershipChange `json:"outputs"`
+}
+
+// oktaAddToGroup godoc
+//
+// @ID           okta-add-to-group
+// @Summary      Add an Okta user to a group (by group ID or name)
+// @Description  Only OKTA_GROUP groups: Okta does not let the API change the members of APP_GROUP (directory-imported) or BUILT_IN groups. Adding a member again changes nothing (Changed is false). Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaAddToGroupRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaAddToGroupResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-add-to-group [post]
+func oktaAddToGroup() {}
+
 // OktaClearSessionsRequest is the body of okta-clear-sessions: its arguments and the optional incident.
 type OktaClearSessionsRequest struct {
 	commands.OktaClearSessionsArgs
@@ -310,7 +400,7 @@ func oktaDeactivateUser() {}
 
 // OktaExpirePasswordRequest is the body of okta-expire-password: its arguments and the optional incident.
 type OktaExpirePasswordRequest struct {
-	commands.OktaUserArgs
+	commands.OktaExpirePasswordArgs
 	// Incident the result is written back to (XSOAR war room or XDR incident).
 	Incident *commands.Incident `json:"incident,omitempty"`
 }
@@ -319,7 +409,7 @@ type OktaExpirePasswordRequest struct {
 type OktaExpirePasswordResult struct {
 	commands.ResultMeta
 	// Typed outputs, stored in XSOAR context under Okta.User.
-	Outputs commands.OktaUserChange `json:"outputs"`
+	Outputs commands.OktaPasswordExpired `json:"outputs"`
 }
 
 // oktaExpirePassword godoc
@@ -352,6 +442,46 @@ type OktaExpirePasswordResult struct {
 // @x-idcmd-risk {"level": "write", "scope": "commands:write"}
 // @Router       /api/v1/commands/okta-expire-password [post]
 func oktaExpirePassword() {}
+
+// OktaGetGroupMembersRequest is the body of okta-get-group-members: its arguments and the optional incident.
+type OktaGetGroupMembersRequest struct {
+	commands.OktaGetGroupMembersArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaGetGroupMembersResult is the result of okta-get-group-members.
+type OktaGetGroupMembersResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs []commands.OktaUser `json:"outputs"`
+}
+
+// oktaGetGroupMembers godoc
+//
+// @ID           okta-get-group-members
+// @Summary      List the members of an Okta group (by group ID or name)
+// @Description  Members of every status, DEPROVISIONED included, in Okta's order. Read-only; needs commands:read.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaGetGroupMembersRequest true "Arguments"
+// @Success      200 {object} OktaGetGroupMembersResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/okta-get-group-members [post]
+func oktaGetGroupMembers() {}
 
 // OktaGetLogsRequest is the body of okta-get-logs: its arguments and the optional incident.
 type OktaGetLogsRequest struct {
@@ -633,6 +763,141 @@ type OktaGetUserGroupsResult struct {
 // @Router       /api/v1/commands/okta-get-user-groups [post]
 func oktaGetUserGroups() {}
 
+// OktaReactivateUserRequest is the body of okta-reactivate-user: its arguments and the optional incident.
+type OktaReactivateUserRequest struct {
+	commands.OktaActivationArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaReactivateUserResult is the result of okta-reactivate-user.
+type OktaReactivateUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs commands.OktaActivation `json:"outputs"`
+}
+
+// oktaReactivateUser godoc
+//
+// @ID           okta-reactivate-user
+// @Summary      Reactivate an Okta user whose activation was not completed
+// @Description  Only PROVISIONED or RECOVERY users (any other status: Okta E0000038, 409). It restarts the activation with a new link. Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaReactivateUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaReactivateUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-reactivate-user [post]
+func oktaReactivateUser() {}
+
+// OktaRemoveFromGroupRequest is the body of okta-remove-from-group: its arguments and the optional incident.
+type OktaRemoveFromGroupRequest struct {
+	commands.OktaGroupMembershipArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaRemoveFromGroupResult is the result of okta-remove-from-group.
+type OktaRemoveFromGroupResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs commands.OktaGroupMembershipChange `json:"outputs"`
+}
+
+// oktaRemoveFromGroup godoc
+//
+// @ID           okta-remove-from-group
+// @Summary      Remove an Okta user from a group (by group ID or name)
+// @Description  Only OKTA_GROUP groups: Okta does not let the API change the members of APP_GROUP (directory-imported) or BUILT_IN groups. Removing a non-member changes nothing (Changed is false). Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaRemoveFromGroupRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaRemoveFromGroupResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-remove-from-group [post]
+func oktaRemoveFromGroup() {}
+
+// OktaResetFactorRequest is the body of okta-reset-factor: its arguments and the optional incident.
+type OktaResetFactorRequest struct {
+	commands.OktaResetFactorArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaResetFactorResult is the result of okta-reset-factor.
+type OktaResetFactorResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs commands.OktaFactorReset `json:"outputs"`
+}
+
+// oktaResetFactor godoc
+//
+// @ID           okta-reset-factor
+// @Summary      Reset (unenroll) one MFA factor of an Okta user
+// @Description  Okta also removes the user's other Okta Verify factors when the factor is an Okta Verify push; RemovedFactor lists every factor gone. Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaResetFactorRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaResetFactorResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-reset-factor [post]
+func oktaResetFactor() {}
+
 // OktaResetFactorsRequest is the body of okta-reset-factors: its arguments and the optional incident.
 type OktaResetFactorsRequest struct {
 	commands.OktaUserArgs
@@ -897,6 +1162,51 @@ type OktaUnsuspendUserResult struct {
 // @x-idcmd-risk {"level": "write", "scope": "commands:write"}
 // @Router       /api/v1/commands/okta-unsuspend-user [post]
 func oktaUnsuspendUser() {}
+
+// OktaVerifyPushRequest is the body of okta-verify-push: its arguments and the optional incident.
+type OktaVerifyPushRequest struct {
+	commands.OktaVerifyPushArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaVerifyPushResult is the result of okta-verify-push.
+type OktaVerifyPushResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.PushVerification.
+	Outputs commands.OktaPushVerification `json:"outputs"`
+}
+
+// oktaVerifyPush godoc
+//
+// @ID           okta-verify-push
+// @Summary      Send an Okta Verify push to a user and wait for their answer
+// @Description  Answers whether the user accepted or rejected the push, or whether it timed out (TimedOutBy says if Okta's push expired or idcmd's wait_seconds ended first). Every call prompts the user's phone. Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaVerifyPushRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaVerifyPushResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-verify-push [post]
+func oktaVerifyPush() {}
 
 // PingoneAddToGroupRequest is the body of pingone-add-to-group: its arguments and the optional incident.
 type PingoneAddToGroupRequest struct {
@@ -1927,9 +2237,12 @@ var (
 		getUserEvents,
 		getUserGroups,
 		lockUser,
+		oktaActivateUser,
+		oktaAddToGroup,
 		oktaClearSessions,
 		oktaDeactivateUser,
 		oktaExpirePassword,
+		oktaGetGroupMembers,
 		oktaGetLogs,
 		oktaGetSecurityEvents,
 		oktaGetUser,
@@ -1937,12 +2250,16 @@ var (
 		oktaGetUserEvents,
 		oktaGetUserFactors,
 		oktaGetUserGroups,
+		oktaReactivateUser,
+		oktaRemoveFromGroup,
+		oktaResetFactor,
 		oktaResetFactors,
 		oktaResetPassword,
 		oktaSearchUsers,
 		oktaSuspendUser,
 		oktaUnlockUser,
 		oktaUnsuspendUser,
+		oktaVerifyPush,
 		pingoneAddToGroup,
 		pingoneDeleteDevice,
 		pingoneDisableUser,

@@ -109,7 +109,7 @@ func zonedEvent(t *testing.T, sb *outputSandbox, login string) {
 // outputCase is one run whose context outputs are collected: the command,
 // its arguments, and what to do first on the fresh sandbox (not collected).
 type outputCase struct {
-	command, body string
+	command, body string // "FACTOR" in body is replaced by a factor ID of jdoe's
 	setup         func(t *testing.T, sb *outputSandbox)
 }
 
@@ -140,6 +140,20 @@ var outputCases = []outputCase{
 	{command: "okta-expire-password", body: `{"user":"jdoe@example.com"}`},
 	{command: "okta-clear-sessions", body: `{"user":"jdoe@example.com","oauth_tokens":true}`},
 	{command: "okta-reset-factors", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-expire-password", body: `{"user":"jdoe@example.com","temp_password":true,"revoke_sessions":true}`},
+	{command: "okta-reset-factor", body: `{"user":"jdoe@example.com","factor":"FACTOR"}`},
+	{command: "okta-activate-user", body: `{"user":"lchen@example.com","send_email":false}`},
+	{command: "okta-activate-user", body: `{"user":"mgarcia@example.com","send_email":false}`},
+	{command: "okta-reactivate-user", body: `{"user":"rbrown@example.com","send_email":false}`},
+	{command: "okta-add-to-group", body: `{"user":"jdoe@example.com","group":"Quarantine"}`},
+	{command: "okta-remove-from-group", body: `{"user":"awong@example.com","group":"Super Admins"}`},
+	{command: "okta-get-group-members", body: `{"group":"Engineering","limit":200}`},
+	{command: "okta-verify-push", body: `{"user":"awong@example.com"}`, setup: func(t *testing.T, sb *outputSandbox) {
+		sb.okta.SetPushBehavior("awong@example.com", oktatest.PushBehavior{Answer: oktatest.PushApprove})
+	}},
+	{command: "okta-verify-push", body: `{"user":"ejohnson@example.com"}`, setup: func(t *testing.T, sb *outputSandbox) {
+		sb.okta.SetPushExpiry(time.Nanosecond)
+	}},
 	{command: "pingone-get-user", body: `{"user":"kpatel@example.com"}`},
 	{command: "pingone-get-user", body: `{"user":"jdoe@example.com"}`, setup: lockUntil("jdoe@example.com")},
 	{command: "pingone-list-users", body: `{"limit":200}`},
@@ -272,7 +286,13 @@ func TestXsoarOutputsMatchRealResults(t *testing.T) {
 		if tc.setup != nil {
 			tc.setup(t, sb)
 		}
-		res := sb.run(t, tc.command, tc.body)
+		body := tc.body
+		if strings.Contains(body, `"FACTOR"`) { // the user's first factor, whose ID the seed draws
+			res := sb.run(t, "okta-get-user-factors", `{"user":"jdoe@example.com"}`)
+			f := res.Outputs.(commands.OktaUserFactors).Factors[0]
+			body = strings.ReplaceAll(body, `"FACTOR"`, `"`+f.ID+`"`)
+		}
+		res := sb.run(t, tc.command, body)
 		b, err := json.Marshal(res.Outputs)
 		if err != nil {
 			t.Fatal(err)

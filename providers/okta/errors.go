@@ -35,6 +35,7 @@ var (
 	conflictCodes = map[string]bool{
 		"E0000038": true, // operation not allowed in the user's current status
 		"E0000032": true, // unlock not allowed for this user
+		"E0000016": true, // activation failed: the user is already active
 	}
 	unauthorizedCodes = map[string]bool{
 		"E0000004": true, // authentication failed

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -149,7 +150,8 @@ func (s *Server) getFactor(w http.ResponseWriter, r *http.Request, c *call) *api
 }
 
 // unenrollFactor serves DELETE /api/v1/users/{userId}/factors/{factorId}:
-// 204 and a user.mfa.factor.deactivate event.
+// 204 and a user.mfa.factor.deactivate event; 403 E0000038 for a
+// DEPROVISIONED user, whose factors the spec says cannot be unenrolled.
 func (s *Server) unenrollFactor(w http.ResponseWriter, r *http.Request, c *call) *apiError {
 	o := s.org
 	o.mu.Lock()
@@ -158,12 +160,23 @@ func (s *Server) unenrollFactor(w http.ResponseWriter, r *http.Request, c *call)
 	if u == nil {
 		return errNotFound(c.param, "User")
 	}
+	if u.status == StatusDeprovisioned {
+		// "You can't unenroll a factor from a deactivated user."
+		return errWrongStatus()
+	}
 	for i, f := range u.factors {
 		if f.id != c.sub {
 			continue
 		}
 		now := o.now()
 		u.factors = append(u.factors[:i:i], u.factors[i+1:]...)
+		if f.factorType == FactorPush && f.provider == "OKTA" {
+			// Unenrolling Okta Verify push also unenrolls the user's
+			// other Okta Verify factors (its TOTP, other pushes).
+			u.factors = slices.DeleteFunc(u.factors, func(g *factor) bool {
+				return g.provider == "OKTA" && (g.factorType == FactorPush || g.factorType == FactorTOTP)
+			})
+		}
 		u.touch(now)
 		ev := s.apiEvent(r, c, now, "user.mfa.factor.deactivate", "Reset factor for user", u)
 		ev.Outcome = &LogOutcome{Result: "SUCCESS"}

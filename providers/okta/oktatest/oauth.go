@@ -36,7 +36,7 @@ const (
 // grantableScopes are the Okta scopes a registered service app is granted.
 var grantableScopes = []string{
 	ScopeUsersRead, ScopeUsersManage, ScopeLogsRead, ScopeRolesRead,
-	"okta.groups.read", "okta.factors.read", "okta.factors.manage",
+	ScopeGroupsRead, ScopeGroupsManage, "okta.factors.read", "okta.factors.manage",
 	"okta.apps.read", "okta.eventHooks.read", "okta.eventHooks.manage",
 }
 

@@ -62,6 +62,8 @@ type Org struct {
 	svcTokenID string
 
 	log eventLog
+
+	push pushState // push verifications (push.go)
 }
 
 // user is the fake's record of one Okta user.

@@ -219,6 +219,8 @@ func route(segs []string) (methods, string, string) {
 	switch {
 	case n == 1 && segs[0] == "logs":
 		return methods{"GET": {ScopeLogsRead, (*Server).listLogs}}, "", ""
+	case segs[0] == "groups":
+		return groupRoute(segs)
 	case segs[0] != "users":
 		return nil, "", ""
 	case n == 1:
@@ -238,6 +240,10 @@ func route(segs []string) (methods, string, string) {
 			"GET":    readUsers((*Server).getFactor),
 			"DELETE": manageUsers((*Server).unenrollFactor),
 		}, segs[1], segs[3]
+	case n == 5 && segs[2] == "factors" && segs[4] == "verify":
+		return methods{"POST": manageUsers((*Server).verifyFactor)}, segs[1], segs[3]
+	case n == 6 && segs[2] == "factors" && segs[4] == "transactions":
+		return methods{"GET": readUsers((*Server).getFactorTransaction)}, segs[1], segs[3] + "/" + segs[5]
 	case n == 3 && segs[2] == "sessions":
 		return methods{"DELETE": manageUsers((*Server).clearSessions)}, segs[1], ""
 	case n == 4 && segs[2] == "lifecycle" && slices.Contains(lifecycleActions, segs[3]):

@@ -240,6 +240,12 @@ var servedPaths = []string{
 	"/api/v1/users/{id}/lifecycle/expire_password_with_temp_password",
 	"/api/v1/users/{id}/lifecycle/reset_factors",
 	"/api/v1/logs",
+	"/api/v1/groups",
+	"/api/v1/groups/{groupId}",
+	"/api/v1/groups/{groupId}/users",
+	"/api/v1/groups/{groupId}/users/{userId}",
+	"/api/v1/users/{userId}/factors/{factorId}/verify",
+	"/api/v1/users/{userId}/factors/{factorId}/transactions/{transactionId}",
 }
 
 // keepServedPaths drops every other path, so the router (which validates
