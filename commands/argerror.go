@@ -1,5 +1,7 @@
 package commands
 
+import "github.com/idcmd/idcmd/providers/upstream"
+
 // ArgumentError ties a provider's refusal to the argument that caused it:
 // an unknown group named by body.group is PingOne's 404, and the caller
 // should see both what the provider said and which field to fix. The
@@ -25,4 +27,12 @@ func argumentError(location, message string, err error) error {
 		return nil
 	}
 	return &ArgumentError{Location: location, Message: message, Err: err}
+}
+
+// unknownArgument is a 404 naming the argument: the caller named an object
+// (a group, a factor, a device) the provider does not have. idcmd may find
+// that out itself, from a list the provider answered, so the provider's
+// NotFound is built here with what idcmd looked at.
+func unknownArgument(provider Provider, location, message, looked string) error {
+	return argumentError(location, message, &upstream.Error{Provider: string(provider), Kind: upstream.NotFound, Message: looked})
 }

@@ -187,8 +187,8 @@ func pushFactor(ctx context.Context, c *okta.Client, u *okta.User, factorID stri
 func resolveOktaFactor(ctx context.Context, c *okta.Client, u *okta.User, factorID string) (*okta.Factor, error) {
 	f, err := c.GetFactor(ctx, u.ID, factorID)
 	if upstream.IsKind(err, upstream.NotFound) || upstream.IsKind(err, upstream.Invalid) {
-		return nil, notFound("No such factor", "body.factor",
-			u.Profile.Login+" has no factor "+strconv.Quote(factorID)+"; okta-get-user-factors lists them")
+		return nil, unknownArgument(Okta, "body.factor", "the user has no factor with this ID; okta-get-user-factors lists them",
+			u.Profile.Login+" has no factor "+strconv.Quote(factorID))
 	}
 	return f, err
 }
@@ -231,8 +231,8 @@ var OktaResetFactor = Spec[OktaResetFactorArgs, OktaFactorReset]{
 		}
 		i := slices.IndexFunc(before, func(f okta.Factor) bool { return f.ID == a.Factor })
 		if i < 0 {
-			return Reply[OktaFactorReset]{}, notFound("No such factor", "body.factor",
-				u.Profile.Login+" has no factor "+strconv.Quote(a.Factor)+"; okta-get-user-factors lists them")
+			return Reply[OktaFactorReset]{}, unknownArgument(Okta, "body.factor", "the user has no factor with this ID; okta-get-user-factors lists them",
+				u.Profile.Login+" has no factor "+strconv.Quote(a.Factor))
 		}
 		if err := c.UnenrollFactor(ctx, u.ID, a.Factor); err != nil {
 			return Reply[OktaFactorReset]{}, err

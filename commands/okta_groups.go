@@ -54,7 +54,7 @@ func resolveOktaGroup(ctx context.Context, p Providers, group string) (*okta.Cli
 	}
 	switch len(matches) {
 	case 0:
-		return nil, nil, notFound("No such Okta group", "body.group", "no Okta group has the ID or the name "+strconv.Quote(group))
+		return nil, nil, unknownArgument(Okta, "body.group", "no Okta group has this ID or name", "no group has the ID or the name "+strconv.Quote(group))
 	case 1:
 		return c, &matches[0], nil
 	}
@@ -157,6 +157,13 @@ var OktaAddToGroup = Spec[OktaGroupMembershipArgs, OktaGroupMembershipChange]{
 	Provider:    Okta,
 	Context:     Context{Prefix: "Okta.User", Key: "ID"},
 	Risk:        Write,
+	GrantsGroup: func(ctx context.Context, p Providers, a OktaGroupMembershipArgs) (string, error) {
+		_, g, err := resolveOktaGroup(ctx, p, a.Group)
+		if err != nil {
+			return "", err
+		}
+		return g.Profile.Name, nil
+	},
 	Run: func(ctx context.Context, p Providers, a OktaGroupMembershipArgs) (Reply[OktaGroupMembershipChange], error) {
 		return changeOktaMembership(ctx, p, a, true)
 	},

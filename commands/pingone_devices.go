@@ -90,8 +90,7 @@ var PingOneDeleteDevice = Spec[PingOneDeleteDeviceArgs, PingOneDeviceDeleted]{
 			}
 		}
 		if target == nil {
-			return Reply[PingOneDeviceDeleted]{}, argumentError("body.device", unknown, &upstream.Error{Provider: "pingone", Kind: upstream.NotFound,
-				Message: "user " + u.Username + " has no MFA device " + a.Device})
+			return Reply[PingOneDeviceDeleted]{}, unknownArgument(PingOne, "body.device", unknown, "user "+u.Username+" has no MFA device "+a.Device)
 		}
 		if err := c.DeleteDevice(ctx, u.ID, target.ID); err != nil {
 			if upstream.IsKind(err, upstream.NotFound) {

@@ -75,7 +75,6 @@ func From(err error) *Problem {
 	}
 	var p *Problem
 	var ie *commands.InputError
-	var nf *commands.NotFoundError
 	var se *commands.ScopeError
 	switch {
 	case errors.As(err, &p):
@@ -83,10 +82,6 @@ func From(err error) *Problem {
 	case errors.As(err, &ie):
 		pr := New(http.StatusBadRequest, "validation", "Invalid arguments", ie.Detail)
 		pr.Errors = ie.Errors
-		return pr
-	case errors.As(err, &nf):
-		pr := New(http.StatusNotFound, "not-found", "Not found", nf.Detail)
-		pr.Errors = nf.Errors
 		return pr
 	case errors.As(err, &se):
 		return New(http.StatusForbidden, "forbidden", "Missing scope", "The token lacks the "+se.Scope+" scope this command needs.")

@@ -90,6 +90,20 @@ func startSandbox() (*sandboxEnv, error) {
 	}}, nil
 }
 
+// configure sets what the environment cannot: unless the config file names
+// approvals.privileged_groups, they are the SOPs' groups and the seeded
+// orgs' own (Super Admins, PingOne Admins, ...), so the sandbox holds a
+// reset link for awong, or adding someone to Super Admins, as a deployment
+// that lists its real groups would.
+func (s *sandboxEnv) configure(cfg *config.Config) {
+	if cfg.Approvals.PrivilegedGroups != nil {
+		return
+	}
+	groups := append([]string{}, commands.DefaultPrivilegedGroups...)
+	groups = append(groups, oktatest.PrivilegedGroups()...)
+	cfg.Approvals.PrivilegedGroups = append(groups, pingonetest.PrivilegedGroups()...)
+}
+
 // getenv overlays the sandbox's variables on the real environment; the
 // provider variables always point at the fakes, so a sandbox can never act
 // on a real tenant by accident.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/server"
 )
 
@@ -43,6 +44,7 @@ func startSandboxApp(t *testing.T, secret, dataDir string) *sandboxApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sb.configure(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	app, err := server.Build(ctx, cfg, server.NewLogger(io.Discard, "error"), version)
@@ -205,5 +207,26 @@ func TestAuditVerifyRefusesAMissingStore(t *testing.T) {
 	}
 	if _, statErr := os.Stat(filepath.Join(dir, sqliteFile)); statErr == nil {
 		t.Error("audit verify created an empty store")
+	}
+}
+
+// TestSandboxHoldsGrantsOfItsOwnPrivilegedGroups: the seeded orgs'
+// privileged groups (Super Admins, PingOne Admins) count as privileged in
+// the sandbox, so adding a user to one waits for the approver there, while
+// the quarantine group a responder uses is added at once.
+func TestSandboxHoldsGrantsOfItsOwnPrivilegedGroups(t *testing.T) {
+	a := startSandboxApp(t, "", "")
+	tok := a.exports()["IDCMD_TOKEN"]
+	for _, c := range []struct {
+		command, body string
+		want          int
+	}{
+		{"okta-add-to-group", `{"user":"jdoe@example.com","group":"Super Admins"}`, http.StatusAccepted},
+		{"pingone-add-to-group", `{"user":"` + pingonetest.DemoActiveUser + `","group":"PingOne Admins"}`, http.StatusAccepted},
+		{"okta-add-to-group", `{"user":"jdoe@example.com","group":"Quarantine"}`, http.StatusOK},
+	} {
+		if status, body := a.post(t, tok, c.command, c.body); status != c.want {
+			t.Errorf("%s %s: %d, want %d: %v", c.command, c.body, status, c.want, body)
+		}
 	}
 }

@@ -49,6 +49,9 @@ func serve(args []string) error {
 	if *addr != "" {
 		cfg.Server.Addr = *addr
 	}
+	if sb != nil {
+		sb.configure(&cfg)
+	}
 	// Log lines are queued by the goroutine that logs them and written to
 	// stdout by one writer goroutine, off the request path; Close (last,
 	// after the app's shutdown) writes what is left.
