@@ -176,6 +176,7 @@ func SeedDemo(o *Org, now time.Time) {
 	sd.seedEvents()
 	sd.commitEvents()
 	sd.seedRoles()
+	sd.seedZones()
 }
 
 func (sd *seeder) days(n float64) time.Duration { return time.Duration(n * float64(24*time.Hour)) }

@@ -219,6 +219,8 @@ func route(segs []string) (methods, string, string) {
 	switch {
 	case n == 1 && segs[0] == "logs":
 		return methods{"GET": {ScopeLogsRead, (*Server).listLogs}}, "", ""
+	case segs[0] == "zones":
+		return zoneRoute(segs)
 	case segs[0] != "users":
 		return nil, "", ""
 	case n == 1:
