@@ -143,10 +143,9 @@ func (c *Client) ReplaceZone(ctx context.Context, zoneID string, body json.RawMe
 }
 
 // readOnlyZoneFields are the NetworkZone properties the spec marks
-// readOnly and that describe the stored object rather than the zone: they
-// are left out of a replacement. id, type and system stay, as in the
-// spec's ReplaceNetworkZone example.
-var readOnlyZoneFields = []string{"created", "lastUpdated", "_links"}
+// readOnly: Okta ignores them in a replacement (the path names the zone),
+// so they are left out of one.
+var readOnlyZoneFields = []string{"id", "system", "created", "lastUpdated", "_links"}
 
 // WithGateways returns the body of a replacement of z that changes its
 // gateways to gateways and keeps every other field exactly as Okta sent it

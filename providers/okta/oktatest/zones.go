@@ -206,7 +206,12 @@ func renderZone(base string, z *netZone) map[string]any {
 		},
 	}
 	if z.zoneType == zoneIP {
-		out["gateways"] = nullIfEmpty(z.gateways)
+		// The spec's examples send "gateways": null for none, but its
+		// schema does not make gateways nullable (proxies it does): the
+		// fake follows the schema, as for LogEvent, and leaves it out.
+		if len(z.gateways) > 0 {
+			out["gateways"] = z.gateways
+		}
 		out["proxies"] = nullIfEmpty(z.proxies)
 	}
 	for k, v := range z.dynamic {
@@ -216,7 +221,7 @@ func renderZone(base string, z *netZone) map[string]any {
 }
 
 // nullIfEmpty renders no entries as null, as Okta does (the spec's
-// BlockedIpZone has "gateways": null).
+// BlockedIpZone has "proxies": null).
 func nullIfEmpty(a []zoneAddress) any {
 	if len(a) == 0 {
 		return nil
