@@ -19,6 +19,10 @@ var Builtin = MustCatalog(
 	OktaExpirePassword,
 	OktaClearSessions,
 	OktaResetFactors,
+	OktaListZones,
+	OktaGetZone,
+	OktaBlockIP,
+	OktaUnblockIP,
 	PingOneGetUser,
 	PingOneListUsers,
 	PingOneGetUserGroups,
@@ -42,4 +46,6 @@ var Builtin = MustCatalog(
 	UnlockUser,
 	ClearSessions,
 	ResetPassword,
+	BlockIP,
+	UnblockIP,
 )

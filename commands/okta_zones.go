@@ -1,0 +1,547 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idcmd/idcmd/providers/okta"
+	"github.com/idcmd/idcmd/providers/upstream"
+)
+
+// Okta network zones: list and read them, and block or unblock IPs in an
+// IP blocklist zone (okta.blocklist_zone, default BlockedIpZone).
+//
+// Okta replaces a zone whole (PUT /api/v1/zones/{zoneId}) and offers no
+// ETag or If-Match, so adding one entry means reading the zone, editing
+// the list and writing all of it back. Two such edits at once would each
+// write back a copy without the other's entry. idcmd therefore holds a
+// per-zone lock (okta.Client.LockZone) from the read to a confirming read
+// after the write. That covers every call within one idcmd process. Two
+// replicas editing the same zone are not covered: route zone writes to one
+// replica (or run one); the confirming read then catches an entry another
+// writer (a replica, an admin in the console) dropped, and the call fails
+// with 409 rather than report a block that is not there.
+
+// OktaZone is a network zone as it lands in XSOAR context (Okta.Zone).
+type OktaZone struct {
+	// Okta zone ID.
+	ID   string `json:"ID" example:"nzou3u0stMCmgOzXK1d6"`
+	Name string `json:"Name" example:"BlockedIpZone"`
+	// IP, DYNAMIC or DYNAMIC_V2.
+	Type string `json:"Type" example:"IP"`
+	// POLICY (policies refer to it) or BLOCKLIST (Okta refuses its requests outright).
+	Usage string `json:"Usage" example:"BLOCKLIST"`
+	// ACTIVE or INACTIVE; an INACTIVE blocklist zone blocks nothing.
+	Status string `json:"Status" example:"ACTIVE"`
+	// Whether it is one of the zones every Okta org has.
+	System bool `json:"System"`
+	// An IP zone's entries: CIDRs (203.0.113.0/24) and ranges (203.0.113.5-203.0.113.9).
+	Gateways []string `json:"Gateways"`
+	// An IP zone's trusted proxies, in the same forms.
+	Proxies     []string   `json:"Proxies,omitempty"`
+	Created     *time.Time `json:"Created,omitempty"`
+	LastUpdated *time.Time `json:"LastUpdated,omitempty"`
+}
+
+// OktaZoneChange is a blocklist zone after okta-block-ip or okta-unblock-ip.
+type OktaZoneChange struct {
+	OktaZone
+	// block_ip or unblock_ip.
+	Action string `json:"Action" example:"block_ip"`
+	// okta-block-ip: append or override.
+	Mode string `json:"Mode,omitempty" example:"append"`
+	// Entries written into the zone, as Okta stores them (an address becomes its /32 or /128).
+	Added []string `json:"Added"`
+	// Entries taken out of the zone.
+	Removed []string `json:"Removed"`
+	// okta-block-ip: requested entries the zone already blocked (exactly, or inside a broader entry); nothing was written for them.
+	AlreadyPresent []string `json:"AlreadyPresent"`
+	// okta-unblock-ip: requested entries that were not in the zone; nothing was written for them.
+	NotPresent []string `json:"NotPresent"`
+	// okta-unblock-ip: requested entries still blocked by a broader entry of the zone, as "entry (by broader entry)".
+	StillBlocked []string `json:"StillBlocked,omitempty"`
+	// Whether the zone was written (false: every request was a no-op).
+	Changed bool `json:"Changed"`
+}
+
+func oktaZone(z *okta.Zone) OktaZone {
+	out := OktaZone{ID: z.ID, Name: z.Name, Type: z.Type, Usage: z.Usage, Status: z.Status, System: z.System,
+		Gateways: addressValues(z.Gateways), Created: z.Created, LastUpdated: z.LastUpdated}
+	if len(z.Proxies) > 0 {
+		out.Proxies = addressValues(z.Proxies)
+	}
+	return out
+}
+
+func addressValues(as []okta.ZoneAddress) []string {
+	out := make([]string, 0, len(as))
+	for _, a := range as {
+		out = append(out, a.Value)
+	}
+	return out
+}
+
+var zoneHeaders = []string{"ID", "Name", "Type", "Usage", "Status", "System", "Entries"}
+
+func zoneRow(z OktaZone) []string {
+	entries := strconv.Itoa(len(z.Gateways))
+	if z.Type != okta.ZoneTypeIP {
+		entries = "-"
+	}
+	return []string{z.ID, z.Name, z.Type, z.Usage, z.Status, yesNo(z.System), entries}
+}
+
+// OktaListZonesArgs select zones.
+type OktaListZonesArgs struct {
+	// Only zones with this usage: POLICY or BLOCKLIST.
+	Usage string `json:"usage,omitempty" validate:"omitempty,oneof=POLICY BLOCKLIST" enums:"POLICY,BLOCKLIST" example:"BLOCKLIST"`
+}
+
+// OktaListZones lists the org's network zones.
+var OktaListZones = Spec[OktaListZonesArgs, []OktaZone]{
+	Name:     "okta-list-zones",
+	Summary:  "List Okta network zones (IP and dynamic)",
+	Provider: Okta,
+	Context:  Context{Prefix: "Okta.Zone", Key: "ID"},
+	Risk:     Read,
+	Run: func(ctx context.Context, p Providers, a OktaListZonesArgs) (Reply[[]OktaZone], error) {
+		c, err := p.oktaClient()
+		if err != nil {
+			return Reply[[]OktaZone]{}, err
+		}
+		q := okta.ZoneQuery{}
+		if a.Usage != "" {
+			q.Filter = `usage eq "` + a.Usage + `"`
+		}
+		zones, err := c.ListZones(ctx, q)
+		if err != nil {
+			return Reply[[]OktaZone]{}, err
+		}
+		out := make([]OktaZone, 0, len(zones))
+		rows := make([][]string, 0, len(zones))
+		raws := make([]any, 0, len(zones))
+		for i := range zones {
+			z := oktaZone(&zones[i])
+			out = append(out, z)
+			rows = append(rows, zoneRow(z))
+			raws = append(raws, rawJSON(zones[i].Raw))
+		}
+		return Reply[[]OktaZone]{Outputs: out, Raw: raws,
+			Readable: table(strconv.Itoa(len(out))+" Okta network zones", zoneHeaders, rows)}, nil
+	},
+}
+
+// OktaZoneArgs name one zone.
+type OktaZoneArgs struct {
+	// Okta network zone ID (nzo…) or name.
+	Zone string `json:"zone" validate:"required,max=128" example:"BlockedIpZone"`
+}
+
+// OktaGetZone reads one zone, with its entries.
+var OktaGetZone = Spec[OktaZoneArgs, OktaZone]{
+	Name:     "okta-get-zone",
+	Summary:  "Get an Okta network zone and its entries by ID or name",
+	Provider: Okta,
+	Context:  Context{Prefix: "Okta.Zone", Key: "ID"},
+	Risk:     Read,
+	Run: func(ctx context.Context, p Providers, a OktaZoneArgs) (Reply[OktaZone], error) {
+		c, err := p.oktaClient()
+		if err != nil {
+			return Reply[OktaZone]{}, err
+		}
+		z, err := findZone(ctx, c, a.Zone, "body.zone")
+		if err != nil {
+			return Reply[OktaZone]{}, err
+		}
+		out := oktaZone(z)
+		return Reply[OktaZone]{Outputs: out, Raw: rawJSON(z.Raw),
+			Readable: table("Okta network zone "+out.Name, zoneHeaders, [][]string{zoneRow(out)}) + entriesTable(out)}, nil
+	},
+}
+
+// OktaBlockIPArgs are the arguments of okta-block-ip.
+type OktaBlockIPArgs struct {
+	// IP addresses, CIDRs or ranges to block: 203.0.113.7, 203.0.113.0/24, 2001:db8::/48, 203.0.113.5-203.0.113.9. An address is stored as its /32 (IPv6 /128); nothing broader than an IPv4 /16 or IPv6 /32.
+	IPs []string `json:"ips" validate:"required,min=1,max=100,dive,required,max=100" example:"95.173.136.72"`
+	// Network zone ID or name; default the configured blocklist zone (okta.blocklist_zone, BlockedIpZone). It must be an IP zone with usage BLOCKLIST.
+	Zone string `json:"zone,omitempty" validate:"omitempty,max=128" example:"BlockedIpZone"`
+	// append (default) adds the entries and keeps every other; override replaces all of the zone's entries with these.
+	Mode string `json:"mode,omitempty" validate:"omitempty,oneof=append override" enums:"append,override" default:"append"`
+}
+
+// Validate checks every entry, naming it by index.
+func (a *OktaBlockIPArgs) Validate() error {
+	_, err := parseEntries("body.ips", a.IPs)
+	return err
+}
+
+// OktaUnblockIPArgs are the arguments of okta-unblock-ip.
+type OktaUnblockIPArgs struct {
+	// IP addresses, CIDRs or ranges to take out of the zone, in any of the forms okta-block-ip takes; each removes the entry covering exactly the same addresses.
+	IPs []string `json:"ips" validate:"required,min=1,max=100,dive,required,max=100" example:"95.173.136.72"`
+	// Network zone ID or name; default the configured blocklist zone (okta.blocklist_zone, BlockedIpZone). It must be an IP zone with usage BLOCKLIST.
+	Zone string `json:"zone,omitempty" validate:"omitempty,max=128" example:"BlockedIpZone"`
+}
+
+// Validate checks every entry, naming it by index.
+func (a *OktaUnblockIPArgs) Validate() error {
+	_, err := parseEntries("body.ips", a.IPs)
+	return err
+}
+
+// OktaBlockIP adds entries to a blocklist zone.
+var OktaBlockIP = Spec[OktaBlockIPArgs, OktaZoneChange]{
+	Name:        "okta-block-ip",
+	Summary:     "Block IPs, CIDRs or ranges in an Okta IP blocklist zone",
+	Description: "Adds the entries to the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone) or the zone named, which must be an IP zone with usage BLOCKLIST: Okta then refuses every request from them. mode append (default) keeps the zone's other entries; override replaces them all. An entry already blocked is reported in AlreadyPresent and nothing is written for it. Concurrent calls in one idcmd process are serialised per zone, so none loses another's entry.",
+	Provider:    Okta,
+	Context:     Context{Prefix: "Okta.Zone", Key: "ID"},
+	Risk:        Write,
+	Run: func(ctx context.Context, p Providers, a OktaBlockIPArgs) (Reply[OktaZoneChange], error) {
+		want, err := parseEntries("body.ips", a.IPs)
+		if err != nil {
+			return Reply[OktaZoneChange]{}, err
+		}
+		mode := a.Mode
+		if mode == "" {
+			mode = "append"
+		}
+		return editBlocklist(ctx, p, a.Zone, func(cur []okta.ZoneAddress) zoneEdit {
+			if mode == "override" {
+				return overrideEntries(cur, want)
+			}
+			return appendEntries(cur, want)
+		})
+	},
+}
+
+// OktaUnblockIP removes entries from a blocklist zone.
+var OktaUnblockIP = Spec[OktaUnblockIPArgs, OktaZoneChange]{
+	Name:        "okta-unblock-ip",
+	Summary:     "Unblock IPs, CIDRs or ranges in an Okta IP blocklist zone",
+	Description: "Removes the zone entries that cover exactly the given addresses from the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone) or the zone named, keeping every other entry. An entry not in the zone is reported in NotPresent (and in StillBlocked when a broader entry still blocks it); nothing is written for it.",
+	Provider:    Okta,
+	Context:     Context{Prefix: "Okta.Zone", Key: "ID"},
+	Risk:        Write,
+	Run: func(ctx context.Context, p Providers, a OktaUnblockIPArgs) (Reply[OktaZoneChange], error) {
+		want, err := parseEntries("body.ips", a.IPs)
+		if err != nil {
+			return Reply[OktaZoneChange]{}, err
+		}
+		return editBlocklist(ctx, p, a.Zone, func(cur []okta.ZoneAddress) zoneEdit { return removeEntries(cur, want) })
+	},
+}
+
+// zoneEdit is what an edit of a zone's gateways decided: the new list,
+// and the change to report.
+type zoneEdit struct {
+	gateways []okta.ZoneAddress
+	change   OktaZoneChange
+	write    bool
+}
+
+func newEdit(action, mode string) zoneEdit {
+	return zoneEdit{change: OktaZoneChange{Action: action, Mode: mode,
+		Added: []string{}, Removed: []string{}, AlreadyPresent: []string{}, NotPresent: []string{}}}
+}
+
+// appendEntries adds what the zone does not block yet and keeps every
+// entry it has, in order, unreadable ones included.
+func appendEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
+	e := newEdit("block_ip", "append")
+	e.gateways = append([]okta.ZoneAddress{}, cur...)
+	for _, w := range want {
+		if by, ok := coveredBy(e.gateways, w); ok {
+			e.change.AlreadyPresent = append(e.change.AlreadyPresent, presentAs(w, by))
+			continue
+		}
+		e.gateways = append(e.gateways, w.addr)
+		e.change.Added = append(e.change.Added, w.addr.Value)
+	}
+	e.write = len(e.change.Added) > 0
+	return e
+}
+
+// overrideEntries makes want the zone's whole list. It writes only when
+// the list really changes.
+func overrideEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
+	e := newEdit("block_ip", "override")
+	for _, w := range want {
+		e.gateways = append(e.gateways, w.addr)
+		if _, ok := sameIn(cur, w); ok {
+			e.change.AlreadyPresent = append(e.change.AlreadyPresent, w.addr.Value)
+		} else {
+			e.change.Added = append(e.change.Added, w.addr.Value)
+		}
+	}
+	for _, c := range cur {
+		ce, ok := zoneEntry(c)
+		kept := false
+		for _, w := range want {
+			kept = kept || (ok && ce.same(w))
+		}
+		if !kept {
+			e.change.Removed = append(e.change.Removed, c.Value)
+		}
+	}
+	e.write = len(e.change.Added) > 0 || len(e.change.Removed) > 0
+	return e
+}
+
+// removeEntries drops the entries covering exactly the addresses asked
+// for, and keeps every other.
+func removeEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
+	e := newEdit("unblock_ip", "")
+	drop := map[int]bool{}
+	for _, w := range want {
+		found := false
+		for i, c := range cur {
+			if ce, ok := zoneEntry(c); ok && ce.same(w) && !drop[i] {
+				drop[i], found = true, true
+				e.change.Removed = append(e.change.Removed, c.Value)
+			}
+		}
+		if !found {
+			e.change.NotPresent = append(e.change.NotPresent, w.addr.Value)
+		}
+	}
+	for i, c := range cur {
+		if !drop[i] {
+			e.gateways = append(e.gateways, c)
+		}
+	}
+	for _, w := range want {
+		if by, ok := coveredBy(e.gateways, w); ok {
+			e.change.StillBlocked = append(e.change.StillBlocked, w.addr.Value+" (by "+by+")")
+		}
+	}
+	e.write = len(e.change.Removed) > 0
+	return e
+}
+
+// coveredBy returns the first readable entry that covers w.
+func coveredBy(list []okta.ZoneAddress, w ipEntry) (string, bool) {
+	for _, c := range list {
+		if ce, ok := zoneEntry(c); ok && ce.covers(w) {
+			return c.Value, true
+		}
+	}
+	return "", false
+}
+
+// sameIn returns the entry covering exactly w's addresses.
+func sameIn(list []okta.ZoneAddress, w ipEntry) (string, bool) {
+	for _, c := range list {
+		if ce, ok := zoneEntry(c); ok && ce.same(w) {
+			return c.Value, true
+		}
+	}
+	return "", false
+}
+
+func presentAs(w ipEntry, by string) string {
+	if by == w.addr.Value {
+		return by
+	}
+	return w.addr.Value + " (in " + by + ")"
+}
+
+// editBlocklist runs one read-modify-write of a blocklist zone under the
+// zone's lock: resolve the zone, lock it, read it fresh, edit, replace,
+// and read it again to confirm the edit holds.
+func editBlocklist(ctx context.Context, p Providers, zoneArg string, edit func([]okta.ZoneAddress) zoneEdit) (Reply[OktaZoneChange], error) {
+	c, err := p.oktaClient()
+	if err != nil {
+		return Reply[OktaZoneChange]{}, err
+	}
+	ref, field := zoneArg, "body.zone"
+	if ref == "" {
+		ref, field = c.BlocklistZone(), ""
+	}
+	z, err := findZone(ctx, c, ref, field)
+	if err != nil {
+		return Reply[OktaZoneChange]{}, err
+	}
+	if err := checkBlocklist(z, field, ref); err != nil {
+		return Reply[OktaZoneChange]{}, err
+	}
+	unlock, err := c.LockZone(ctx, z.ID)
+	if err != nil {
+		return Reply[OktaZoneChange]{}, err
+	}
+	defer unlock()
+	// The zone as it is now: another call may have changed it while this
+	// one waited for the lock.
+	cur, err := c.GetZone(ctx, z.ID)
+	if err != nil {
+		return Reply[OktaZoneChange]{}, err
+	}
+	if err := checkBlocklist(cur, field, ref); err != nil {
+		return Reply[OktaZoneChange]{}, err
+	}
+	e := edit(cur.Gateways)
+	final := cur
+	if e.write {
+		body, err := cur.WithGateways(e.gateways)
+		if err != nil {
+			return Reply[OktaZoneChange]{}, err
+		}
+		if _, err := c.ReplaceZone(ctx, cur.ID, body); err != nil {
+			return Reply[OktaZoneChange]{}, err
+		}
+		if final, err = c.GetZone(ctx, cur.ID); err != nil {
+			return Reply[OktaZoneChange]{}, err
+		}
+		if err := confirmEdit(final, e); err != nil {
+			return Reply[OktaZoneChange]{}, err
+		}
+	}
+	out := e.change
+	out.OktaZone = oktaZone(final)
+	out.Changed = e.write
+	return Reply[OktaZoneChange]{Outputs: out, Readable: zoneChangeTable(out), Raw: rawJSON(final.Raw)}, nil
+}
+
+// confirmEdit checks the zone read back after the replacement: every
+// entry added is there and every entry removed is gone. Anything else
+// means another writer replaced the zone in between.
+func confirmEdit(z *okta.Zone, e zoneEdit) error {
+	var missing, back []string
+	for _, v := range e.change.Added {
+		if !hasValue(z.Gateways, v) {
+			missing = append(missing, v)
+		}
+	}
+	for _, v := range e.change.Removed {
+		if hasValue(z.Gateways, v) {
+			back = append(back, v)
+		}
+	}
+	if len(missing) == 0 && len(back) == 0 {
+		return nil
+	}
+	msg := "zone " + z.Name + " changed while idcmd was writing it (another idcmd replica or an admin?)"
+	if len(missing) > 0 {
+		msg += "; not in the zone: " + strings.Join(missing, ", ")
+	}
+	if len(back) > 0 {
+		msg += "; still in the zone: " + strings.Join(back, ", ")
+	}
+	return &upstream.Error{Provider: "okta", Kind: upstream.Conflict, Message: msg + ". Run the command again."}
+}
+
+func hasValue(list []okta.ZoneAddress, v string) bool {
+	want, ok := zoneEntry(okta.ZoneAddress{Type: addrType(v), Value: v})
+	for _, a := range list {
+		if a.Value == v {
+			return true
+		}
+		if ae, aok := zoneEntry(a); ok && aok && ae.same(want) {
+			return true
+		}
+	}
+	return false
+}
+
+func addrType(v string) string {
+	if strings.Contains(v, "-") {
+		return okta.AddressRange
+	}
+	return okta.AddressCIDR
+}
+
+// zoneIDPattern is the shape of an Okta zone ID: "nzo" and 17 base62
+// characters.
+var zoneIDPattern = regexp.MustCompile(`^nzo[0-9A-Za-z]{17}$`)
+
+// findZone resolves a zone ID or name. An ID is read directly; a name (or
+// an ID Okta does not know) is looked up in the zone list, exactly and
+// then without regard to case. field is the argument the reference came
+// from, "" for the configuration.
+func findZone(ctx context.Context, c *okta.Client, ref, field string) (*okta.Zone, error) {
+	if zoneIDPattern.MatchString(ref) {
+		z, err := c.GetZone(ctx, ref)
+		if err == nil {
+			return z, nil
+		}
+		if ue := upstream.As(err); ue == nil || ue.Kind != upstream.NotFound {
+			return nil, err
+		}
+	}
+	zones, err := c.ListZones(ctx, okta.ZoneQuery{})
+	if err != nil {
+		return nil, err
+	}
+	var folded []int
+	for i := range zones {
+		if zones[i].Name == ref {
+			return &zones[i], nil
+		}
+		if strings.EqualFold(zones[i].Name, ref) {
+			folded = append(folded, i)
+		}
+	}
+	switch {
+	case len(folded) == 1:
+		return &zones[folded[0]], nil
+	case len(folded) > 1 && field != "":
+		return nil, inputError("The arguments are invalid", field, fmt.Sprintf("several zones are named %q in other cases; give the zone's ID", ref))
+	case field == "":
+		return nil, fmt.Errorf("%w: okta.blocklist_zone (OKTA_BLOCKLIST_ZONE) is %q, and no network zone of this Okta org has that ID or name; okta-list-zones lists them",
+			ErrProviderNotConfigured, ref)
+	}
+	return nil, &upstream.Error{Provider: "okta", Kind: upstream.NotFound,
+		Message: fmt.Sprintf("%s: no network zone has the ID or name %q; okta-list-zones lists them", field, ref)}
+}
+
+// checkBlocklist refuses a zone that is not an IP zone with usage
+// BLOCKLIST: adding an attacker's IP to a POLICY zone could let them in
+// where the policy trusts the zone.
+func checkBlocklist(z *okta.Zone, field, ref string) error {
+	if z.Type == okta.ZoneTypeIP && z.Usage == okta.ZoneUsageBlock {
+		return nil
+	}
+	why := fmt.Sprintf("%s is a %s zone with usage %s; only an IP zone with usage BLOCKLIST can block IPs (okta-list-zones with usage BLOCKLIST lists them)", z.Name, z.Type, z.Usage)
+	if field == "" {
+		return fmt.Errorf("%w: okta.blocklist_zone (OKTA_BLOCKLIST_ZONE) %q: %s", ErrProviderNotConfigured, ref, why)
+	}
+	return inputError("The arguments are invalid", field, why)
+}
+
+func entriesTable(z OktaZone) string {
+	if z.Type != okta.ZoneTypeIP {
+		return ""
+	}
+	rows := make([][]string, 0, len(z.Gateways))
+	for _, g := range z.Gateways {
+		rows = append(rows, []string{g})
+	}
+	return "\n" + table("Entries of "+z.Name, []string{"Entry"}, rows)
+}
+
+func zoneChangeTable(c OktaZoneChange) string {
+	var rows [][]string
+	add := func(result string, values []string) {
+		for _, v := range values {
+			rows = append(rows, []string{v, result})
+		}
+	}
+	add("added", c.Added)
+	add("removed", c.Removed)
+	add("already blocked", c.AlreadyPresent)
+	add("not in the zone", c.NotPresent)
+	add("still blocked", c.StillBlocked)
+	title := "Okta zone " + c.Name + ": " + strconv.Itoa(len(c.Added)) + " added, " + strconv.Itoa(len(c.Removed)) + " removed"
+	if !c.Changed {
+		title = "Okta zone " + c.Name + ": nothing to change"
+	}
+	out := table(title, []string{"Entry", "Result"}, rows)
+	if c.Status != "ACTIVE" {
+		out += "\n**The zone is " + c.Status + ": it blocks nothing until it is activated.**\n"
+	}
+	return out + entriesTable(c.OktaZone)
+}
