@@ -1,9 +1,6 @@
 package commands
 
-import (
-	"context"
-	"strconv"
-)
+import "context"
 
 // block-ip and unblock-ip: one shape for blocking a network at the IdP.
 // Okta has IP blocklist zones (okta-block-ip, okta-unblock-ip). PingOne
@@ -86,9 +83,7 @@ var BlockIP = Spec[IPBlockArgs, IPBlock]{
 		if err := pickBlocklist(p, a.Provider); err != nil {
 			return Delegation[IPBlock]{}, err
 		}
-		return delegateTo(OktaBlockIP, OktaBlockIPArgs{IPs: a.IPs}, func(r Reply[OktaZoneChange]) Reply[IPBlock] {
-			return ipBlockReply("Blocked at Okta", r)
-		}), nil
+		return delegateTo(OktaBlockIP, OktaBlockIPArgs{IPs: a.IPs}, ipBlockReply), nil
 	},
 }
 
@@ -104,14 +99,12 @@ var UnblockIP = Spec[IPBlockArgs, IPBlock]{
 		if err := pickBlocklist(p, a.Provider); err != nil {
 			return Delegation[IPBlock]{}, err
 		}
-		return delegateTo(OktaUnblockIP, OktaUnblockIPArgs{IPs: a.IPs}, func(r Reply[OktaZoneChange]) Reply[IPBlock] {
-			return ipBlockReply("Unblocked at Okta", r)
-		}), nil
+		return delegateTo(OktaUnblockIP, OktaUnblockIPArgs{IPs: a.IPs}, ipBlockReply), nil
 	},
 }
 
-func ipBlockReply(title string, r Reply[OktaZoneChange]) Reply[IPBlock] {
-	out := ipBlockFromOkta(r.Outputs)
-	title += " (zone " + out.ZoneName + ": " + strconv.Itoa(len(out.Added)) + " added, " + strconv.Itoa(len(out.Removed)) + " removed)"
-	return Reply[IPBlock]{Outputs: out, Raw: r.Raw, Readable: "### " + escapeCell(title) + "\n" + r.Readable}
+// ipBlockReply translates the Okta command's reply; its war-room text
+// already names the zone and each entry's result.
+func ipBlockReply(r Reply[OktaZoneChange]) Reply[IPBlock] {
+	return Reply[IPBlock]{Outputs: ipBlockFromOkta(r.Outputs), Raw: r.Raw, Readable: r.Readable}
 }

@@ -292,6 +292,12 @@ func TestOktaBlockIPConfiguredZone(t *testing.T) {
 			t.Errorf("configured %q: %s", zone, r.body)
 		}
 	}
+	cfg, err := config.Load("", func(k string) string {
+		return map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": t.TempDir(), "OKTA_BLOCKLIST_ZONE": "Threat intel blocklist"}[k]
+	})
+	if err != nil || cfg.Okta.BlocklistZone != "Threat intel blocklist" {
+		t.Errorf("OKTA_BLOCKLIST_ZONE: %q, %v", cfg.Okta.BlocklistZone, err)
+	}
 	if _, err := config.Load("", func(k string) string {
 		return map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": t.TempDir(), "OKTA_BLOCKLIST_ZONE": " padded"}[k]
 	}); err == nil || !strings.Contains(err.Error(), "okta.blocklist_zone") {
