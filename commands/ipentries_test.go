@@ -80,17 +80,17 @@ func TestEditsKeepOtherEntries(t *testing.T) {
 		return es
 	}
 	e := appendEntries(cur, want("1.2.3.77", "8.8.4.4", "8.8.4.4/32"))
-	if !e.write || !slices.Equal(e.change.Added, []string{"8.8.4.4/32"}) || len(e.gateways) != 4 ||
-		!slices.Equal(e.change.AlreadyPresent, []string{"1.2.3.77/32 (in 1.2.3.4/24)"}) {
+	if !e.write || !slices.Equal(e.diff.added, []string{"8.8.4.4/32"}) || len(e.gateways) != 4 ||
+		!slices.Equal(e.diff.alreadyPresent, []string{"1.2.3.77/32 (in 1.2.3.4/24)"}) {
 		t.Errorf("append: %+v", e)
 	}
 	e = removeEntries(cur, want("1.2.3.0/24", "9.9.9.5"))
-	if !e.write || !slices.Equal(e.change.Removed, []string{"1.2.3.4/24"}) || !slices.Equal(e.change.StillBlocked, []string{"9.9.9.5/32 (by 9.9.9.1-9.9.9.9)"}) ||
+	if !e.write || !slices.Equal(e.diff.removed, []string{"1.2.3.4/24"}) || !slices.Equal(e.diff.stillBlocked, []string{"9.9.9.5/32 (by 9.9.9.1-9.9.9.9)"}) ||
 		!slices.Equal(addressValues(e.gateways), []string{"15.5.6.7/24-15.5.6.9", "9.9.9.1-9.9.9.9"}) {
 		t.Errorf("remove: %+v", e)
 	}
 	e = overrideEntries(cur, want("9.9.9.1-9.9.9.9"))
-	if !slices.Equal(e.change.Removed, []string{"1.2.3.4/24", "15.5.6.7/24-15.5.6.9"}) || len(e.change.Added) != 0 || !e.write {
+	if !slices.Equal(e.diff.removed, []string{"1.2.3.4/24", "15.5.6.7/24-15.5.6.9"}) || len(e.diff.added) != 0 || !e.write {
 		t.Errorf("override: %+v", e)
 	}
 	if _, err := parseEntries("body.ips", []string{"8.8.8.8", "nope", "0.0.0.0/0"}); err == nil ||

@@ -23,7 +23,7 @@ func (a *IPBlockArgs) Validate() error {
 	return err
 }
 
-// IPBlock is the outcome of block-ip or unblock-ip, for either IdP.
+// IPBlock is the blocklist after block-ip or unblock-ip, for either IdP.
 type IPBlock struct {
 	// okta.
 	Provider string `json:"Provider" example:"okta"`
@@ -32,16 +32,28 @@ type IPBlock struct {
 	ZoneName string `json:"ZoneName" example:"BlockedIpZone"`
 	// block_ip or unblock_ip.
 	Action string `json:"Action" example:"block_ip"`
-	// Entries added to or removed from the blocklist, as the IdP stores them.
-	Added   []string `json:"Added"`
-	Removed []string `json:"Removed"`
-	// Requested entries already blocked (block-ip) or not in the blocklist (unblock-ip): nothing was written for them.
-	AlreadyPresent []string `json:"AlreadyPresent"`
-	NotPresent     []string `json:"NotPresent"`
 	// The blocklist's entries after the call.
 	Entries []string `json:"Entries"`
 	// Whether the blocklist was written.
 	Changed bool `json:"Changed"`
+}
+
+// IPsBlocked is the outcome of block-ip.
+type IPsBlocked struct {
+	IPBlock
+	// Entries added to the blocklist, as the IdP stores them.
+	Added []string `json:"Added"`
+	// Requested entries already blocked; nothing was written for them.
+	AlreadyPresent []string `json:"AlreadyPresent"`
+}
+
+// IPsUnblocked is the outcome of unblock-ip.
+type IPsUnblocked struct {
+	IPBlock
+	// Entries taken out of the blocklist.
+	Removed []string `json:"Removed"`
+	// Requested entries that were not in the blocklist; nothing was written for them.
+	NotPresent []string `json:"NotPresent"`
 }
 
 // pingOneHasNoBlocklist is the refusal for provider pingone.
@@ -51,8 +63,7 @@ func pingOneHasNoBlocklist() error {
 }
 
 func ipBlockFromOkta(c OktaZoneChange) IPBlock {
-	return IPBlock{Provider: string(Okta), ZoneID: c.ID, ZoneName: c.Name, Action: c.Action, Added: c.Added, Removed: c.Removed,
-		AlreadyPresent: c.AlreadyPresent, NotPresent: c.NotPresent, Entries: c.Gateways, Changed: c.Changed}
+	return IPBlock{Provider: string(Okta), ZoneID: c.ID, ZoneName: c.Name, Action: c.Action, Entries: c.Gateways, Changed: c.Changed}
 }
 
 // pickBlocklist resolves the provider of block-ip and unblock-ip; PingOne
@@ -72,39 +83,41 @@ func pickBlocklist(p Providers, provider string) error {
 }
 
 // BlockIP blocks addresses at the IdP: Okta's blocklist zone.
-var BlockIP = Spec[IPBlockArgs, IPBlock]{
+var BlockIP = Spec[IPBlockArgs, IPsBlocked]{
 	Name:        "block-ip",
 	Summary:     "Block IPs, CIDRs or ranges at the IdP (Okta: blocklist zone; PingOne has none)",
 	Description: "Block addresses at the identity provider: Okta runs okta-block-ip on the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone), appending and keeping the zone's other entries; approvals, audit and idempotency apply to okta-block-ip. PingOne has no IP blocklist: the call is refused with a 400 naming body.provider.",
 	Provider:    Neutral,
 	Context:     Context{Prefix: "Identity.IPBlock", Key: "ZoneID"},
 	Risk:        Write,
-	Delegate: func(_ context.Context, p Providers, a IPBlockArgs) (Delegation[IPBlock], error) {
+	Delegate: func(_ context.Context, p Providers, a IPBlockArgs) (Delegation[IPsBlocked], error) {
 		if err := pickBlocklist(p, a.Provider); err != nil {
-			return Delegation[IPBlock]{}, err
+			return Delegation[IPsBlocked]{}, err
 		}
-		return delegateTo(OktaBlockIP, OktaBlockIPArgs{IPs: a.IPs}, ipBlockReply), nil
+		return delegateTo(OktaBlockIP, OktaBlockIPArgs{IPs: a.IPs}, func(r Reply[OktaIPsBlocked]) Reply[IPsBlocked] {
+			out := IPsBlocked{IPBlock: ipBlockFromOkta(r.Outputs.OktaZoneChange), Added: r.Outputs.Added, AlreadyPresent: r.Outputs.AlreadyPresent}
+			// The Okta command's war-room text already names the zone
+			// and each entry's result.
+			return Reply[IPsBlocked]{Outputs: out, Raw: r.Raw, Readable: r.Readable}
+		}), nil
 	},
 }
 
 // UnblockIP undoes block-ip.
-var UnblockIP = Spec[IPBlockArgs, IPBlock]{
+var UnblockIP = Spec[IPBlockArgs, IPsUnblocked]{
 	Name:        "unblock-ip",
 	Summary:     "Unblock IPs, CIDRs or ranges at the IdP (Okta: blocklist zone; PingOne has none)",
 	Description: "Undo block-ip: Okta runs okta-unblock-ip on the configured blocklist zone, keeping the zone's other entries; approvals, audit and idempotency apply to okta-unblock-ip. PingOne has no IP blocklist: the call is refused with a 400 naming body.provider.",
 	Provider:    Neutral,
 	Context:     Context{Prefix: "Identity.IPBlock", Key: "ZoneID"},
 	Risk:        Write,
-	Delegate: func(_ context.Context, p Providers, a IPBlockArgs) (Delegation[IPBlock], error) {
+	Delegate: func(_ context.Context, p Providers, a IPBlockArgs) (Delegation[IPsUnblocked], error) {
 		if err := pickBlocklist(p, a.Provider); err != nil {
-			return Delegation[IPBlock]{}, err
+			return Delegation[IPsUnblocked]{}, err
 		}
-		return delegateTo(OktaUnblockIP, OktaUnblockIPArgs{IPs: a.IPs}, ipBlockReply), nil
+		return delegateTo(OktaUnblockIP, OktaUnblockIPArgs{IPs: a.IPs}, func(r Reply[OktaIPsUnblocked]) Reply[IPsUnblocked] {
+			out := IPsUnblocked{IPBlock: ipBlockFromOkta(r.Outputs.OktaZoneChange), Removed: r.Outputs.Removed, NotPresent: r.Outputs.NotPresent}
+			return Reply[IPsUnblocked]{Outputs: out, Raw: r.Raw, Readable: r.Readable}
+		}), nil
 	},
-}
-
-// ipBlockReply translates the Okta command's reply; its war-room text
-// already names the zone and each entry's result.
-func ipBlockReply(r Reply[OktaZoneChange]) Reply[IPBlock] {
-	return Reply[IPBlock]{Outputs: ipBlockFromOkta(r.Outputs), Raw: r.Raw, Readable: r.Readable}
 }

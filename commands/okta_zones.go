@@ -52,20 +52,32 @@ type OktaZoneChange struct {
 	OktaZone
 	// block_ip or unblock_ip.
 	Action string `json:"Action" example:"block_ip"`
-	// okta-block-ip: append or override.
-	Mode string `json:"Mode,omitempty" example:"append"`
+	// Whether the zone was written (false: every requested entry was a no-op).
+	Changed bool `json:"Changed"`
+}
+
+// OktaIPsBlocked is the outcome of okta-block-ip.
+type OktaIPsBlocked struct {
+	OktaZoneChange
+	// append or override.
+	Mode string `json:"Mode" example:"append"`
 	// Entries written into the zone, as Okta stores them (an address becomes its /32 or /128).
 	Added []string `json:"Added"`
+	// Requested entries the zone already blocked, exactly or inside a broader entry ("entry (in broader entry)"); nothing was written for them.
+	AlreadyPresent []string `json:"AlreadyPresent"`
+	// mode override: the zone's entries that were replaced.
+	Removed []string `json:"Removed"`
+}
+
+// OktaIPsUnblocked is the outcome of okta-unblock-ip.
+type OktaIPsUnblocked struct {
+	OktaZoneChange
 	// Entries taken out of the zone.
 	Removed []string `json:"Removed"`
-	// okta-block-ip: requested entries the zone already blocked (exactly, or inside a broader entry); nothing was written for them.
-	AlreadyPresent []string `json:"AlreadyPresent"`
-	// okta-unblock-ip: requested entries that were not in the zone; nothing was written for them.
+	// Requested entries that were not in the zone; nothing was written for them.
 	NotPresent []string `json:"NotPresent"`
-	// okta-unblock-ip: requested entries still blocked by a broader entry of the zone, as "entry (by broader entry)".
-	StillBlocked []string `json:"StillBlocked,omitempty"`
-	// Whether the zone was written (false: every request was a no-op).
-	Changed bool `json:"Changed"`
+	// Requested entries a broader entry of the zone still blocks, as "entry (by broader entry)".
+	StillBlocked []string `json:"StillBlocked"`
 }
 
 func oktaZone(z *okta.Zone) OktaZone {
@@ -194,88 +206,110 @@ func (a *OktaUnblockIPArgs) Validate() error {
 }
 
 // OktaBlockIP adds entries to a blocklist zone.
-var OktaBlockIP = Spec[OktaBlockIPArgs, OktaZoneChange]{
+var OktaBlockIP = Spec[OktaBlockIPArgs, OktaIPsBlocked]{
 	Name:        "okta-block-ip",
 	Summary:     "Block IPs, CIDRs or ranges in an Okta IP blocklist zone",
 	Description: "Adds the entries to the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone) or the zone named, which must be an IP zone with usage BLOCKLIST: Okta then refuses every request from them. mode append (default) keeps the zone's other entries; override replaces them all. An entry already blocked is reported in AlreadyPresent and nothing is written for it. Concurrent calls in one idcmd process are serialised per zone, so none loses another's entry.",
 	Provider:    Okta,
 	Context:     Context{Prefix: "Okta.Zone", Key: "ID"},
 	Risk:        Write,
-	Run: func(ctx context.Context, p Providers, a OktaBlockIPArgs) (Reply[OktaZoneChange], error) {
+	Run: func(ctx context.Context, p Providers, a OktaBlockIPArgs) (Reply[OktaIPsBlocked], error) {
 		want, err := parseEntries("body.ips", a.IPs)
 		if err != nil {
-			return Reply[OktaZoneChange]{}, err
+			return Reply[OktaIPsBlocked]{}, err
 		}
 		mode := a.Mode
 		if mode == "" {
 			mode = "append"
 		}
-		return editBlocklist(ctx, p, a.Zone, func(cur []okta.ZoneAddress) zoneEdit {
+		d, z, err := editBlocklist(ctx, p, a.Zone, func(cur []okta.ZoneAddress) zoneEdit {
 			if mode == "override" {
 				return overrideEntries(cur, want)
 			}
 			return appendEntries(cur, want)
 		})
+		if err != nil {
+			return Reply[OktaIPsBlocked]{}, err
+		}
+		out := OktaIPsBlocked{OktaZoneChange: d.zoneChange("block_ip", z), Mode: mode,
+			Added: d.added, AlreadyPresent: d.alreadyPresent, Removed: d.removed}
+		return Reply[OktaIPsBlocked]{Outputs: out, Readable: d.table(out.OktaZoneChange), Raw: rawJSON(z.Raw)}, nil
 	},
 }
 
 // OktaUnblockIP removes entries from a blocklist zone.
-var OktaUnblockIP = Spec[OktaUnblockIPArgs, OktaZoneChange]{
+var OktaUnblockIP = Spec[OktaUnblockIPArgs, OktaIPsUnblocked]{
 	Name:        "okta-unblock-ip",
 	Summary:     "Unblock IPs, CIDRs or ranges in an Okta IP blocklist zone",
 	Description: "Removes the zone entries that cover exactly the given addresses from the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone) or the zone named, keeping every other entry. An entry not in the zone is reported in NotPresent (and in StillBlocked when a broader entry still blocks it); nothing is written for it.",
 	Provider:    Okta,
 	Context:     Context{Prefix: "Okta.Zone", Key: "ID"},
 	Risk:        Write,
-	Run: func(ctx context.Context, p Providers, a OktaUnblockIPArgs) (Reply[OktaZoneChange], error) {
+	Run: func(ctx context.Context, p Providers, a OktaUnblockIPArgs) (Reply[OktaIPsUnblocked], error) {
 		want, err := parseEntries("body.ips", a.IPs)
 		if err != nil {
-			return Reply[OktaZoneChange]{}, err
+			return Reply[OktaIPsUnblocked]{}, err
 		}
-		return editBlocklist(ctx, p, a.Zone, func(cur []okta.ZoneAddress) zoneEdit { return removeEntries(cur, want) })
+		d, z, err := editBlocklist(ctx, p, a.Zone, func(cur []okta.ZoneAddress) zoneEdit { return removeEntries(cur, want) })
+		if err != nil {
+			return Reply[OktaIPsUnblocked]{}, err
+		}
+		out := OktaIPsUnblocked{OktaZoneChange: d.zoneChange("unblock_ip", z),
+			Removed: d.removed, NotPresent: d.notPresent, StillBlocked: d.stillBlocked}
+		return Reply[OktaIPsUnblocked]{Outputs: out, Readable: d.table(out.OktaZoneChange), Raw: rawJSON(z.Raw)}, nil
 	},
 }
 
 // zoneEdit is what an edit of a zone's gateways decided: the new list,
-// and the change to report.
+// and what became of each requested entry.
 type zoneEdit struct {
 	gateways []okta.ZoneAddress
-	change   OktaZoneChange
+	diff     zoneDiff
 	write    bool
 }
 
-func newEdit(action, mode string) zoneEdit {
-	return zoneEdit{change: OktaZoneChange{Action: action, Mode: mode,
-		Added: []string{}, Removed: []string{}, AlreadyPresent: []string{}, NotPresent: []string{}}}
+// zoneDiff is what an edit did, entry by entry; every list is non-nil so
+// that context shows an empty list rather than nothing.
+type zoneDiff struct {
+	added, removed, alreadyPresent, notPresent, stillBlocked []string
+	changed                                                  bool
+}
+
+func newEdit() zoneEdit {
+	return zoneEdit{diff: zoneDiff{added: []string{}, removed: []string{}, alreadyPresent: []string{}, notPresent: []string{}, stillBlocked: []string{}}}
+}
+
+func (d zoneDiff) zoneChange(action string, z *okta.Zone) OktaZoneChange {
+	return OktaZoneChange{OktaZone: oktaZone(z), Action: action, Changed: d.changed}
 }
 
 // appendEntries adds what the zone does not block yet and keeps every
 // entry it has, in order, unreadable ones included.
 func appendEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
-	e := newEdit("block_ip", "append")
+	e := newEdit()
 	e.gateways = append([]okta.ZoneAddress{}, cur...)
 	for _, w := range want {
 		if by, ok := coveredBy(e.gateways, w); ok {
-			e.change.AlreadyPresent = append(e.change.AlreadyPresent, presentAs(w, by))
+			e.diff.alreadyPresent = append(e.diff.alreadyPresent, presentAs(w, by))
 			continue
 		}
 		e.gateways = append(e.gateways, w.addr)
-		e.change.Added = append(e.change.Added, w.addr.Value)
+		e.diff.added = append(e.diff.added, w.addr.Value)
 	}
-	e.write = len(e.change.Added) > 0
+	e.write = len(e.diff.added) > 0
 	return e
 }
 
 // overrideEntries makes want the zone's whole list. It writes only when
 // the list really changes.
 func overrideEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
-	e := newEdit("block_ip", "override")
+	e := newEdit()
 	for _, w := range want {
 		e.gateways = append(e.gateways, w.addr)
 		if _, ok := sameIn(cur, w); ok {
-			e.change.AlreadyPresent = append(e.change.AlreadyPresent, w.addr.Value)
+			e.diff.alreadyPresent = append(e.diff.alreadyPresent, w.addr.Value)
 		} else {
-			e.change.Added = append(e.change.Added, w.addr.Value)
+			e.diff.added = append(e.diff.added, w.addr.Value)
 		}
 	}
 	for _, c := range cur {
@@ -285,28 +319,28 @@ func overrideEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
 			kept = kept || (ok && ce.same(w))
 		}
 		if !kept {
-			e.change.Removed = append(e.change.Removed, c.Value)
+			e.diff.removed = append(e.diff.removed, c.Value)
 		}
 	}
-	e.write = len(e.change.Added) > 0 || len(e.change.Removed) > 0
+	e.write = len(e.diff.added) > 0 || len(e.diff.removed) > 0
 	return e
 }
 
 // removeEntries drops the entries covering exactly the addresses asked
 // for, and keeps every other.
 func removeEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
-	e := newEdit("unblock_ip", "")
+	e := newEdit()
 	drop := map[int]bool{}
 	for _, w := range want {
 		found := false
 		for i, c := range cur {
 			if ce, ok := zoneEntry(c); ok && ce.same(w) && !drop[i] {
 				drop[i], found = true, true
-				e.change.Removed = append(e.change.Removed, c.Value)
+				e.diff.removed = append(e.diff.removed, c.Value)
 			}
 		}
 		if !found {
-			e.change.NotPresent = append(e.change.NotPresent, w.addr.Value)
+			e.diff.notPresent = append(e.diff.notPresent, w.addr.Value)
 		}
 	}
 	for i, c := range cur {
@@ -316,10 +350,10 @@ func removeEntries(cur []okta.ZoneAddress, want []ipEntry) zoneEdit {
 	}
 	for _, w := range want {
 		if by, ok := coveredBy(e.gateways, w); ok {
-			e.change.StillBlocked = append(e.change.StillBlocked, w.addr.Value+" (by "+by+")")
+			e.diff.stillBlocked = append(e.diff.stillBlocked, w.addr.Value+" (by "+by+")")
 		}
 	}
-	e.write = len(e.change.Removed) > 0
+	e.write = len(e.diff.removed) > 0
 	return e
 }
 
@@ -352,11 +386,12 @@ func presentAs(w ipEntry, by string) string {
 
 // editBlocklist runs one read-modify-write of a blocklist zone under the
 // zone's lock: resolve the zone, lock it, read it fresh, edit, replace,
-// and read it again to confirm the edit holds.
-func editBlocklist(ctx context.Context, p Providers, zoneArg string, edit func([]okta.ZoneAddress) zoneEdit) (Reply[OktaZoneChange], error) {
+// and read it again to confirm the edit holds. It returns what the edit
+// did and the zone as Okta holds it now.
+func editBlocklist(ctx context.Context, p Providers, zoneArg string, edit func([]okta.ZoneAddress) zoneEdit) (zoneDiff, *okta.Zone, error) {
 	c, err := p.oktaClient()
 	if err != nil {
-		return Reply[OktaZoneChange]{}, err
+		return zoneDiff{}, nil, err
 	}
 	ref, field := zoneArg, "body.zone"
 	if ref == "" {
@@ -364,59 +399,58 @@ func editBlocklist(ctx context.Context, p Providers, zoneArg string, edit func([
 	}
 	z, err := findZone(ctx, c, ref, field)
 	if err != nil {
-		return Reply[OktaZoneChange]{}, err
+		return zoneDiff{}, nil, err
 	}
 	if err := checkBlocklist(z, field, ref); err != nil {
-		return Reply[OktaZoneChange]{}, err
+		return zoneDiff{}, nil, err
 	}
 	unlock, err := c.LockZone(ctx, z.ID)
 	if err != nil {
-		return Reply[OktaZoneChange]{}, err
+		return zoneDiff{}, nil, err
 	}
 	defer unlock()
 	// The zone as it is now: another call may have changed it while this
 	// one waited for the lock.
 	cur, err := c.GetZone(ctx, z.ID)
 	if err != nil {
-		return Reply[OktaZoneChange]{}, err
+		return zoneDiff{}, nil, err
 	}
 	if err := checkBlocklist(cur, field, ref); err != nil {
-		return Reply[OktaZoneChange]{}, err
+		return zoneDiff{}, nil, err
 	}
 	e := edit(cur.Gateways)
-	final := cur
-	if e.write {
-		body, err := cur.WithGateways(e.gateways)
-		if err != nil {
-			return Reply[OktaZoneChange]{}, err
-		}
-		if _, err := c.ReplaceZone(ctx, cur.ID, body); err != nil {
-			return Reply[OktaZoneChange]{}, err
-		}
-		if final, err = c.GetZone(ctx, cur.ID); err != nil {
-			return Reply[OktaZoneChange]{}, err
-		}
-		if err := confirmEdit(final, e); err != nil {
-			return Reply[OktaZoneChange]{}, err
-		}
+	e.diff.changed = e.write
+	if !e.write {
+		return e.diff, cur, nil
 	}
-	out := e.change
-	out.OktaZone = oktaZone(final)
-	out.Changed = e.write
-	return Reply[OktaZoneChange]{Outputs: out, Readable: zoneChangeTable(out), Raw: rawJSON(final.Raw)}, nil
+	body, err := cur.WithGateways(e.gateways)
+	if err != nil {
+		return zoneDiff{}, nil, err
+	}
+	if _, err := c.ReplaceZone(ctx, cur.ID, body); err != nil {
+		return zoneDiff{}, nil, err
+	}
+	final, err := c.GetZone(ctx, cur.ID)
+	if err != nil {
+		return zoneDiff{}, nil, err
+	}
+	if err := confirmEdit(final, e.diff); err != nil {
+		return zoneDiff{}, nil, err
+	}
+	return e.diff, final, nil
 }
 
 // confirmEdit checks the zone read back after the replacement: every
 // entry added is there and every entry removed is gone. Anything else
 // means another writer replaced the zone in between.
-func confirmEdit(z *okta.Zone, e zoneEdit) error {
+func confirmEdit(z *okta.Zone, d zoneDiff) error {
 	var missing, back []string
-	for _, v := range e.change.Added {
+	for _, v := range d.added {
 		if !hasValue(z.Gateways, v) {
 			missing = append(missing, v)
 		}
 	}
-	for _, v := range e.change.Removed {
+	for _, v := range d.removed {
 		if hasValue(z.Gateways, v) {
 			back = append(back, v)
 		}
@@ -523,19 +557,21 @@ func entriesTable(z OktaZone) string {
 	return "\n" + table("Entries of "+z.Name, []string{"Entry"}, rows)
 }
 
-func zoneChangeTable(c OktaZoneChange) string {
+// table is the war-room text of an edit: each requested entry's result,
+// then the zone's entries.
+func (d zoneDiff) table(c OktaZoneChange) string {
 	var rows [][]string
 	add := func(result string, values []string) {
 		for _, v := range values {
 			rows = append(rows, []string{v, result})
 		}
 	}
-	add("added", c.Added)
-	add("removed", c.Removed)
-	add("already blocked", c.AlreadyPresent)
-	add("not in the zone", c.NotPresent)
-	add("still blocked", c.StillBlocked)
-	title := "Okta zone " + c.Name + ": " + strconv.Itoa(len(c.Added)) + " added, " + strconv.Itoa(len(c.Removed)) + " removed"
+	add("added", d.added)
+	add("removed", d.removed)
+	add("already blocked", d.alreadyPresent)
+	add("not in the zone", d.notPresent)
+	add("still blocked", d.stillBlocked)
+	title := "Okta zone " + c.Name + ": " + strconv.Itoa(len(d.added)) + " added, " + strconv.Itoa(len(d.removed)) + " removed"
 	if !c.Changed {
 		title = "Okta zone " + c.Name + ": nothing to change"
 	}

@@ -19,7 +19,7 @@ type BlockIpRequest struct {
 type BlockIpResult struct {
 	commands.ResultMeta
 	// Typed outputs, stored in XSOAR context under Identity.IPBlock.
-	Outputs commands.IPBlock `json:"outputs"`
+	Outputs commands.IPsBlocked `json:"outputs"`
 }
 
 // blockIp godoc
@@ -274,7 +274,7 @@ type OktaBlockIpRequest struct {
 type OktaBlockIpResult struct {
 	commands.ResultMeta
 	// Typed outputs, stored in XSOAR context under Okta.Zone.
-	Outputs commands.OktaZoneChange `json:"outputs"`
+	Outputs commands.OktaIPsBlocked `json:"outputs"`
 }
 
 // oktaBlockIp godoc
@@ -989,7 +989,7 @@ type OktaUnblockIpRequest struct {
 type OktaUnblockIpResult struct {
 	commands.ResultMeta
 	// Typed outputs, stored in XSOAR context under Okta.Zone.
-	Outputs commands.OktaZoneChange `json:"outputs"`
+	Outputs commands.OktaIPsUnblocked `json:"outputs"`
 }
 
 // oktaUnblockIp godoc
@@ -1839,7 +1839,7 @@ type UnblockIpRequest struct {
 type UnblockIpResult struct {
 	commands.ResultMeta
 	// Typed outputs, stored in XSOAR context under Identity.IPBlock.
-	Outputs commands.IPBlock `json:"outputs"`
+	Outputs commands.IPsUnblocked `json:"outputs"`
 }
 
 // unblockIp godoc

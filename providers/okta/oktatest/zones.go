@@ -35,7 +35,7 @@ const (
 // Custom zones SeedDemo adds.
 const (
 	// DemoPolicyZone is an IP zone with usage POLICY: the offices and the
-	// VPN, which sign-on policies trust.
+	// VPN, which sign-on policies trust, and the VPN's egress proxy.
 	DemoPolicyZone   = "Corporate Offices"
 	DemoPolicyZoneID = "nzowc1U5Jh5xuAK0o0g3"
 	// DemoDynamicZone is a DYNAMIC zone (Tor exits and one country).
@@ -124,7 +124,8 @@ func (sd *seeder) seedZones() {
 	cidr := func(v string) zoneAddress { return zoneAddress{Type: addrCIDR, Value: v} }
 	for _, z := range []*netZone{
 		{id: DemoPolicyZoneID, name: DemoPolicyZone, zoneType: zoneIP, status: "ACTIVE", usage: usagePolicy,
-			gateways: []zoneAddress{cidr("198.51.100.0/24"), cidr("192.0.2.15/32")}},
+			gateways: []zoneAddress{cidr("198.51.100.0/24"), cidr("192.0.2.15/32")},
+			proxies:  []zoneAddress{cidr("192.0.2.16/32")}},
 		{id: DemoDynamicZoneID, name: DemoDynamicZone, zoneType: zoneDynamic, status: "ACTIVE", usage: usagePolicy,
 			dynamic: map[string]json.RawMessage{
 				"proxyType": json.RawMessage(`"Tor"`),
