@@ -26,6 +26,10 @@ var Builtin = MustCatalog(
 	OktaRemoveFromGroup,
 	OktaGetGroupMembers,
 	OktaVerifyPush,
+	OktaListZones,
+	OktaGetZone,
+	OktaBlockIP,
+	OktaUnblockIP,
 	PingOneGetUser,
 	PingOneListUsers,
 	PingOneGetUserGroups,
@@ -55,4 +59,6 @@ var Builtin = MustCatalog(
 	UnlockUser,
 	ClearSessions,
 	ResetPassword,
+	BlockIP,
+	UnblockIP,
 )

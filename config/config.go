@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/providers/okta"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -156,6 +157,11 @@ type Okta struct {
 	RequestsPerSecond float64 `yaml:"requests_per_second"`
 	// WebhookSecret authenticates Okta event hooks (used by the event pipeline).
 	WebhookSecret string `yaml:"webhook_secret"`
+	// BlocklistZone is the network zone (ID or name) okta-block-ip and
+	// okta-unblock-ip edit when the call names none (OKTA_BLOCKLIST_ZONE):
+	// an IP zone with usage BLOCKLIST. Default BlockedIpZone, the system
+	// blocklist zone every Okta org has.
+	BlocklistZone string `yaml:"blocklist_zone"`
 }
 
 // Configured reports whether the Okta section names an org.
@@ -287,6 +293,7 @@ func FromEnv(c Config, getenv func(string) string) (Config, error) {
 	set(&c.Okta.PrivateKeyFile, "OKTA_PRIVATE_KEY_FILE")
 	set(&c.Okta.KeyID, "OKTA_KEY_ID")
 	set(&c.Okta.WebhookSecret, "OKTA_WEBHOOK_SECRET")
+	set(&c.Okta.BlocklistZone, "OKTA_BLOCKLIST_ZONE")
 	if v := getenv("OKTA_SCOPES"); v != "" {
 		c.Okta.Scopes = strings.Fields(v)
 	}
@@ -471,6 +478,9 @@ func (c Config) Validate() error {
 	}
 	if c.Okta.Configured() && c.Okta.APIToken == "" && c.Okta.ClientID == "" {
 		return errors.New("okta: set OKTA_API_TOKEN, or OKTA_CLIENT_ID with a private key")
+	}
+	if err := okta.CheckZoneRef(c.Okta.BlocklistZone); err != nil {
+		return fmt.Errorf("okta.blocklist_zone (OKTA_BLOCKLIST_ZONE): %w", err)
 	}
 	if c.PingOne.Configured() && (c.PingOne.ClientID == "" || c.PingOne.ClientSecret == "") {
 		return errors.New("pingone: set PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET for the worker application")

@@ -8,6 +8,51 @@ import (
 	"github.com/idcmd/idcmd/providers/okta"
 )
 
+// BlockIpRequest is the body of block-ip: its arguments and the optional incident.
+type BlockIpRequest struct {
+	commands.IPBlockArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// BlockIpResult is the result of block-ip.
+type BlockIpResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Identity.IPBlock.
+	Outputs commands.IPsBlocked `json:"outputs"`
+}
+
+// blockIp godoc
+//
+// @ID           block-ip
+// @Summary      Block IPs, CIDRs or ranges at the IdP (Okta: blocklist zone; PingOne has none)
+// @Description  Block addresses at the identity provider: Okta runs okta-block-ip on the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone), appending and keeping the zone's other entries; approvals, audit and idempotency apply to okta-block-ip. PingOne has no IP blocklist: the call is refused with a 400 naming body.provider. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body BlockIpRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} BlockIpResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/block-ip [post]
+func blockIp() {}
+
 // ClearSessionsRequest is the body of clear-sessions: its arguments and the optional incident.
 type ClearSessionsRequest struct {
 	commands.ClearSessionsArgs
@@ -307,6 +352,51 @@ type OktaAddToGroupResult struct {
 // @x-idcmd-risk {"level": "write", "scope": "commands:write"}
 // @Router       /api/v1/commands/okta-add-to-group [post]
 func oktaAddToGroup() {}
+
+// OktaBlockIpRequest is the body of okta-block-ip: its arguments and the optional incident.
+type OktaBlockIpRequest struct {
+	commands.OktaBlockIPArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaBlockIpResult is the result of okta-block-ip.
+type OktaBlockIpResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.Zone.
+	Outputs commands.OktaIPsBlocked `json:"outputs"`
+}
+
+// oktaBlockIp godoc
+//
+// @ID           okta-block-ip
+// @Summary      Block IPs, CIDRs or ranges in an Okta IP blocklist zone
+// @Description  Adds the entries to the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone) or the zone named, which must be an IP zone with usage BLOCKLIST: Okta then refuses every request from them. mode append (default) keeps the zone's other entries; override replaces them all. An entry already blocked is reported in AlreadyPresent and nothing is written for it. Concurrent calls in one idcmd process are serialised per zone, so none loses another's entry. Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaBlockIpRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaBlockIpResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-block-ip [post]
+func oktaBlockIp() {}
 
 // OktaClearSessionsRequest is the body of okta-clear-sessions: its arguments and the optional incident.
 type OktaClearSessionsRequest struct {
@@ -763,6 +853,86 @@ type OktaGetUserGroupsResult struct {
 // @Router       /api/v1/commands/okta-get-user-groups [post]
 func oktaGetUserGroups() {}
 
+// OktaGetZoneRequest is the body of okta-get-zone: its arguments and the optional incident.
+type OktaGetZoneRequest struct {
+	commands.OktaZoneArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaGetZoneResult is the result of okta-get-zone.
+type OktaGetZoneResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.Zone.
+	Outputs commands.OktaZone `json:"outputs"`
+}
+
+// oktaGetZone godoc
+//
+// @ID           okta-get-zone
+// @Summary      Get an Okta network zone and its entries by ID or name
+// @Description  Get an Okta network zone and its entries by ID or name. Read-only; needs commands:read.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaGetZoneRequest true "Arguments"
+// @Success      200 {object} OktaGetZoneResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/okta-get-zone [post]
+func oktaGetZone() {}
+
+// OktaListZonesRequest is the body of okta-list-zones: its arguments and the optional incident.
+type OktaListZonesRequest struct {
+	commands.OktaListZonesArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaListZonesResult is the result of okta-list-zones.
+type OktaListZonesResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.Zone.
+	Outputs []commands.OktaZone `json:"outputs"`
+}
+
+// oktaListZones godoc
+//
+// @ID           okta-list-zones
+// @Summary      List Okta network zones (IP and dynamic)
+// @Description  List Okta network zones (IP and dynamic). Read-only; needs commands:read.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaListZonesRequest true "Arguments"
+// @Success      200 {object} OktaListZonesResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/okta-list-zones [post]
+func oktaListZones() {}
+
 // OktaReactivateUserRequest is the body of okta-reactivate-user: its arguments and the optional incident.
 type OktaReactivateUserRequest struct {
 	commands.OktaActivationArgs
@@ -1072,6 +1242,51 @@ type OktaSuspendUserResult struct {
 // @x-idcmd-risk {"level": "write", "scope": "commands:write"}
 // @Router       /api/v1/commands/okta-suspend-user [post]
 func oktaSuspendUser() {}
+
+// OktaUnblockIpRequest is the body of okta-unblock-ip: its arguments and the optional incident.
+type OktaUnblockIpRequest struct {
+	commands.OktaUnblockIPArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaUnblockIpResult is the result of okta-unblock-ip.
+type OktaUnblockIpResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.Zone.
+	Outputs commands.OktaIPsUnblocked `json:"outputs"`
+}
+
+// oktaUnblockIp godoc
+//
+// @ID           okta-unblock-ip
+// @Summary      Unblock IPs, CIDRs or ranges in an Okta IP blocklist zone
+// @Description  Removes the zone entries that cover exactly the given addresses from the configured blocklist zone (okta.blocklist_zone, default BlockedIpZone) or the zone named, keeping every other entry. An entry not in the zone is reported in NotPresent (and in StillBlocked when a broader entry still blocks it); nothing is written for it. Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaUnblockIpRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaUnblockIpResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-unblock-ip [post]
+func oktaUnblockIp() {}
 
 // OktaUnlockUserRequest is the body of okta-unlock-user: its arguments and the optional incident.
 type OktaUnlockUserRequest struct {
@@ -2183,6 +2398,51 @@ type ResetPasswordResult struct {
 // @Router       /api/v1/commands/reset-password [post]
 func resetPassword() {}
 
+// UnblockIpRequest is the body of unblock-ip: its arguments and the optional incident.
+type UnblockIpRequest struct {
+	commands.IPBlockArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// UnblockIpResult is the result of unblock-ip.
+type UnblockIpResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Identity.IPBlock.
+	Outputs commands.IPsUnblocked `json:"outputs"`
+}
+
+// unblockIp godoc
+//
+// @ID           unblock-ip
+// @Summary      Unblock IPs, CIDRs or ranges at the IdP (Okta: blocklist zone; PingOne has none)
+// @Description  Undo block-ip: Okta runs okta-unblock-ip on the configured blocklist zone, keeping the zone's other entries; approvals, audit and idempotency apply to okta-unblock-ip. PingOne has no IP blocklist: the call is refused with a 400 naming body.provider. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body UnblockIpRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} UnblockIpResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/unblock-ip [post]
+func unblockIp() {}
+
 // UnlockUserRequest is the body of unlock-user: its arguments and the optional incident.
 type UnlockUserRequest struct {
 	commands.IdentityUserArgs
@@ -2232,6 +2492,7 @@ func unlockUser() {}
 // problem import gives swag the package the failure annotations name.
 var (
 	_ = []func(){
+		blockIp,
 		clearSessions,
 		getUser,
 		getUserEvents,
@@ -2239,6 +2500,7 @@ var (
 		lockUser,
 		oktaActivateUser,
 		oktaAddToGroup,
+		oktaBlockIp,
 		oktaClearSessions,
 		oktaDeactivateUser,
 		oktaExpirePassword,
@@ -2250,6 +2512,8 @@ var (
 		oktaGetUserEvents,
 		oktaGetUserFactors,
 		oktaGetUserGroups,
+		oktaGetZone,
+		oktaListZones,
 		oktaReactivateUser,
 		oktaRemoveFromGroup,
 		oktaResetFactor,
@@ -2257,6 +2521,7 @@ var (
 		oktaResetPassword,
 		oktaSearchUsers,
 		oktaSuspendUser,
+		oktaUnblockIp,
 		oktaUnlockUser,
 		oktaUnsuspendUser,
 		oktaVerifyPush,
@@ -2283,6 +2548,7 @@ var (
 		pingoneTerminateSessions,
 		pingoneUnlockUser,
 		resetPassword,
+		unblockIp,
 		unlockUser,
 	}
 	_ problem.Problem

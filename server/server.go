@@ -385,6 +385,7 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 			RequestsPerSecond: cfg.Okta.RequestsPerSecond,
 			Observer:          m.ObserveProvider,
 			Version:           version,
+			BlocklistZone:     cfg.Okta.BlocklistZone,
 		})
 		if err != nil {
 			return p, nil, fmt.Errorf("okta: %w", err)

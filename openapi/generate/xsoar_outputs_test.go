@@ -154,6 +154,11 @@ var outputCases = []outputCase{
 	{command: "okta-verify-push", body: `{"user":"ejohnson@example.com"}`, setup: func(t *testing.T, sb *outputSandbox) {
 		sb.okta.SetPushExpiry(time.Nanosecond)
 	}},
+	{command: "okta-list-zones", body: `{}`},
+	{command: "okta-get-zone", body: `{"zone":"Corporate Offices"}`},
+	{command: "okta-block-ip", body: `{"ips":["95.173.136.72","175.45.176.3"]}`},
+	{command: "okta-block-ip", body: `{"ips":["95.173.136.72"],"mode":"override"}`},
+	{command: "okta-unblock-ip", body: `{"ips":["192.0.2.200-192.0.2.210","175.45.176.3","203.0.113.9"]}`},
 	{command: "pingone-get-user", body: `{"user":"kpatel@example.com"}`},
 	{command: "pingone-get-user", body: `{"user":"jdoe@example.com"}`, setup: lockUntil("jdoe@example.com")},
 	{command: "pingone-list-users", body: `{"limit":200}`},
@@ -214,6 +219,8 @@ var outputCases = []outputCase{
 	{command: "clear-sessions", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
 	{command: "reset-password", body: `{"provider":"okta","user":"jdoe@example.com"}`},
 	{command: "reset-password", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
+	{command: "block-ip", body: `{"provider":"okta","ips":["95.173.136.72","175.45.176.3"]}`},
+	{command: "unblock-ip", body: `{"provider":"okta","ips":["175.45.176.0/24","203.0.113.9"]}`},
 }
 
 // cannotAppear are declared outputs that no real result of that command
@@ -233,6 +240,11 @@ var cannotAppear = map[string]string{
 	// After an unlock there is no lock, so no lock times.
 	"pingone-unlock-user PingOne.User.LockedAt": "no lock after an unlock",
 	"pingone-unlock-user PingOne.User.UnlockAt": "no lock after an unlock",
+	// commands/okta_zones.go: OktaZone is also okta-get-zone's result; a
+	// blocklist zone has no trusted proxies in the demo org (nor, as a
+	// rule, in a real one).
+	"okta-block-ip Okta.Zone.Proxies":   "a blocklist zone has no proxies in the demo org",
+	"okta-unblock-ip Okta.Zone.Proxies": "a blocklist zone has no proxies in the demo org",
 }
 
 // contextLeaves adds the path of every value in v, as XSOAR context holds

@@ -28,7 +28,14 @@ type Client struct {
 	// into each attempt's request and never changes it, so every API call
 	// shares this one instead of allocating a map of its own.
 	apiHeader http.Header
-	now       func() time.Time
+	// jsonHeader is apiHeader with Content-Type: application/json, for
+	// the calls that send a body (ReplaceZone).
+	jsonHeader http.Header
+	now        func() time.Time
+	// zoneLocks serialise read-modify-write of a network zone (zonelock.go).
+	zoneLocks zoneLocks
+	// blocklistZone is Config.BlocklistZone, defaulted.
+	blocklistZone string
 }
 
 // New validates cfg and returns a Client. It makes no network call; use
@@ -46,9 +53,10 @@ func New(cfg Config) (*Client, error) {
 		maxRetries = 0
 	}
 	c := &Client{
-		base:      base,
-		userAgent: "idcmd/" + cmp.Or(cfg.Version, "dev"),
-		now:       time.Now,
+		base:          base,
+		userAgent:     "idcmd/" + cmp.Or(cfg.Version, "dev"),
+		blocklistZone: cmp.Or(cfg.BlocklistZone, DefaultBlocklistZone),
+		now:           time.Now,
 		httpCfg: httpx.Config{
 			Provider:   provider,
 			HTTPClient: cfg.HTTPClient,
@@ -65,6 +73,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.http = httpx.New(c.httpCfg)
 	c.apiHeader = c.headers()
+	c.jsonHeader = c.headers()
+	c.jsonHeader.Set("Content-Type", "application/json")
 
 	if cfg.APIToken != "" {
 		c.auth = &sswsAuth{token: cfg.APIToken}
@@ -86,6 +96,8 @@ type call struct {
 	method string
 	url    string
 	retry  httpx.Retry
+	// body is the JSON request body; nil sends none.
+	body []byte
 }
 
 // do sends a call and returns its 2xx response (body already read), or an
@@ -98,15 +110,17 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		var body []byte
-		if cl.method == http.MethodPost || cl.method == http.MethodPut {
+		body, header := cl.body, c.apiHeader
+		if body != nil {
+			header = c.jsonHeader
+		} else if cl.method == http.MethodPost || cl.method == http.MethodPut {
 			body = []byte{} // Okta answers 411 to a POST without Content-Length.
 		}
 		resp, err := c.http.Do(ctx, &httpx.Request{
 			Operation: cl.op,
 			Method:    cl.method,
 			URL:       cl.url,
-			Header:    c.apiHeader,
+			Header:    header,
 			Body:      body,
 			Prepare:   func(r *http.Request) error { return cred.apply(r, c.now()) },
 			Retry:     cl.retry,

@@ -3,10 +3,13 @@ package okta
 import (
 	"crypto"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/idcmd/idcmd/providers/httpx"
 )
@@ -33,7 +36,8 @@ type Config struct {
 	// app has several keys.
 	KeyID string
 	// Scopes requested for the access token; default okta.users.read,
-	// okta.users.manage and okta.logs.read.
+	// okta.users.manage and okta.logs.read. The zone calls (zones.go) need
+	// okta.networkZones.read and okta.networkZones.manage added here.
 	Scopes []string
 	// DPoP forces DPoP-bound tokens from the first token request. Without
 	// it the client still switches to DPoP when Okta asks for it
@@ -52,7 +56,21 @@ type Config struct {
 	Observer httpx.Observer
 	// Version goes into the User-Agent, idcmd/<Version>; default "dev".
 	Version string
+	// BlocklistZone is the network zone okta-block-ip and okta-unblock-ip
+	// edit unless told otherwise: a zone ID or name, of an IP zone with
+	// usage BLOCKLIST. Default DefaultBlocklistZone, the blocklist zone
+	// every Okta org has.
+	BlocklistZone string
 }
+
+// DefaultBlocklistZone is the name of the system IP blocklist zone Okta
+// creates in every org (spec schema NetworkZone, system): it exists
+// without any set-up, and its entries are refused at Okta's edge before
+// any policy runs.
+const DefaultBlocklistZone = "BlockedIpZone"
+
+// maxZoneName is the spec's maxLength of a zone name.
+const maxZoneName = 128
 
 const (
 	defaultTimeout    = 10 * time.Second
@@ -60,9 +78,11 @@ const (
 )
 
 // defaultScopes cover every call this client makes (reads, lifecycle
-// actions and the System Log) but ListUserRoles: okta.roles.read is left
-// out because requesting a scope the service app was not granted fails the
-// token request, and with it every other call.
+// actions and the System Log) but ListUserRoles and the network zone
+// calls: okta.roles.read, okta.networkZones.read and
+// okta.networkZones.manage are left out because requesting a scope the
+// service app was not granted fails the token request, and with it every
+// other call.
 func defaultScopes() []string {
 	return []string{"okta.users.read", "okta.users.manage", "okta.logs.read"}
 }
@@ -103,7 +123,26 @@ func (cfg *Config) validate() (*url.URL, error) {
 	if cfg.RequestsPerSecond < 0 {
 		return nil, errors.New("okta: RequestsPerSecond must not be negative")
 	}
+	if err := CheckZoneRef(cfg.BlocklistZone); err != nil {
+		return nil, fmt.Errorf("okta: BlocklistZone: %w", err)
+	}
 	return base, nil
+}
+
+// CheckZoneRef accepts "" (the default) or a zone ID or name: at most 128
+// characters, no control characters, no surrounding spaces.
+func CheckZoneRef(ref string) error {
+	switch {
+	case utf8.RuneCountInString(ref) > maxZoneName:
+		return fmt.Errorf("at most %d characters (a zone ID or name)", maxZoneName)
+	case strings.TrimSpace(ref) != ref:
+		return errors.New("must not start or end with white space")
+	case strings.IndexFunc(ref, unicode.IsControl) >= 0:
+		return errors.New("must not contain control characters")
+	case !utf8.ValidString(ref):
+		return errors.New("must be valid UTF-8")
+	}
+	return nil
 }
 
 // parseBaseURL accepts only an origin: https://host[:port], or http:// on a

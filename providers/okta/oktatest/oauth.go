@@ -31,11 +31,13 @@ const (
 	ScopeUsersManage = "okta.users.manage"
 	ScopeLogsRead    = "okta.logs.read"
 	ScopeRolesRead   = "okta.roles.read"
+	ScopeZonesRead   = "okta.networkZones.read"
+	ScopeZonesManage = "okta.networkZones.manage"
 )
 
 // grantableScopes are the Okta scopes a registered service app is granted.
 var grantableScopes = []string{
-	ScopeUsersRead, ScopeUsersManage, ScopeLogsRead, ScopeRolesRead,
+	ScopeUsersRead, ScopeUsersManage, ScopeLogsRead, ScopeRolesRead, ScopeZonesRead, ScopeZonesManage,
 	ScopeGroupsRead, ScopeGroupsManage, "okta.factors.read", "okta.factors.manage",
 	"okta.apps.read", "okta.eventHooks.read", "okta.eventHooks.manage",
 }

@@ -55,6 +55,8 @@ type Org struct {
 
 	roles roleTable // admin role assignments (roles.go)
 
+	zones []*netZone // network zones in creation order (zones.go)
+
 	userTypeID string
 	// svcID and svcTokenID identify the SSWS token's owner and the token
 	// itself in System Log events.
@@ -218,6 +220,7 @@ func newOrg(now func() time.Time) *Org {
 		name: "Everyone", description: "All users in your organization",
 		groupType: "BUILT_IN", created: created,
 	})
+	o.zones = systemZones(created)
 	return o
 }
 

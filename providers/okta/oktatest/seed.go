@@ -178,6 +178,7 @@ func SeedDemo(o *Org, now time.Time) {
 	sd.seedRoles()
 	sd.seedPush()
 	sd.seedQuarantine()
+	sd.seedZones()
 }
 
 func (sd *seeder) days(n float64) time.Duration { return time.Duration(n * float64(24*time.Hour)) }

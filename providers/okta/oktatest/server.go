@@ -221,6 +221,8 @@ func route(segs []string) (methods, string, string) {
 		return methods{"GET": {ScopeLogsRead, (*Server).listLogs}}, "", ""
 	case segs[0] == "groups":
 		return groupRoute(segs)
+	case segs[0] == "zones":
+		return zoneRoute(segs)
 	case segs[0] != "users":
 		return nil, "", ""
 	case n == 1:

@@ -97,8 +97,20 @@ func specRouter(t *testing.T) routers.Router {
 // (status, declared headers and body) against the operation in the spec.
 func conform(t *testing.T, srv *Server, method, path, auth string, wantStatus int) response {
 	t.Helper()
+	return conformBody(t, srv, method, path, auth, nil, wantStatus)
+}
+
+// conformBody is conform for a request with a JSON body (a zone
+// replacement).
+func conformBody(t *testing.T, srv *Server, method, path, auth string, body []byte, wantStatus int) response {
+	t.Helper()
 	router := specRouter(t)
-	r := send(t, method, srv.URL+path, auth, nil)
+	var r response
+	if body == nil {
+		r = send(t, method, srv.URL+path, auth, nil)
+	} else {
+		r = sendBody(t, method, srv.URL+path, auth, body)
+	}
 	if r.status != wantStatus {
 		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.status, wantStatus, r.body)
 	}
@@ -246,6 +258,8 @@ var servedPaths = []string{
 	"/api/v1/groups/{groupId}/users/{userId}",
 	"/api/v1/users/{userId}/factors/{factorId}/verify",
 	"/api/v1/users/{userId}/factors/{factorId}/transactions/{transactionId}",
+	"/api/v1/zones",
+	"/api/v1/zones/{zoneId}",
 }
 
 // keepServedPaths drops every other path, so the router (which validates
