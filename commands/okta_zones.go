@@ -300,8 +300,8 @@ func findZone(ctx context.Context, c *okta.Client, ref, field string) (*okta.Zon
 		return nil, fmt.Errorf("%w: okta.blocklist_zone (OKTA_BLOCKLIST_ZONE) is %q, and no network zone of this Okta org has that ID or name; okta-list-zones lists them",
 			ErrProviderNotConfigured, ref)
 	}
-	return nil, &upstream.Error{Provider: "okta", Kind: upstream.NotFound,
-		Message: fmt.Sprintf("%s: no network zone has the ID or name %q; okta-list-zones lists them", field, ref)}
+	return nil, unknownArgument(Okta, field, "no network zone of the Okta org has this ID or name; okta-list-zones lists them",
+		fmt.Sprintf("no network zone has the ID or name %q", ref))
 }
 
 // checkBlocklist refuses a zone that is not an IP zone with usage

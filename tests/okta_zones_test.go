@@ -100,7 +100,7 @@ func TestOktaZonesRead(t *testing.T) {
 	for _, ref := range []string{"No such zone", "nzo00000000000000000"} {
 		r = e.run("okta-get-zone", fmt.Sprintf(`{"zone":%q}`, ref))
 		mustStatus(t, r, 404)
-		if p := r.json(t); !strings.Contains(p["detail"].(string), "body.zone") || p["provider"] != "okta" {
+		if p := r.json(t); !problemAt(t, r, "body.zone") || p["provider"] != "okta" {
 			t.Errorf("unknown zone %q: %s", ref, r.body)
 		}
 	}
@@ -253,7 +253,7 @@ func TestOktaBlockIPZoneRules(t *testing.T) {
 	// Unknown zone: 404 naming the field.
 	r := e.run("okta-block-ip", `{"ips":["95.173.136.72"],"zone":"Nope"}`)
 	mustStatus(t, r, 404)
-	if !strings.Contains(r.json(t)["detail"].(string), "body.zone") {
+	if !problemAt(t, r, "body.zone") {
 		t.Errorf("unknown zone: %s", r.body)
 	}
 	// A POLICY zone, a DYNAMIC zone, a dynamic BLOCKLIST zone: refused,
