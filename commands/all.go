@@ -61,4 +61,6 @@ var Builtin = MustCatalog(
 	ResetPassword,
 	BlockIP,
 	UnblockIP,
+	AddToGroup,
+	RemoveFromGroup,
 )

@@ -8,6 +8,51 @@ import (
 	"github.com/idcmd/idcmd/providers/okta"
 )
 
+// AddToGroupRequest is the body of add-to-group: its arguments and the optional incident.
+type AddToGroupRequest struct {
+	commands.GroupMembershipArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// AddToGroupResult is the result of add-to-group.
+type AddToGroupResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.AccountGroupChange `json:"outputs"`
+}
+
+// addToGroup godoc
+//
+// @ID           add-to-group
+// @Summary      Add a user to a group in Okta or PingOne (by group ID or name)
+// @Description  Add a user to a group: Okta runs okta-add-to-group (OKTA_GROUP groups only), PingOne pingone-add-to-group; approvals, audit and idempotency apply to that provider command, and adding to a privileged group waits for a second person (approvals.privileged_grants). Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body AddToGroupRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} AddToGroupResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/add-to-group [post]
+func addToGroup() {}
+
 // BlockIpRequest is the body of block-ip: its arguments and the optional incident.
 type BlockIpRequest struct {
 	commands.IPBlockArgs
@@ -2353,6 +2398,51 @@ type PingoneUnlockUserResult struct {
 // @Router       /api/v1/commands/pingone-unlock-user [post]
 func pingoneUnlockUser() {}
 
+// RemoveFromGroupRequest is the body of remove-from-group: its arguments and the optional incident.
+type RemoveFromGroupRequest struct {
+	commands.GroupMembershipArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// RemoveFromGroupResult is the result of remove-from-group.
+type RemoveFromGroupResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Account.
+	Outputs commands.AccountGroupChange `json:"outputs"`
+}
+
+// removeFromGroup godoc
+//
+// @ID           remove-from-group
+// @Summary      Remove a user from a group in Okta or PingOne (by group ID or name)
+// @Description  Remove a user from a group: Okta runs okta-remove-from-group, PingOne pingone-remove-from-group (direct memberships only: a membership through a nested group ends by leaving that group); approvals, audit and idempotency apply to that provider command. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body RemoveFromGroupRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} RemoveFromGroupResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/remove-from-group [post]
+func removeFromGroup() {}
+
 // ResetPasswordRequest is the body of reset-password: its arguments and the optional incident.
 type ResetPasswordRequest struct {
 	commands.ResetPasswordArgs
@@ -2492,6 +2582,7 @@ func unlockUser() {}
 // problem import gives swag the package the failure annotations name.
 var (
 	_ = []func(){
+		addToGroup,
 		blockIp,
 		clearSessions,
 		getUser,
@@ -2547,6 +2638,7 @@ var (
 		pingoneSetPassword,
 		pingoneTerminateSessions,
 		pingoneUnlockUser,
+		removeFromGroup,
 		resetPassword,
 		unblockIp,
 		unlockUser,

@@ -221,6 +221,10 @@ var outputCases = []outputCase{
 	{command: "reset-password", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
 	{command: "block-ip", body: `{"provider":"okta","ips":["95.173.136.72","175.45.176.3"]}`},
 	{command: "unblock-ip", body: `{"provider":"okta","ips":["175.45.176.0/24","203.0.113.9"]}`},
+	{command: "add-to-group", body: `{"provider":"okta","user":"jdoe@example.com","group":"Quarantine"}`},
+	{command: "add-to-group", body: `{"provider":"pingone","user":"jdoe@example.com","group":"Quarantine"}`},
+	{command: "remove-from-group", body: `{"provider":"okta","user":"awong@example.com","group":"Okta Admins"}`},
+	{command: "remove-from-group", body: `{"provider":"pingone","user":"dlee@example.com","group":"Finance Approvers"}`},
 }
 
 // cannotAppear are declared outputs that no real result of that command
