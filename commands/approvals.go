@@ -133,14 +133,16 @@ func (inv *Invoker) approvalReason(ctx context.Context, req Request, pl plan) (s
 // grantsPrivilege says why a call that adds its user to a group needs a
 // second person — the group is privileged, or its name could not be read —
 // or "" when it adds nobody to a privileged group. A group that does not
-// exist is the call's error: there is nothing to approve.
+// exist, or a name that fits several, is the call's error: there is nothing
+// to approve.
 func (inv *Invoker) grantsPrivilege(ctx context.Context, pl plan) (string, error) {
 	group, ok, err := pl.runs.grantsGroup(ctx, inv.Providers, pl.args)
 	var argErr *ArgumentError
+	var inErr *InputError
 	switch {
 	case !ok:
 		return "", nil
-	case errors.As(err, &argErr):
+	case errors.As(err, &argErr), errors.As(err, &inErr):
 		return "", err
 	case err != nil:
 		return "it adds a user to a group that could not be checked against the privileged groups (" + truncate(err.Error(), 200) + ")", nil
