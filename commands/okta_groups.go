@@ -226,18 +226,6 @@ var OktaGetGroupMembers = Spec[OktaGetGroupMembersArgs, []OktaUser]{
 		if err != nil {
 			return Reply[[]OktaUser]{}, err
 		}
-		out := make([]OktaUser, 0, len(users))
-		rows := make([][]string, 0, len(users))
-		for i := range users {
-			u := oktaUser(&users[i])
-			out = append(out, u)
-			rows = append(rows, userRow(u))
-		}
-		return Reply[[]OktaUser]{
-			Outputs:    out,
-			Readable:   table(pageTitle(len(rows), "members of "+g.Profile.Name+" ("+g.ID+", "+g.Type+")", next), userHeaders, rows),
-			Raw:        rawList(users, func(u okta.User) []byte { return u.Raw }),
-			NextCursor: next,
-		}, nil
+		return oktaUsersReply(users, "members of "+g.Profile.Name+" ("+g.ID+", "+g.Type+")", next), nil
 	},
 }

@@ -100,20 +100,26 @@ var OktaSearchUsers = Spec[OktaSearchUsersArgs, []OktaUser]{
 		if err != nil {
 			return Reply[[]OktaUser]{}, err
 		}
-		out := make([]OktaUser, 0, len(users))
-		rows := make([][]string, 0, len(users))
-		for i := range users {
-			u := oktaUser(&users[i])
-			out = append(out, u)
-			rows = append(rows, userRow(u))
-		}
-		return Reply[[]OktaUser]{
-			Outputs:    out,
-			Readable:   table(pageTitle(len(out), "Okta users", next), userHeaders, rows),
-			Raw:        rawList(users, func(u okta.User) []byte { return u.Raw }),
-			NextCursor: next,
-		}, nil
+		return oktaUsersReply(users, "Okta users", next), nil
 	},
+}
+
+// oktaUsersReply is a page of users as okta-search-users answers it (and
+// okta-get-group-members, whose members are users too).
+func oktaUsersReply(users []okta.User, what, next string) Reply[[]OktaUser] {
+	out := make([]OktaUser, 0, len(users))
+	rows := make([][]string, 0, len(users))
+	for i := range users {
+		u := oktaUser(&users[i])
+		out = append(out, u)
+		rows = append(rows, userRow(u))
+	}
+	return Reply[[]OktaUser]{
+		Outputs:    out,
+		Readable:   table(pageTitle(len(out), what, next), userHeaders, rows),
+		Raw:        rawList(users, func(u okta.User) []byte { return u.Raw }),
+		NextCursor: next,
+	}
 }
 
 // OktaGetUserGroups lists a user's groups.

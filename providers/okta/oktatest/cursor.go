@@ -4,6 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
 )
 
 // Pagination cursors are opaque, as Okta's are: the payload is sealed with
@@ -38,4 +42,18 @@ func (c cursorSealer) open(cursor string) ([]byte, bool) {
 		return nil, false
 	}
 	return payload, true
+}
+
+// nextLink is the next page's URL of a listing: the request's own query
+// with after set to the sealed cursor and the page's limit, so a client
+// that follows it keeps its filter, search and sort.
+func (s *Server) nextLink(r *http.Request, cursor any, limit int) string {
+	payload, _ := json.Marshal(cursor)
+	nq := url.Values{}
+	for k, v := range r.URL.Query() {
+		nq[k] = v
+	}
+	nq.Set("after", s.cursors.seal(payload))
+	nq.Set("limit", strconv.Itoa(limit))
+	return s.pageURL(r, nq)
 }

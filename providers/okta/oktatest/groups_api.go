@@ -174,14 +174,7 @@ func (s *Server) afterCursor(q url.Values, kind, scope string) (string, *apiErro
 
 // nextPage builds the next link of a listing whose page ends at lastID.
 func (s *Server) nextPage(r *http.Request, kind, scope, lastID string, limit int) string {
-	payload, _ := json.Marshal(idCursor{Kind: kind, Scope: scope, ID: lastID})
-	nq := url.Values{}
-	for k, v := range r.URL.Query() {
-		nq[k] = v
-	}
-	nq.Set("after", s.cursors.seal(payload))
-	nq.Set("limit", strconv.Itoa(limit))
-	return s.pageURL(r, nq)
+	return s.nextLink(r, idCursor{Kind: kind, Scope: scope, ID: lastID}, limit)
 }
 
 // listGroups serves GET /api/v1/groups: q (name starts with, not paged),

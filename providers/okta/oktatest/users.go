@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -301,14 +300,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) *api
 	next := ""
 	if more && query == "" {
 		last := page[len(page)-1]
-		payload, _ := json.Marshal(userCursor{Kind: "u", SortBy: sortBy, Desc: desc, Value: last.key, ID: last.u.id})
-		nq := url.Values{}
-		for k, v := range q {
-			nq[k] = v
-		}
-		nq.Set("after", s.cursors.seal(payload))
-		nq.Set("limit", strconv.Itoa(limit))
-		next = s.pageURL(r, nq)
+		next = s.nextLink(r, userCursor{Kind: "u", SortBy: sortBy, Desc: desc, Value: last.key, ID: last.u.id}, limit)
 	}
 	writeLinks(w.Header(), s.selfURL(r), next)
 	writeJSON(w, http.StatusOK, out)

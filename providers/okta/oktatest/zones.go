@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -290,14 +289,7 @@ func (s *Server) listZones(w http.ResponseWriter, r *http.Request, _ *call) *api
 
 	next := ""
 	if more {
-		payload, _ := json.Marshal(zoneCursor{Kind: "z", ID: hits[len(hits)-1].id})
-		nq := url.Values{}
-		for k, v := range q {
-			nq[k] = v
-		}
-		nq.Set("after", s.cursors.seal(payload))
-		nq.Set("limit", strconv.Itoa(limit))
-		next = s.pageURL(r, nq)
+		next = s.nextLink(r, zoneCursor{Kind: "z", ID: hits[len(hits)-1].id}, limit)
 	}
 	writeLinks(w.Header(), s.selfURL(r), next)
 	writeJSON(w, http.StatusOK, out)
