@@ -90,7 +90,13 @@ func (r response) links() map[string]string {
 // none) and returns the whole response.
 func send(t *testing.T, method, url, auth string, hdr http.Header) response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
+	return sendWith(t, method, url, auth, hdr, nil)
+}
+
+// sendWith is send with a request body.
+func sendWith(t *testing.T, method, url, auth string, hdr http.Header, body io.Reader) response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
