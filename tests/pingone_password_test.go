@@ -10,9 +10,7 @@ import (
 
 func temporaryPassword(t *testing.T, v any) string {
 	t.Helper()
-	o, _ := v.(map[string]any)
-	pw, _ := o["TemporaryPassword"].(string)
-	return pw
+	return outputString(t, v, "TemporaryPassword")
 }
 
 // TestPingOneSetPassword: idcmd generates the password, PingOne forces a
@@ -67,36 +65,8 @@ func TestPingOneSetPassword(t *testing.T) {
 func TestPingOneSetPasswordIsStoredNowhere(t *testing.T) {
 	e := newEnv(t, envOptions{pingone: true, xsoar: true})
 	inc := e.xsoar.AddIncident("PingOne: account takeover", 2)
-	tok := token(t, allScopes...)
 	body := fmt.Sprintf(`{"user":%q,"incident":{"platform":"xsoar","id":%q}}`, pingonetest.DemoMustChangePasswordUser, inc)
-	first := e.call("pingone-set-password", body, tok, "p1-set-once")
-	mustStatus(t, first, 200)
-	pw := temporaryPassword(t, first.json(t)["outputs"])
-	if pw == "" {
-		t.Fatalf("no password: %s", first.body)
-	}
-	replay := e.call("pingone-set-password", body, tok, "p1-set-once")
-	mustStatus(t, replay, 200)
-	if replay.header.Get("Idempotent-Replayed") != "true" {
-		t.Fatal("not a replay")
-	}
-	if strings.Contains(string(replay.body), pw) || replay.json(t)["secrets_withheld"] != true ||
-		!strings.Contains(temporaryPassword(t, replay.json(t)["outputs"]), "delivered once") {
-		t.Errorf("replay: %s", replay.body)
-	}
-	eventually(t, "the war-room entry", func() bool { return len(e.xsoar.Entries(inc)) == 1 })
-	if strings.Contains(e.xsoar.Entries(inc)[0].Markdown, pw) {
-		t.Error("the war-room entry holds the password")
-	}
-	audit := e.get("/api/v1/audit", token(t, "audit:read"))
-	mustStatus(t, audit, 200)
-	if !strings.Contains(string(audit.body), "pingone-set-password") || strings.Contains(string(audit.body), pw) {
-		t.Errorf("the audit log lacks the call or holds the password")
-	}
-	assertNowhere(t, e, pw)
-	if strings.Contains(e.logs.String(), pw) {
-		t.Error("the log holds the password")
-	}
+	secretDeliveredOnce(t, e, inc, "pingone-set-password", body, "TemporaryPassword")
 }
 
 // TestPingOneSetPasswordForPrivilegedUserNeedsApproval: a password for an
@@ -104,24 +74,12 @@ func TestPingOneSetPasswordIsStoredNowhere(t *testing.T) {
 // the approve call's answer has it.
 func TestPingOneSetPasswordForPrivilegedUserNeedsApproval(t *testing.T) {
 	e := newEnv(t, envOptions{pingone: true})
-	requester := token(t, allScopes...)
-	approver := tokenFor(t, "second-person", "commands:read", "approvals:decide")
-	r := e.call("pingone-set-password", fmt.Sprintf(`{"user":%q}`, pingonetest.DemoAdminUser), requester, "")
-	ap := approvalOf(t, r)
-	if st, _ := e.pingone.Env().User(pingonetest.DemoAdminUser); st.PasswordStatus == "MUST_CHANGE_PASSWORD" {
-		t.Fatal("the password was set without approval")
-	}
-	id := ap["id"].(string)
-	d := e.post("/api/v1/approvals/"+id+"/approve", approver, `{}`)
-	mustStatus(t, d, 200)
-	res, _ := d.json(t)["result"].(map[string]any)
-	pw := temporaryPassword(t, res["outputs"])
+	pw := secretAfterApproval(t, e, "pingone-set-password", fmt.Sprintf(`{"user":%q}`, pingonetest.DemoAdminUser), "TemporaryPassword",
+		func() bool {
+			st, _ := e.pingone.Env().User(pingonetest.DemoAdminUser)
+			return st.PasswordStatus == "MUST_CHANGE_PASSWORD"
+		})
 	if len(pw) != 32 {
-		t.Fatalf("approve answer has no password: %s", d.body)
+		t.Errorf("the password is %d characters, want 32", len(pw))
 	}
-	g := e.get("/api/v1/approvals/"+id, requester)
-	if strings.Contains(string(g.body), pw) || !strings.Contains(string(g.body), "one-time secret withheld") {
-		t.Errorf("stored approval: %s", g.body)
-	}
-	assertNowhere(t, e, pw)
 }
