@@ -13,6 +13,7 @@ import (
 // Options.RateLimitPerMinute is 0, in which case nothing is enforced.
 var familyLimits = map[string]int{
 	"users":   600,
+	"groups":  500,
 	"logs":    120,
 	"token":   600,
 	"default": 1200,
@@ -23,6 +24,10 @@ func rateFamily(path string) string {
 	switch {
 	case strings.HasPrefix(path, "/api/v1/users"):
 		return "users"
+	case strings.HasPrefix(path, "/api/v1/groups"):
+		// Group reads and membership changes have their own bucket at
+		// Okta, beside the users one.
+		return "groups"
 	case strings.HasPrefix(path, "/api/v1/logs"):
 		return "logs"
 	case strings.HasPrefix(path, "/oauth2/"):

@@ -125,6 +125,9 @@ func TestEnforcedRateLimit(t *testing.T) {
 	if r := api(t, srv, "GET", "/api/v1/logs?limit=1"); r.status != 200 {
 		t.Errorf("logs while users is exhausted: %d", r.status)
 	}
+	if r := api(t, srv, "GET", "/api/v1/groups?limit=1"); r.status != 200 {
+		t.Errorf("groups while users is exhausted: %d", r.status)
+	}
 	clk.Advance(time.Minute)
 	if r := api(t, srv, "GET", path); r.status != 200 {
 		t.Errorf("after the window: %d", r.status)
@@ -270,4 +273,14 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestGroupsHaveTheirOwnBucket: /api/v1/groups is counted apart from the
+// users and default families, with its own nominal limit.
+func TestGroupsHaveTheirOwnBucket(t *testing.T) {
+	srv, _ := seeded(t)
+	r := api(t, srv, "GET", "/api/v1/groups?limit=1")
+	if limit, _, _ := rateHeaders(t, r); r.status != 200 || limit != familyLimits["groups"] {
+		t.Errorf("groups: %d, X-Rate-Limit-Limit %d, want %d", r.status, limit, familyLimits["groups"])
+	}
 }
