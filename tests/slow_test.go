@@ -168,11 +168,7 @@ func TestSlowBodyWithoutToken(t *testing.T) {
 	for name, h := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			b := body
-			if strings.Contains(h, "chunked") {
-				b = fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
-			}
-			tr := trickle(t, addr, h, b, 2*time.Second)
+			tr := trickle(t, addr, h, framed(h, body), 2*time.Second)
 			resp := tr.answer(t, 20*time.Second)
 			if resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401", resp.StatusCode)
@@ -182,6 +178,15 @@ func TestSlowBodyWithoutToken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// framed is body as the head h announces it: one chunk and the last chunk
+// for Transfer-Encoding: chunked, the bytes as they are for Content-Length.
+func framed(h, body string) string {
+	if strings.Contains(h, "chunked") {
+		return fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+	}
+	return body
 }
 
 // TestSlowBodyWithToken: with a valid token, a body that has not arrived
@@ -197,11 +202,7 @@ func TestSlowBodyWithToken(t *testing.T) {
 	for name, h := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			b := body
-			if strings.Contains(h, "chunked") {
-				b = fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
-			}
-			tr := trickle(t, addr, h, b, 2*time.Second)
+			tr := trickle(t, addr, h, framed(h, body), 2*time.Second)
 			resp := tr.answer(t, 20*time.Second)
 			if resp.StatusCode != http.StatusRequestTimeout {
 				t.Fatalf("status %d, want 408", resp.StatusCode)
