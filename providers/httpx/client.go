@@ -45,6 +45,10 @@ type Config struct {
 	// RateLimitWait says how long to wait after a 429. When it has no
 	// answer the client falls back to exponential backoff.
 	RateLimitWait WaitFunc
+	// BusyWait, when set, says how long to wait after a retryable 5xx
+	// (Prisma Cloud's 503 carries Retry-After); without an answer the
+	// client backs off exponentially.
+	BusyWait WaitFunc
 	// SlowDown, when set, is asked after every response whether the
 	// vendor's quota for that operation is spent (Okta:
 	// X-Rate-Limit-Remaining: 0); the next request for the same operation

@@ -524,3 +524,27 @@ func TestSharedHeaderNeverChanged(t *testing.T) {
 		t.Errorf("the shared Header changed (-want +got):\n%s", diff)
 	}
 }
+
+func TestBusyWaitHonoursRetryAfterOn503(t *testing.T) {
+	s := &script{steps: []http.HandlerFunc{
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		},
+		status(200),
+	}}
+	srv := serve(t, s)
+	clock := newFakeClock()
+	retryAfter := func(resp *http.Response, _ time.Time) (time.Duration, bool) {
+		n, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return time.Duration(n) * time.Second, err == nil
+	}
+	c := newTestClient(t, clock, func(c *Config) { c.BusyWait = retryAfter })
+	resp, err := c.Do(context.Background(), &Request{Method: http.MethodGet, URL: srv.URL, Retry: RetryIdempotent})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("got %v %v, want 200 after the wait", resp, err)
+	}
+	if diff := cmp.Diff([]time.Duration{7 * time.Second}, clock.Sleeps()); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}

@@ -30,6 +30,11 @@ func (c *Client) retryWait(r *Request, resp *http.Response, err error, attempt i
 		if r.Retry < RetryIdempotent {
 			return 0, false
 		}
+		if c.cfg.BusyWait != nil {
+			if d, ok := c.cfg.BusyWait(resp, c.cfg.Now()); ok {
+				return max(d, 0), true
+			}
+		}
 		return c.backoff(attempt), true
 	default:
 		return 0, false

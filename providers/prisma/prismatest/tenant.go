@@ -1,0 +1,15 @@
+package prismatest
+
+// tenant is the fake's state, guarded by Server.mu. Each feature adds its
+// own fields here and its seed in seed.go.
+type tenant struct{}
+
+func newTenant() tenant { return tenant{} }
+
+// routes are the API routes, one block per feature file.
+func (s *Server) routes() []route {
+	return nil
+}
+
+// seed fills the tenant with the sandbox's data.
+func (s *Server) seed() {}
