@@ -70,12 +70,12 @@ func checkDeclaration(info Info) error {
 		return fmt.Errorf("command %q has no summary", name)
 	}
 	switch info.Provider {
-	case Okta, PingOne:
+	case Okta, PingOne, Prisma:
 		if !strings.HasPrefix(name, string(info.Provider)+"-") {
 			return fmt.Errorf("command %q of provider %s must start with %q", name, info.Provider, string(info.Provider)+"-")
 		}
 	case Neutral:
-		for _, p := range []Provider{Okta, PingOne} {
+		for _, p := range []Provider{Okta, PingOne, Prisma} {
 			if strings.HasPrefix(name, string(p)+"-") {
 				return fmt.Errorf("provider-neutral command %q must not carry a vendor prefix", name)
 			}

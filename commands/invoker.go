@@ -12,6 +12,7 @@ import (
 	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
+	"github.com/idcmd/idcmd/providers/prisma"
 	"github.com/idcmd/idcmd/store"
 )
 
@@ -20,6 +21,7 @@ import (
 type Providers struct {
 	Okta    *okta.Client
 	PingOne *pingone.Client
+	Prisma  *prisma.Client
 	// CursorKey signs the cursors paged commands hand out (see CursorKey
 	// in paging.go); nil means a key random per process.
 	CursorKey []byte

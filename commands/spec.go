@@ -54,6 +54,9 @@ const (
 	Okta Provider = "okta"
 	// PingOne is the PingOne Platform API.
 	PingOne Provider = "pingone"
+	// Prisma is the Prisma Cloud CSPM API: the cloud side of an identity
+	// (its blast radius, Prisma's view of Okta, identity alerts).
+	Prisma Provider = "prisma"
 	// Neutral commands pick their provider from the arguments.
 	Neutral Provider = "neutral"
 )

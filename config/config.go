@@ -237,13 +237,27 @@ func (x CortexXDR) Configured() bool {
 
 // PrismaCloud is the seeds' integrations.prisma_cloud section.
 type PrismaCloud struct {
-	Enabled        bool   `yaml:"enabled"`
-	APIURL         string `yaml:"api_url"`
-	AccessKey      string `yaml:"access_key"`
-	SecretKey      string `yaml:"secret_key"`
-	SyncUsers      bool   `yaml:"sync_users"`
-	SyncEvents     bool   `yaml:"sync_events"`
-	SyncRiskEvents bool   `yaml:"sync_risk_events"`
+	// Enabled: false turns the integration off; unset means on when configured.
+	Enabled *bool `yaml:"enabled"`
+	// APIURL is the tenant's API stack, https://api<n>.prismacloud.io.
+	APIURL    string `yaml:"api_url"`
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	// SyncUsers: Prisma Cloud has no API that accepts users (the SOP's
+	// POST /v2/identity); it pulls Okta itself through its okta_idp
+	// integration. true makes idcmd watch that pull: the integration's
+	// state is in /readyz details.
+	SyncUsers bool `yaml:"sync_users"`
+	// SyncEvents and SyncRiskEvents: Prisma Cloud has no API that accepts
+	// events (the SOP's POST /v2/event). Validate refuses true until the
+	// event pipeline's prisma_cloud route exists.
+	SyncEvents     bool `yaml:"sync_events"`
+	SyncRiskEvents bool `yaml:"sync_risk_events"`
+}
+
+// Configured reports whether the Prisma Cloud commands are on.
+func (p PrismaCloud) Configured() bool {
+	return p.APIURL != "" && p.AccessKey != "" && p.SecretKey != "" && (p.Enabled == nil || *p.Enabled)
 }
 
 // AutomatedResponses is the seeds' automated_responses section.
@@ -321,6 +335,9 @@ func FromEnv(c Config, getenv func(string) string) (Config, error) {
 	set(&c.Integrations.XSOAR.BaseURL, "XSOAR_URL")
 	set(&c.Integrations.XSOAR.APIKey, "XSOAR_API_KEY")
 	set(&c.Integrations.XSOAR.APIKeyID, "XSOAR_API_KEY_ID")
+	set(&c.Integrations.PrismaCloud.APIURL, "PRISMA_API_URL")
+	set(&c.Integrations.PrismaCloud.AccessKey, "PRISMA_ACCESS_KEY")
+	set(&c.Integrations.PrismaCloud.SecretKey, "PRISMA_SECRET_KEY")
 	set(&c.Integrations.CortexXDR.BaseURL, "XDR_BASE_URL")
 	set(&c.Integrations.CortexXDR.APIKey, "XDR_API_KEY")
 	set(&c.Integrations.CortexXDR.APIKeyID, "XDR_API_KEY_ID")
@@ -484,6 +501,31 @@ func (c Config) Validate() error {
 	}
 	if c.PingOne.Configured() && (c.PingOne.ClientID == "" || c.PingOne.ClientSecret == "") {
 		return errors.New("pingone: set PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET for the worker application")
+	}
+	return c.Integrations.PrismaCloud.validate()
+}
+
+// validate checks the prisma_cloud section: credentials come together, and
+// the SOPs' sync keys that name calls Prisma Cloud does not have are
+// refused rather than accepted and ignored.
+func (p PrismaCloud) validate() error {
+	set := 0
+	for _, v := range []string{p.APIURL, p.AccessKey, p.SecretKey} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 0 && set != 3 {
+		return errors.New("integrations.prisma_cloud: set all of PRISMA_API_URL, PRISMA_ACCESS_KEY and PRISMA_SECRET_KEY (api_url, access_key, secret_key), or none")
+	}
+	if p.SyncUsers && !p.Configured() {
+		return errors.New("integrations.prisma_cloud.sync_users: needs the Prisma Cloud credentials (PRISMA_API_URL, PRISMA_ACCESS_KEY, PRISMA_SECRET_KEY)")
+	}
+	for key, on := range map[string]bool{"sync_events": p.SyncEvents, "sync_risk_events": p.SyncRiskEvents} {
+		if on {
+			return fmt.Errorf("integrations.prisma_cloud.%s: Prisma Cloud has no API that accepts events (the SOP's POST /v2/event does not exist); "+
+				"idcmd gets identity alerts into Prisma with prisma-create-identity-policy instead. Remove the key or set it to false", key)
+		}
 	}
 	return nil
 }

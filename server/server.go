@@ -26,6 +26,7 @@ import (
 	"github.com/idcmd/idcmd/panics"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
+	"github.com/idcmd/idcmd/providers/prisma"
 	"github.com/idcmd/idcmd/providers/xdr"
 	"github.com/idcmd/idcmd/providers/xsoar"
 	"github.com/idcmd/idcmd/store"
@@ -411,6 +412,20 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 		}
 		p.PingOne = c
 		checks["pingone"] = c.Ping
+	}
+	if pc := cfg.Integrations.PrismaCloud; pc.Configured() {
+		c, err := prisma.New(prisma.Config{
+			APIURL:    pc.APIURL,
+			AccessKey: pc.AccessKey,
+			SecretKey: pc.SecretKey,
+			Observer:  m.ObserveProvider,
+			Version:   version,
+		})
+		if err != nil {
+			return p, nil, fmt.Errorf("prisma_cloud: %w", err)
+		}
+		p.Prisma = c
+		checks["prisma"] = c.Ping
 	}
 	return p, checks, nil
 }

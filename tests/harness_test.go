@@ -26,6 +26,7 @@ import (
 	"github.com/idcmd/idcmd/internal/logbuf"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/prisma/prismatest"
 	"github.com/idcmd/idcmd/providers/xdr/xdrtest"
 	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 	"github.com/idcmd/idcmd/server"
@@ -38,6 +39,7 @@ type env struct {
 	t       *testing.T
 	okta    *oktatest.Server
 	pingone *pingonetest.Server
+	prisma  *prismatest.Server
 	xsoar   *xsoartest.Server
 	xdr     *xdrtest.Server
 	url     string
@@ -49,6 +51,8 @@ type env struct {
 type envOptions struct {
 	// pingone also configures the fake PingOne environment.
 	pingone bool
+	// prisma also configures a seeded fake Prisma Cloud tenant.
+	prisma bool
 	// xsoar and xdr configure fake XSOAR / XDR tenants for write-back;
 	// advanced gives both advanced API keys.
 	xsoar, xdr, advanced bool
@@ -87,6 +91,12 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 		vars["PINGONE_CLIENT_SECRET"] = p1.ClientSecret
 		vars["PINGONE_API_URL"] = p1.URL
 		vars["PINGONE_AUTH_URL"] = p1.AuthURL
+	}
+	var pc *prismatest.Server
+	if o.prisma {
+		pc = prismatest.NewServer(prismatest.Options{Seed: true})
+		t.Cleanup(pc.Close)
+		vars["PRISMA_API_URL"], vars["PRISMA_ACCESS_KEY"], vars["PRISMA_SECRET_KEY"] = pc.URL, pc.AccessKey, pc.SecretKey
 	}
 	var xs *xsoartest.Server
 	if o.xsoar {
@@ -129,7 +139,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	t.Cleanup(func() { _ = app.Close() })
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, okta: fake, pingone: p1, xsoar: xs, xdr: xd, url: srv.URL, logs: logs, dataDir: dataDir}
+	return &env{t: t, okta: fake, pingone: p1, prisma: pc, xsoar: xs, xdr: xd, url: srv.URL, logs: logs, dataDir: dataDir}
 }
 
 // advancedID is the XSOAR 8 key id used with advanced keys; standard keys

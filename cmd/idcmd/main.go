@@ -32,7 +32,7 @@ type subcommand struct {
 // subcommands are every subcommand, in the order --help lists them.
 var subcommands = []subcommand{
 	{"serve", "[--config FILE] [--addr HOST:PORT] [--sandbox]",
-		"run the server (--sandbox: on seeded fake Okta, PingOne, XSOAR and XDR tenants)",
+		"run the server (--sandbox: on seeded fake Okta, PingOne, Prisma Cloud, XSOAR and XDR tenants)",
 		func(args []string, _ io.Writer) error { return serve(args) }},
 	{"token", `--subject NAME [--scope "commands:read commands:write"] [--ttl 720h] [--config FILE]`,
 		"mint a bearer token, signed with IDCMD_JWT_SECRET", token},

@@ -16,6 +16,7 @@ import (
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/prisma/prismatest"
 	"github.com/idcmd/idcmd/providers/xdr/xdrtest"
 	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 )
@@ -26,6 +27,7 @@ import (
 type sandboxEnv struct {
 	okta    *oktatest.Server
 	pingone *pingonetest.Server
+	prisma  *prismatest.Server
 	xsoar   *xsoartest.Server
 	xdr     *xdrtest.Server
 	env     map[string]string
@@ -42,11 +44,12 @@ type sandboxEnv struct {
 func startSandbox() (*sandboxEnv, error) {
 	o := oktatest.NewServer(oktatest.Options{Seed: true})
 	p := pingonetest.NewServer(pingonetest.Options{Seed: true})
+	pc := prismatest.NewServer(prismatest.Options{Seed: true})
 	xs := xsoartest.NewServer(xsoartest.Options{APIKey: "sandbox-xsoar-key"})
 	xsoartest.SeedDemo(xs)
 	xd := xdrtest.NewServer(xdrtest.Options{APIKey: "sandbox-xdr-key", APIKeyID: "1"})
 	xdrtest.SeedDemo(xd)
-	closeAll := func() { o.Close(); p.Close(); xs.Close(); xd.Close() }
+	closeAll := func() { o.Close(); p.Close(); pc.Close(); xs.Close(); xd.Close() }
 	// The caller's IDCMD_JWT_SECRET, if set, so that tokens minted with
 	// idcmd token (for XSOAR, say) keep working across sandbox runs;
 	// otherwise a random one, which announce prints.
@@ -70,7 +73,7 @@ func startSandbox() (*sandboxEnv, error) {
 		}
 		ownDir = true
 	}
-	return &sandboxEnv{okta: o, pingone: p, xsoar: xs, xdr: xd, dataDir: dir, ownDataDir: ownDir, ownSecret: ownSecret, env: map[string]string{
+	return &sandboxEnv{okta: o, pingone: p, prisma: pc, xsoar: xs, xdr: xd, dataDir: dir, ownDataDir: ownDir, ownSecret: ownSecret, env: map[string]string{
 		"XSOAR_URL":              xs.URL,
 		"XSOAR_API_KEY":          "sandbox-xsoar-key",
 		"XDR_BASE_URL":           xd.URL,
@@ -84,6 +87,9 @@ func startSandbox() (*sandboxEnv, error) {
 		"PINGONE_API_URL":        p.URL,
 		"PINGONE_AUTH_URL":       p.AuthURL,
 		"PINGONE_REGION":         "com",
+		"PRISMA_API_URL":         pc.URL,
+		"PRISMA_ACCESS_KEY":      pc.AccessKey,
+		"PRISMA_SECRET_KEY":      pc.SecretKey,
 		"IDCMD_JWT_SECRET":       secret,
 		"IDCMD_DATA_DIR":         dir,
 		"IDCMD_STORE_URL":        "",
@@ -116,7 +122,7 @@ func (s *sandboxEnv) getenv(key string) string {
 		}
 		return v
 	}
-	for _, prefix := range []string{"OKTA_", "PINGONE_", "XSOAR_", "XDR_"} {
+	for _, prefix := range []string{"OKTA_", "PINGONE_", "PRISMA_", "XSOAR_", "XDR_"} {
 		if strings.HasPrefix(key, prefix) {
 			return ""
 		}
@@ -127,6 +133,7 @@ func (s *sandboxEnv) getenv(key string) string {
 func (s *sandboxEnv) Close() {
 	s.okta.Close()
 	s.pingone.Close()
+	s.prisma.Close()
 	s.xsoar.Close()
 	s.xdr.Close()
 	if s.ownDataDir {
@@ -168,7 +175,7 @@ func (s *sandboxEnv) announce(w io.Writer, addr string, cfg config.Config) error
 		dataLine = "# the store is your IDCMD_STORE_URL"
 	}
 	_, err = fmt.Fprintf(w, `
-idcmd %s sandbox is up: seeded fakes of Okta (%s), PingOne (%s), XSOAR and Cortex XDR.
+idcmd %s sandbox is up: seeded fakes of Okta (%s), PingOne (%s), Prisma Cloud, XSOAR and Cortex XDR.
 The demo users' stories happen in US Eastern time (UTC-5).
 
   Open incidents and what idcmd wrote to them: http://%s/sandbox/incidents
