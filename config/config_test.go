@@ -144,3 +144,41 @@ func TestPrivilegedSecretsKeys(t *testing.T) {
 		t.Fatalf("from the file: %+v, %v", c.Approvals, err)
 	}
 }
+
+// TestPrismaCloudSection checks the prisma_cloud section: the environment
+// configures it, credentials come together, and the SOPs' sync keys that
+// name calls Prisma Cloud does not have are refused, not ignored.
+func TestPrismaCloudSection(t *testing.T) {
+	creds := map[string]string{"IDCMD_JWT_SECRET": secret, "PRISMA_API_URL": "https://api2.prismacloud.io", "PRISMA_ACCESS_KEY": "ak", "PRISMA_SECRET_KEY": "sk"}
+	c, err := Load("", env(creds))
+	if err != nil || !c.Integrations.PrismaCloud.Configured() {
+		t.Fatalf("from the environment: configured %v, %v", c.Integrations.PrismaCloud.Configured(), err)
+	}
+	partial := map[string]string{"IDCMD_JWT_SECRET": secret, "PRISMA_API_URL": "https://api2.prismacloud.io"}
+	if _, err := Load("", env(partial)); err == nil || !strings.Contains(err.Error(), "PRISMA_SECRET_KEY") {
+		t.Errorf("a URL without keys: %v, want an error naming the missing variables", err)
+	}
+	write := func(body string) string {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	off, err := Load(write("integrations:\n  prisma_cloud:\n    enabled: false\n"), env(creds))
+	if err != nil || off.Integrations.PrismaCloud.Configured() {
+		t.Errorf("enabled: false: configured %v, %v", off.Integrations.PrismaCloud.Configured(), err)
+	}
+	for _, key := range []string{"sync_events", "sync_risk_events"} {
+		_, err := Load(write("integrations:\n  prisma_cloud:\n    "+key+": true\n"), env(creds))
+		if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "no API") {
+			t.Errorf("%s: true: %v, want an error that names the key and says why", key, err)
+		}
+	}
+	if _, err := Load(write("integrations:\n  prisma_cloud:\n    sync_users: true\n"), env(map[string]string{"IDCMD_JWT_SECRET": secret})); err == nil || !strings.Contains(err.Error(), "sync_users") {
+		t.Errorf("sync_users without credentials: %v, want an error", err)
+	}
+	if _, err := Load(write("integrations:\n  prisma_cloud:\n    sync_users: true\n"), env(creds)); err != nil {
+		t.Errorf("sync_users with credentials: %v", err)
+	}
+}
