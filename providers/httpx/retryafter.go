@@ -28,3 +28,15 @@ func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// MaxRetries is a client's retry count from its configuration: 0 means the
+// client's default, and a negative value turns retries off.
+func MaxRetries(configured, def int) int {
+	switch {
+	case configured == 0:
+		return def
+	case configured < 0:
+		return 0
+	}
+	return configured
+}

@@ -45,13 +45,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxRetries := cfg.MaxRetries
-	switch {
-	case maxRetries == 0:
-		maxRetries = defaultMaxRetries
-	case maxRetries < 0:
-		maxRetries = 0
-	}
+	maxRetries := httpx.MaxRetries(cfg.MaxRetries, defaultMaxRetries)
 	c := &Client{
 		base:          base,
 		userAgent:     "idcmd/" + cmp.Or(cfg.Version, "dev"),

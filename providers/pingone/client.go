@@ -39,13 +39,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxRetries := cfg.MaxRetries
-	switch {
-	case maxRetries == 0:
-		maxRetries = defaultMaxRetries
-	case maxRetries < 0:
-		maxRetries = 0
-	}
+	maxRetries := httpx.MaxRetries(cfg.MaxRetries, defaultMaxRetries)
 	c := &Client{
 		origin:    s.apiBase.Scheme + "://" + s.apiBase.Host,
 		envPath:   s.apiBase.EscapedPath() + "/environments/" + cfg.EnvironmentID,

@@ -50,13 +50,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxRetries := cfg.MaxRetries
-	switch {
-	case maxRetries == 0:
-		maxRetries = defaultMaxRetries
-	case maxRetries < 0:
-		maxRetries = 0
-	}
+	maxRetries := httpx.MaxRetries(cfg.MaxRetries, defaultMaxRetries)
 	c := &Client{
 		base:      base,
 		key:       &cortexkey.Key{ID: cfg.APIKeyID, Secret: cfg.APIKey, Advanced: cfg.Advanced, Name: "xsoar API key"},

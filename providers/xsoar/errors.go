@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -203,23 +202,9 @@ func (e *EntryFlagError) Unwrap() error { return e.Err }
 
 // retryAfterHeader is the httpx RateLimitWait for XSOAR. The reference
 // documents no rate-limit headers for XSOAR, so only a standard Retry-After
-// (seconds or an HTTP date) is honoured; without one httpx backs off.
+// is honoured; without one httpx backs off.
 func retryAfterHeader(resp *http.Response, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		date, derr := http.ParseTime(resp.Header.Get("Date"))
-		if derr != nil {
-			date = now
-		}
-		return max(t.Sub(date), 0), true
-	}
-	return 0, false
+	return httpx.RetryAfter(resp, now)
 }
 
 // rateLimitRetryAfter is what a rate-limited caller is told to wait: the
