@@ -16,7 +16,7 @@ import (
 type ApprovalPolicy struct {
 	// Commands maps a command name to whether it needs approval.
 	Commands map[string]bool
-	// Providers maps okta or pingone to whether every state-changing
+	// Providers maps okta, pingone or prisma to whether every state-changing
 	// command acting on it needs approval.
 	Providers map[Provider]bool
 	// Destructive requires approval for every destructive command.

@@ -489,8 +489,8 @@ func (c Config) Validate() error {
 		return err
 	}
 	for p := range c.Approvals.Providers {
-		if p != "okta" && p != "pingone" {
-			return fmt.Errorf("approvals.providers: unknown provider %q (okta or pingone)", p)
+		if p != "okta" && p != "pingone" && p != "prisma" {
+			return fmt.Errorf("approvals.providers: unknown provider %q (okta, pingone or prisma)", p)
 		}
 	}
 	if c.Okta.Configured() && c.Okta.APIToken == "" && c.Okta.ClientID == "" {
