@@ -25,7 +25,7 @@ var fieldDocs = map[string]string{
 	"ApprovalPolicy.PrivilegedGrants":         "PrivilegedGrants holds every call that would add a user to one of PrivilegedGroups for a second person: membership is the group's rights, so a stolen SOAR token must not be able to grant them alone.",
 	"ApprovalPolicy.PrivilegedGroups":         "PrivilegedGroups are group names (compared without case) that make a user privileged, besides any admin role.",
 	"ApprovalPolicy.PrivilegedSecrets":        "PrivilegedSecrets holds every call that would hand a one-time secret (a reset link, a temporary password) to the caller for a privileged user — one holding an admin role or in PrivilegedGroups — for a second person: the secret is a takeover of that account.",
-	"ApprovalPolicy.Providers":                "Providers maps okta or pingone to whether every state-changing command acting on it needs approval.",
+	"ApprovalPolicy.Providers":                "Providers maps okta, pingone or prisma to whether every state-changing command acting on it needs approval.",
 	"ArgumentError.Err":                       "Err is the provider's error.",
 	"ArgumentError.Location":                  "Location is the argument, such as body.group.",
 	"ArgumentError.Message":                   "Message says what is wrong with it, in words a responder acts on.",
