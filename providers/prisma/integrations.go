@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/idcmd/idcmd/providers/httpx"
 )
 
 // Prisma Cloud pulls Okta itself, through an integration of type okta_idp
@@ -119,7 +121,7 @@ func (c *Client) ListIntegrations(ctx context.Context, typ string) ([]Integratio
 		path += "?type=" + url.QueryEscape(typ)
 	}
 	const op = "list integrations"
-	body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: path})
+	body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: path, retry: httpx.RetryIdempotent})
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +222,7 @@ func (c *Client) TestIntegration(ctx context.Context, in Integration) (*Integrat
 		"enabled": in.Enabled, "description": in.Description,
 	}
 	const op = "test integration"
-	body, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "/integration/test?id=" + url.QueryEscape(in.ID), body: req})
+	body, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "/integration/test?id=" + url.QueryEscape(in.ID), body: req, retry: httpx.RetryIdempotent})
 	if err != nil {
 		return nil, err
 	}
