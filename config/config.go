@@ -245,8 +245,12 @@ type PrismaCloud struct {
 	SecretKey string `yaml:"secret_key"`
 	// SyncUsers: Prisma Cloud has no API that accepts users (the SOP's
 	// POST /v2/identity); it pulls Okta itself through its okta_idp
-	// integration. true makes idcmd watch that pull: the integration's
-	// state is in /readyz details.
+	// integration. true makes idcmd watch that pull: /readyz runs the
+	// advisory check prisma_okta_idp (GET /integration?type=okta_idp),
+	// which shows ok or why Prisma's view of Okta is stale (RED, YELLOW,
+	// invalid, disabled, no integration) and lists it under degraded. It
+	// never makes idcmd unready: /readyz stays 200 "ok". Needs the Prisma
+	// Cloud credentials.
 	SyncUsers bool `yaml:"sync_users"`
 	// SyncEvents and SyncRiskEvents: Prisma Cloud has no API that accepts
 	// events (the SOP's POST /v2/event). Validate refuses true until the

@@ -2398,6 +2398,266 @@ type PingoneUnlockUserResult struct {
 // @Router       /api/v1/commands/pingone-unlock-user [post]
 func pingoneUnlockUser() {}
 
+// PrismaCreateIdentityPolicyRequest is the body of prisma-create-identity-policy: its arguments and the optional incident.
+type PrismaCreateIdentityPolicyRequest struct {
+	commands.PrismaCreateIdentityPolicyArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PrismaCreateIdentityPolicyResult is the result of prisma-create-identity-policy.
+type PrismaCreateIdentityPolicyResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PrismaCloud.IdentityPolicy.
+	Outputs commands.PrismaIdentityPolicy `json:"outputs"`
+}
+
+// prismaCreateIdentityPolicy godoc
+//
+// @ID           prisma-create-identity-policy
+// @Summary      Create a Prisma Cloud IAM policy and alert rule so Prisma raises identity alerts itself
+// @Description  Prisma Cloud accepts no alerts or events from outside; it raises alerts from its own policies. This creates an IAM policy from an RQL query (a preset or your own), its saved search, and an alert rule for the given account groups. A policy with the same name is refused (409), never duplicated. Needs the IAM Security module and the okta_idp integration, and an access key whose permission group may write policies and alert rules. Changes state; needs commands:write.
+// @Tags         prisma
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PrismaCreateIdentityPolicyRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PrismaCreateIdentityPolicyResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/prisma-create-identity-policy [post]
+func prismaCreateIdentityPolicy() {}
+
+// PrismaDismissAlertRequest is the body of prisma-dismiss-alert: its arguments and the optional incident.
+type PrismaDismissAlertRequest struct {
+	commands.PrismaDismissAlertArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PrismaDismissAlertResult is the result of prisma-dismiss-alert.
+type PrismaDismissAlertResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PrismaCloud.Alert.
+	Outputs []commands.PrismaAlert `json:"outputs"`
+}
+
+// prismaDismissAlert godoc
+//
+// @ID           prisma-dismiss-alert
+// @Summary      Dismiss open Prisma Cloud alerts with a note
+// @Description  Dismiss open Prisma Cloud alerts with a note. Changes state; needs commands:write.
+// @Tags         prisma
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PrismaDismissAlertRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PrismaDismissAlertResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/prisma-dismiss-alert [post]
+func prismaDismissAlert() {}
+
+// PrismaGetIdpIntegrationRequest is the body of prisma-get-idp-integration: its arguments and the optional incident.
+type PrismaGetIdpIntegrationRequest struct {
+	commands.PrismaGetIDPIntegrationArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PrismaGetIdpIntegrationResult is the result of prisma-get-idp-integration.
+type PrismaGetIdpIntegrationResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PrismaCloud.IdpIntegration.
+	Outputs commands.PrismaIDPIntegration `json:"outputs"`
+}
+
+// prismaGetIdpIntegration godoc
+//
+// @ID           prisma-get-idp-integration
+// @Summary      Show whether Prisma Cloud's pull of Okta users (its okta_idp integration) works
+// @Description  Reads Prisma Cloud's Okta IdP integration (GET /integration?type=okta_idp): its status (GREEN, YELLOW, RED), whether it is valid, and why not. When it is not GREEN, Prisma's view of Okta users is stale and its IAM answers and identity alerts with it. test true also asks Prisma to test the stored configuration (POST /integration/test). Read-only; needs commands:read.
+// @Tags         prisma
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PrismaGetIdpIntegrationRequest true "Arguments"
+// @Success      200 {object} PrismaGetIdpIntegrationResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/prisma-get-idp-integration [post]
+func prismaGetIdpIntegration() {}
+
+// PrismaListIdentityAlertsRequest is the body of prisma-list-identity-alerts: its arguments and the optional incident.
+type PrismaListIdentityAlertsRequest struct {
+	commands.PrismaListIdentityAlertsArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PrismaListIdentityAlertsResult is the result of prisma-list-identity-alerts.
+type PrismaListIdentityAlertsResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PrismaCloud.Alert.
+	Outputs []commands.PrismaAlert `json:"outputs"`
+}
+
+// prismaListIdentityAlerts godoc
+//
+// @ID           prisma-list-identity-alerts
+// @Summary      List Prisma Cloud identity (IAM policy) alerts, for one user or all
+// @Description  Lists the alerts of Prisma Cloud's IAM policies (POST /v2/alert, policy.type = iam), newest first: by user (resource.name, the identity the alert is about), status, policy name and time window. Read-only; needs commands:read.
+// @Tags         prisma
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PrismaListIdentityAlertsRequest true "Arguments"
+// @Success      200 {object} PrismaListIdentityAlertsResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/prisma-list-identity-alerts [post]
+func prismaListIdentityAlerts() {}
+
+// PrismaReopenAlertRequest is the body of prisma-reopen-alert: its arguments and the optional incident.
+type PrismaReopenAlertRequest struct {
+	commands.PrismaReopenAlertArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PrismaReopenAlertResult is the result of prisma-reopen-alert.
+type PrismaReopenAlertResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PrismaCloud.Alert.
+	Outputs []commands.PrismaAlert `json:"outputs"`
+}
+
+// prismaReopenAlert godoc
+//
+// @ID           prisma-reopen-alert
+// @Summary      Reopen dismissed or snoozed Prisma Cloud alerts
+// @Description  Reopen dismissed or snoozed Prisma Cloud alerts. Changes state; needs commands:write.
+// @Tags         prisma
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PrismaReopenAlertRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PrismaReopenAlertResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/prisma-reopen-alert [post]
+func prismaReopenAlert() {}
+
+// PrismaSnoozeAlertRequest is the body of prisma-snooze-alert: its arguments and the optional incident.
+type PrismaSnoozeAlertRequest struct {
+	commands.PrismaSnoozeAlertArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PrismaSnoozeAlertResult is the result of prisma-snooze-alert.
+type PrismaSnoozeAlertResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PrismaCloud.Alert.
+	Outputs []commands.PrismaAlert `json:"outputs"`
+}
+
+// prismaSnoozeAlert godoc
+//
+// @ID           prisma-snooze-alert
+// @Summary      Snooze open Prisma Cloud alerts for some hours, with a note
+// @Description  Snooze open Prisma Cloud alerts for some hours, with a note. Changes state; needs commands:write.
+// @Tags         prisma
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PrismaSnoozeAlertRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PrismaSnoozeAlertResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/prisma-snooze-alert [post]
+func prismaSnoozeAlert() {}
+
 // RemoveFromGroupRequest is the body of remove-from-group: its arguments and the optional incident.
 type RemoveFromGroupRequest struct {
 	commands.GroupMembershipArgs
@@ -2638,6 +2898,12 @@ var (
 		pingoneSetPassword,
 		pingoneTerminateSessions,
 		pingoneUnlockUser,
+		prismaCreateIdentityPolicy,
+		prismaDismissAlert,
+		prismaGetIdpIntegration,
+		prismaListIdentityAlerts,
+		prismaReopenAlert,
+		prismaSnoozeAlert,
 		removeFromGroup,
 		resetPassword,
 		unblockIp,

@@ -426,6 +426,10 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 		}
 		p.Prisma = c
 		checks["prisma"] = c.Ping
+		if pc.SyncUsers {
+			// Advisory: a stale Prisma view of Okta degrades, never unreadies, idcmd.
+			checks["prisma_okta_idp"] = handlers.Advisory(commands.PrismaIDPHealth(c))
+		}
 	}
 	return p, checks, nil
 }

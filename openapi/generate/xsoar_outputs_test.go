@@ -15,6 +15,8 @@ import (
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/prisma"
+	"github.com/idcmd/idcmd/providers/prisma/prismatest"
 )
 
 // outputSandbox is one fresh pair of seeded fakes (Okta org, PingOne
@@ -23,6 +25,7 @@ import (
 type outputSandbox struct {
 	okta    *oktatest.Server
 	pingone *pingonetest.Server
+	prisma  *prismatest.Server
 	inv     *commands.Invoker
 	// failSessionDelete makes PingOne refuse (403) the next session
 	// delete, as it does for a session it will not end.
@@ -34,9 +37,15 @@ func newOutputSandbox(t *testing.T) *outputSandbox {
 	sb := &outputSandbox{
 		okta:    oktatest.NewServer(oktatest.Options{Seed: true}),
 		pingone: pingonetest.NewServer(pingonetest.Options{Seed: true}),
+		prisma:  prismatest.NewServer(prismatest.Options{Seed: true}),
 	}
 	t.Cleanup(sb.okta.Close)
 	t.Cleanup(sb.pingone.Close)
+	t.Cleanup(sb.prisma.Close)
+	prc, err := prisma.New(prisma.Config{APIURL: sb.prisma.URL, AccessKey: sb.prisma.AccessKey, SecretKey: sb.prisma.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
 	oc, err := okta.New(okta.Config{BaseURL: sb.okta.URL, APIToken: sb.okta.Token})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +58,7 @@ func newOutputSandbox(t *testing.T) *outputSandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc})
+	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc, Prisma: prc})
 	return sb
 }
 
@@ -205,6 +214,16 @@ var outputCases = []outputCase{
 			t.Fatal(err)
 		}
 	}},
+	{command: "prisma-get-idp-integration", body: `{"test":true}`},
+	{command: "prisma-get-idp-integration", body: `{"test":true}`, setup: func(t *testing.T, sb *outputSandbox) {
+		sb.prisma.BreakIntegration(prismatest.SandboxOktaIntegration, "Okta API token revoked")
+	}},
+	{command: "prisma-list-identity-alerts", body: `{"status":"all"}`},
+	{command: "prisma-list-identity-alerts", body: `{"user":"awong@example.com","limit":2}`},
+	{command: "prisma-dismiss-alert", body: `{"alert_ids":["I-1001"],"note":"Access approved in CHG-1042"}`},
+	{command: "prisma-snooze-alert", body: `{"alert_ids":["I-1002","I-1003"],"note":"Owner on leave","hours":72}`},
+	{command: "prisma-reopen-alert", body: `{"alert_ids":["I-1004","I-1005"]}`},
+	{command: "prisma-create-identity-policy", body: `{"name":"idcmd: Okta users with AdministratorAccess","preset":"okta_admin_access","account_groups":["` + prismatest.AccountGroupAWSProduction + `"]}`},
 	{command: "get-user", body: `{"provider":"okta","user":"jdoe@example.com"}`},
 	{command: "get-user", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
 	{command: "get-user-groups", body: `{"provider":"okta","user":"jdoe@example.com"}`},
@@ -249,6 +268,12 @@ var cannotAppear = map[string]string{
 	// rule, in a real one).
 	"okta-block-ip Okta.Zone.Proxies":   "a blocklist zone has no proxies in the demo org",
 	"okta-unblock-ip Okta.Zone.Proxies": "a blocklist zone has no proxies in the demo org",
+	// commands/prisma_alerts.go: PrismaAlert is every alert command's
+	// result; a dismissed alert is not snoozed, a reopened one neither.
+	"prisma-dismiss-alert PrismaCloud.Alert.SnoozedUntil": "a dismissed alert has no snooze end",
+	"prisma-reopen-alert PrismaCloud.Alert.SnoozedUntil":  "a reopened alert has no snooze end",
+	"prisma-reopen-alert PrismaCloud.Alert.DismissalNote": "reopening clears the dismissal",
+	"prisma-reopen-alert PrismaCloud.Alert.DismissedBy":   "reopening clears the dismissal",
 }
 
 // contextLeaves adds the path of every value in v, as XSOAR context holds

@@ -1,0 +1,100 @@
+package tests
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/providers/prisma/prismatest"
+)
+
+// TestPrismaGetIDPIntegration: GREEN in the sandbox; RED with a reason
+// says Prisma's view of Okta is stale, and test reports the failure.
+func TestPrismaGetIDPIntegration(t *testing.T) {
+	e := newEnv(t, envOptions{prisma: true})
+	r := e.run("prisma-get-idp-integration", `{}`)
+	mustStatus(t, r, 200)
+	o := outputs(t, r)
+	if o["Status"] != "GREEN" || o["Healthy"] != true || o["Domain"] != prismatest.SandboxOktaDomain || o["LastModified"] == nil {
+		t.Errorf("sandbox integration: %v", o)
+	}
+	if strings.Contains(string(r.body), "stale") || strings.Contains(string(r.body), "apiToken") {
+		t.Errorf("a GREEN integration reads as stale, or the answer holds the token field: %s", r.body)
+	}
+
+	e.prisma.BreakIntegration(prismatest.SandboxOktaIntegration, "Okta API token revoked")
+	r = e.run("prisma-get-idp-integration", `{"test":true}`)
+	mustStatus(t, r, 200)
+	o = outputs(t, r)
+	if o["Status"] != "RED" || o["Healthy"] != false || !strings.Contains(o["Reason"].(string), "Okta API token revoked") ||
+		o["ReasonUpdated"] == nil || o["TestPassed"] != false {
+		t.Errorf("broken integration: %v", o)
+	}
+	readable := r.json(t)["readable_output"].(string)
+	if !strings.Contains(readable, "Prisma's view of Okta is stale/broken because") || !strings.Contains(readable, "Okta API token revoked") {
+		t.Errorf("readable output: %s", readable)
+	}
+}
+
+// TestPrismaIDPIntegrationChoice: several integrations need a name; no
+// integration is a 404 that says what to set up.
+func TestPrismaIDPIntegrationChoice(t *testing.T) {
+	e := newEnv(t, envOptions{prisma: true})
+	e.prisma.AddIntegration("Okta (subsidiary)", "okta_idp", "subsidiary.okta.com")
+	r := e.run("prisma-get-idp-integration", `{}`)
+	mustStatus(t, r, 400)
+	if !problemAt(t, r, "body.name") || !strings.Contains(string(r.body), "Okta (subsidiary)") || !strings.Contains(string(r.body), prismatest.SandboxOktaIntegration) {
+		t.Errorf("ambiguous: %s", r.body)
+	}
+	r = e.run("prisma-get-idp-integration", `{"name":"okta (subsidiary)"}`)
+	mustStatus(t, r, 200)
+	if outputs(t, r)["Domain"] != "subsidiary.okta.com" {
+		t.Errorf("named: %s", r.body)
+	}
+	r = e.run("prisma-get-idp-integration", `{"name":"nope"}`)
+	mustStatus(t, r, 404)
+	if !problemAt(t, r, "body.name") {
+		t.Errorf("unknown name: %s", r.body)
+	}
+	e.prisma.RemoveIntegrations("okta_idp")
+	r = e.run("prisma-get-idp-integration", `{}`)
+	mustStatus(t, r, 404)
+	if !strings.Contains(string(r.body), "IAM Security") || !strings.Contains(string(r.body), "Add Integration") {
+		t.Errorf("no integration: %s", r.body)
+	}
+	mustStatus(t, e.run("prisma-get-idp-integration", `{"name":"`+strings.Repeat("x", 300)+`"}`), 400)
+}
+
+// TestPrismaReadyzAdvisory: with sync_users, /readyz shows the okta_idp
+// integration; a RED one is degraded, never unready.
+func TestPrismaReadyzAdvisory(t *testing.T) {
+	e := newEnv(t, envOptions{prisma: true, configure: func(c *config.Config) { c.Integrations.PrismaCloud.SyncUsers = true }})
+	reader := token(t, "commands:read")
+	r := e.do(http.MethodGet, "/readyz", "", reader, nil)
+	mustStatus(t, r, 200)
+	if c := r.json(t)["checks"].(map[string]any); c["prisma_okta_idp"] != "ok" || r.json(t)["degraded"] != nil {
+		t.Errorf("healthy readyz: %s", r.body)
+	}
+
+	e.prisma.BreakIntegration(prismatest.SandboxOktaIntegration, "Okta API token revoked")
+	r = e.do(http.MethodGet, "/readyz", "", reader, nil)
+	mustStatus(t, r, 200)
+	body := r.json(t)
+	why, _ := body["checks"].(map[string]any)["prisma_okta_idp"].(string)
+	if body["status"] != "ok" || !strings.Contains(why, "stale/broken because") || !strings.Contains(why, "Okta API token revoked") ||
+		len(asList(body["degraded"])) != 1 || asList(body["degraded"])[0] != "prisma_okta_idp" {
+		t.Errorf("degraded readyz: %s", r.body)
+	}
+	anonymous := e.do(http.MethodGet, "/readyz", "", "", nil)
+	mustStatus(t, anonymous, 200)
+	if c := anonymous.json(t)["checks"].(map[string]any); c["prisma_okta_idp"] != "degraded" || strings.Contains(string(anonymous.body), "revoked") {
+		t.Errorf("anonymous degraded readyz: %s", anonymous.body)
+	}
+
+	// Without sync_users there is no such check.
+	plain := newEnv(t, envOptions{prisma: true})
+	if c := plain.do(http.MethodGet, "/readyz", "", reader, nil).json(t)["checks"].(map[string]any); c["prisma_okta_idp"] != nil {
+		t.Errorf("check without sync_users: %v", c)
+	}
+}
