@@ -425,9 +425,12 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 			return p, nil, fmt.Errorf("prisma_cloud: %w", err)
 		}
 		p.Prisma = c
-		checks["prisma"] = c.Ping
+		// Advisory, both: Prisma Cloud enriches a response (blast radius,
+		// identity alerts) but no containment depends on it, so Prisma down
+		// or its view of Okta stale degrades idcmd and never takes it out
+		// of a load balancer, with the Okta and PingOne commands.
+		checks["prisma"] = handlers.Advisory(c.Ping)
 		if pc.SyncUsers {
-			// Advisory: a stale Prisma view of Okta degrades, never unreadies, idcmd.
 			checks["prisma_okta_idp"] = handlers.Advisory(commands.PrismaIDPHealth(c))
 		}
 	}

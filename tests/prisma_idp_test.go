@@ -98,3 +98,17 @@ func TestPrismaReadyzAdvisory(t *testing.T) {
 		t.Errorf("check without sync_users: %v", c)
 	}
 }
+
+// TestPrismaDownDegradesOnly: Prisma Cloud unreachable degrades idcmd; the
+// Okta commands stay in the load balancer.
+func TestPrismaDownDegradesOnly(t *testing.T) {
+	e := newEnv(t, envOptions{prisma: true})
+	e.prisma.Close()
+	r := e.do(http.MethodGet, "/readyz", "", token(t, "commands:read"), nil)
+	mustStatus(t, r, 200)
+	body := r.json(t)
+	if body["status"] != "ok" || body["checks"].(map[string]any)["okta"] != "ok" ||
+		len(asList(body["degraded"])) != 1 || asList(body["degraded"])[0] != "prisma" {
+		t.Errorf("readyz with Prisma down: %s", r.body)
+	}
+}
