@@ -15,6 +15,8 @@ import (
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/prisma"
+	"github.com/idcmd/idcmd/providers/prisma/prismatest"
 )
 
 // outputSandbox is one fresh pair of seeded fakes (Okta org, PingOne
@@ -23,6 +25,7 @@ import (
 type outputSandbox struct {
 	okta    *oktatest.Server
 	pingone *pingonetest.Server
+	prisma  *prismatest.Server
 	inv     *commands.Invoker
 	// failSessionDelete makes PingOne refuse (403) the next session
 	// delete, as it does for a session it will not end.
@@ -34,9 +37,11 @@ func newOutputSandbox(t *testing.T) *outputSandbox {
 	sb := &outputSandbox{
 		okta:    oktatest.NewServer(oktatest.Options{Seed: true}),
 		pingone: pingonetest.NewServer(pingonetest.Options{Seed: true}),
+		prisma:  prismatest.NewServer(prismatest.Options{Seed: true}),
 	}
 	t.Cleanup(sb.okta.Close)
 	t.Cleanup(sb.pingone.Close)
+	t.Cleanup(sb.prisma.Close)
 	oc, err := okta.New(okta.Config{BaseURL: sb.okta.URL, APIToken: sb.okta.Token})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +54,11 @@ func newOutputSandbox(t *testing.T) *outputSandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc})
+	prc, err := prisma.New(prisma.Config{APIURL: sb.prisma.URL, AccessKey: sb.prisma.AccessKey, SecretKey: sb.prisma.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc, Prisma: prc})
 	return sb
 }
 
@@ -205,6 +214,8 @@ var outputCases = []outputCase{
 			t.Fatal(err)
 		}
 	}},
+	{command: "prisma-get-user-cloud-access", body: `{"user":"awong@example.com","limit":10}`},
+	{command: "prisma-get-user-cloud-access", body: `{"user":"dlee@example.com","idp":"pingone"}`},
 	{command: "get-user", body: `{"provider":"okta","user":"jdoe@example.com"}`},
 	{command: "get-user", body: `{"provider":"pingone","user":"jdoe@example.com"}`},
 	{command: "get-user-groups", body: `{"provider":"okta","user":"jdoe@example.com"}`},
