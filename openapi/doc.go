@@ -14,6 +14,8 @@
 // @tag.description  Okta commands: users, lifecycle, sessions, factors and the System Log (Management API).
 // @tag.name         pingone
 // @tag.description  PingOne commands: users, account and password state, sessions, groups, roles, audit activities and PingOne Protect risk.
+// @tag.name         prisma
+// @tag.description  Prisma Cloud commands: a user's cloud blast radius from the IAM search, Prisma's view of Okta, identity alerts and the policies that raise them.
 // @tag.name         neutral
 // @tag.description  Provider-neutral commands: one argument set and XSOAR's standard Account and Identity.Event context for Okta and PingOne (pass provider).
 // @tag.name         catalog
