@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"strings"
@@ -122,10 +123,10 @@ var PrismaCreateIdentityPolicy = Spec[PrismaCreateIdentityPolicyArgs, PrismaIden
 			AccountGroups: a.AccountGroups, Labels: []string{"idcmd", "identity"}}
 		if pr, ok := identityPresets[a.Preset]; ok {
 			req.Query = pr.query
-			req.Severity = cmpOr(req.Severity, pr.severity)
-			req.Description = cmpOr(req.Description, pr.description)
+			req.Severity = cmp.Or(req.Severity, pr.severity)
+			req.Description = cmp.Or(req.Description, pr.description)
 		}
-		req.Severity = cmpOr(req.Severity, "medium")
+		req.Severity = cmp.Or(req.Severity, "medium")
 		existing, err := c.FindPolicy(ctx, a.Name)
 		if err != nil {
 			return Reply[PrismaIdentityPolicy]{}, err
@@ -151,11 +152,4 @@ var PrismaCreateIdentityPolicy = Spec[PrismaCreateIdentityPolicyArgs, PrismaIden
 		return Reply[PrismaIdentityPolicy]{Outputs: out, Readable: readable, Raw: map[string]any{
 			"policy": rawJSON(made.Policy.Raw), "alertRule": rawJSON(made.AlertRule.Raw)}}, nil
 	},
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

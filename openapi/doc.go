@@ -15,7 +15,7 @@
 // @tag.name         pingone
 // @tag.description  PingOne commands: users, account and password state, sessions, groups, roles, audit activities and PingOne Protect risk.
 // @tag.name         prisma
-// @tag.description  Prisma Cloud CSPM commands: Prisma's view of Okta (the okta_idp integration), identity alerts and the IAM policies that raise them.
+// @tag.description  Prisma Cloud commands: a user's cloud blast radius from the IAM search, Prisma's view of Okta, identity alerts and the policies that raise them.
 // @tag.name         neutral
 // @tag.description  Provider-neutral commands: one argument set and XSOAR's standard Account and Identity.Event context for Okta and PingOne (pass provider).
 // @tag.name         catalog

@@ -2528,6 +2528,46 @@ type PrismaGetIdpIntegrationResult struct {
 // @Router       /api/v1/commands/prisma-get-idp-integration [post]
 func prismaGetIdpIntegration() {}
 
+// PrismaGetUserCloudAccessRequest is the body of prisma-get-user-cloud-access: its arguments and the optional incident.
+type PrismaGetUserCloudAccessRequest struct {
+	commands.PrismaUserCloudAccessArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PrismaGetUserCloudAccessResult is the result of prisma-get-user-cloud-access.
+type PrismaGetUserCloudAccessResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Prisma.CloudAccess.
+	Outputs commands.PrismaCloudAccess `json:"outputs"`
+}
+
+// prismaGetUserCloudAccess godoc
+//
+// @ID           prisma-get-user-cloud-access
+// @Summary      A user's cloud blast radius: accounts, resources and actions, and through which group, role and policy (Prisma Cloud IAM search)
+// @Description  Reads the user's e-mail from Okta (or PingOne) and runs Prisma Cloud's IAM search `config from iam where source.idp.service = 'Okta' AND source.idp.email = '<email>'` (POST /api/v1/permission, paged with /api/v1/permission/page). Needs Prisma Cloud's IAM Security module and its Okta IdP integration. For PingOne users, whom Prisma Cloud does not integrate, it matches cloud identities by e-mail (source.email) and says so. The summary covers the rows of the answer; Complete is false when next_cursor is set. Read-only; needs commands:read.
+// @Tags         prisma
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PrismaGetUserCloudAccessRequest true "Arguments"
+// @Success      200 {object} PrismaGetUserCloudAccessResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/prisma-get-user-cloud-access [post]
+func prismaGetUserCloudAccess() {}
+
 // PrismaListIdentityAlertsRequest is the body of prisma-list-identity-alerts: its arguments and the optional incident.
 type PrismaListIdentityAlertsRequest struct {
 	commands.PrismaListIdentityAlertsArgs
@@ -2901,6 +2941,7 @@ var (
 		prismaCreateIdentityPolicy,
 		prismaDismissAlert,
 		prismaGetIdpIntegration,
+		prismaGetUserCloudAccess,
 		prismaListIdentityAlerts,
 		prismaReopenAlert,
 		prismaSnoozeAlert,

@@ -214,6 +214,8 @@ var outputCases = []outputCase{
 			t.Fatal(err)
 		}
 	}},
+	{command: "prisma-get-user-cloud-access", body: `{"user":"awong@example.com","limit":10}`},
+	{command: "prisma-get-user-cloud-access", body: `{"user":"dlee@example.com","idp":"pingone"}`},
 	{command: "prisma-get-idp-integration", body: `{"test":true}`},
 	{command: "prisma-get-idp-integration", body: `{"test":true}`, setup: func(t *testing.T, sb *outputSandbox) {
 		sb.prisma.BreakIntegration(prismatest.SandboxOktaIntegration, "Okta API token revoked")

@@ -1,9 +1,6 @@
 package prismatest
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -294,26 +291,6 @@ func (s *Server) match(b *filterBody) (out []*alert, bad string) {
 	return out, ""
 }
 
-// pageToken encodes the offset and the query it belongs to; Prisma's are
-// opaque and base64 with '+' and '/'.
-func pageToken(offset int, query []byte) string {
-	h := sha256.Sum256(query)
-	b := binary.BigEndian.AppendUint32(h[:6:6], uint32(offset))
-	return base64.StdEncoding.EncodeToString(b)
-}
-
-func readPageToken(tok string, query []byte) (int, bool) {
-	b, err := base64.StdEncoding.DecodeString(tok)
-	if err != nil || len(b) != 10 {
-		return 0, false
-	}
-	h := sha256.Sum256(query)
-	if string(b[:6]) != string(h[:6]) {
-		return 0, false
-	}
-	return int(binary.BigEndian.Uint32(b[6:])), true
-}
-
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	var b filterBody
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&b); err != nil {
@@ -343,12 +320,12 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	offset := 0
 	if b.PageToken != "" {
-		o, ok := readPageToken(b.PageToken, q)
-		if !ok {
+		t, ok := s.openPageToken(b.PageToken)
+		if !ok || t.Query != string(q) {
 			WriteStatus(w, http.StatusBadRequest, "invalid_parameter_value", "pageToken")
 			return
 		}
-		offset = min(o, len(all))
+		offset = min(t.Offset, len(all))
 	}
 	end := min(offset+limit, len(all))
 	now := s.now()
@@ -359,7 +336,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"items": items, "totalRows": len(all),
 		"sortAllowedColumns": []string{"alertTime", "policy.name", "resource.name"}}
 	if end < len(all) {
-		out["nextPageToken"] = pageToken(end, q)
+		out["nextPageToken"] = s.sealPageToken(pageToken{Query: string(q), Offset: end, Limit: limit})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

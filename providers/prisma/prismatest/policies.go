@@ -1,6 +1,7 @@
 package prismatest
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -250,20 +251,13 @@ func (s *Server) addPolicy(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := &policy{ID: newObjectID(), Name: b.Name, Type: "iam", Severity: strings.ToLower(b.Severity), Description: b.Description,
-		CloudType: strings.ToLower(cmpOr(b.CloudType, "all")), RuleName: b.Rule.Name, Criteria: b.Rule.Criteria, Labels: b.Labels,
+		CloudType: strings.ToLower(cmp.Or(b.CloudType, "all")), RuleName: b.Rule.Name, Criteria: b.Rule.Criteria, Labels: b.Labels,
 		Enabled: b.Enabled == nil || *b.Enabled, Created: s.now()}
 	if p.Labels == nil {
 		p.Labels = []string{}
 	}
 	s.state.policies = append(s.state.policies, p)
 	writeJSON(w, http.StatusOK, p.view())
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // addAlertRule is POST /alert/rule: name and target.accountGroups are

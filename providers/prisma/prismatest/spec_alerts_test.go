@@ -255,7 +255,9 @@ func TestSpecConformanceAlerts(t *testing.T) {
 	c.call(f, "POST", "/v2/alert", `{"timeRange":{"type":"relative","value":{"amount":72,"unit":"hour"}},"filters":[{"name":"resource.name","operator":"=","value":"awong@example.com"}]}`, 200)
 	c.call(f, "POST", "/v2/alert", `{"filters":[{"name":"nope","operator":"=","value":"x"}]}`, 400)
 	c.call(f, "POST", "/v2/alert", `{"limit":20000}`, 400)
-	ids := func(id string) string { return `"alerts":["` + id + `"],"filter":{"timeRange":{"type":"to_now","value":"epoch"}}` }
+	ids := func(id string) string {
+		return `"alerts":["` + id + `"],"filter":{"timeRange":{"type":"to_now","value":"epoch"}}`
+	}
 	c.call(f, "POST", "/alert/dismiss", `{`+ids(AlertAwongAdminProd)+`,"dismissalNote":"approved"}`, 200)
 	c.call(f, "POST", "/alert/dismiss", `{`+ids(AlertAwongAdminProd)+`,"dismissalNote":"again"}`, 404)
 	c.call(f, "POST", "/alert/dismiss", `{`+ids(AlertAwongAdminShared)+`}`, 400)
