@@ -7,56 +7,21 @@ import (
 
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 // The IAM search routes are checked against pan.dev's IAMMicroService.json,
-// loaded from the directory IDCMD_VENDOR_SPECS names (…/prisma/ inside
-// it, or the directory itself): fetched content is not committed, so
-// without it the test skips.
-
-func iamSpecPath(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("IDCMD_VENDOR_SPECS")
-	if dir == "" {
-		t.Skip("IDCMD_VENDOR_SPECS is not set: no pan.dev documents to check the fake against")
-	}
-	for _, p := range []string{filepath.Join(dir, "prisma", "IAMMicroService.json"), filepath.Join(dir, "IAMMicroService.json")} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skipf("IAMMicroService.json not found under %s", dir)
-	return ""
-}
+// loaded like the others by loadCSPMDoc (spec_alerts_test.go): fetched
+// content is not committed, so without IDCMD_VENDOR_SPECS the test skips.
 
 // iamCall is one raw call to the fake with a fresh JWT.
 type iamCall struct {
 	status int
 	header http.Header
 	body   []byte
-}
-
-func loginToken(t *testing.T, srv *Server) string {
-	t.Helper()
-	b, _ := json.Marshal(map[string]string{"username": srv.AccessKey, "password": srv.SecretKey})
-	resp, err := http.Post(srv.URL+"/login", "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var lr struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&lr); err != nil || lr.Token == "" {
-		t.Fatalf("login: %v", err)
-	}
-	return lr.Token
 }
 
 func postIAM(t *testing.T, srv *Server, tok, path, body string) iamCall {
@@ -75,19 +40,9 @@ func postIAM(t *testing.T, srv *Server, tok, path, body string) iamCall {
 }
 
 func TestSpecConformanceIAMSearch(t *testing.T) {
-	path := iamSpecPath(t)
-	doc, err := openapi3.NewLoader().LoadFromFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc.Servers = nil
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := NewServer(Options{Seed: true})
-	defer srv.Close()
-	tok := loginToken(t, srv)
+	_, router := loadCSPMDoc(t, "IAMMicroService.json")
+	c := newSpecClient(t)
+	srv, tok := c.srv, c.tok
 
 	check := func(p, reqBody string, r iamCall) {
 		t.Helper()
