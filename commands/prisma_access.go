@@ -27,7 +27,7 @@ type PrismaUserCloudAccessArgs struct {
 }
 
 // PrismaCloudAccess is a user's cloud access as it lands in XSOAR context
-// (Prisma.CloudAccess, keyed by the e-mail).
+// (PrismaCloud.CloudAccess, keyed by the e-mail).
 type PrismaCloudAccess struct {
 	// The user's e-mail, from the IdP's profile: what Prisma Cloud was asked about.
 	Email string `json:"Email" example:"awong@example.com"`
@@ -66,7 +66,7 @@ var PrismaGetUserCloudAccess = Spec[PrismaUserCloudAccessArgs, PrismaCloudAccess
 		"Needs Prisma Cloud's IAM Security module and its Okta IdP integration. For PingOne users, whom Prisma Cloud does not integrate, it matches cloud identities by e-mail (source.email) and says so. " +
 		"The summary covers the rows of the answer; Complete is false when next_cursor is set.",
 	Provider: Prisma,
-	Context:  Context{Prefix: "Prisma.CloudAccess", Key: "Email"},
+	Context:  Context{Prefix: "PrismaCloud.CloudAccess", Key: "Email"},
 	Risk:     Read,
 	Run:      runPrismaUserCloudAccess,
 }

@@ -2538,7 +2538,7 @@ type PrismaGetUserCloudAccessRequest struct {
 // PrismaGetUserCloudAccessResult is the result of prisma-get-user-cloud-access.
 type PrismaGetUserCloudAccessResult struct {
 	commands.ResultMeta
-	// Typed outputs, stored in XSOAR context under Prisma.CloudAccess.
+	// Typed outputs, stored in XSOAR context under PrismaCloud.CloudAccess.
 	Outputs commands.PrismaCloudAccess `json:"outputs"`
 }
 

@@ -40,7 +40,7 @@ func accessOf(t *testing.T, r response) (cloudAccess, string) {
 	if err := json.Unmarshal(r.body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Prefix != "Prisma.CloudAccess" || body.Key != "Email" {
+	if body.Prefix != "PrismaCloud.CloudAccess" || body.Key != "Email" {
 		t.Errorf("context %s / %s", body.Prefix, body.Key)
 	}
 	return body.Outputs, body.NextCursor + "\x00" + body.Readable
