@@ -198,3 +198,37 @@ func TestIAMErrorBodyParsed(t *testing.T) {
 		t.Fatalf("err %#v", err)
 	}
 }
+
+// TestSessionSharedByConcurrentCalls: calls that start together share one
+// login, and later one extension: a burst must not spend Prisma's login
+// rate limit or race two JWTs.
+func TestSessionSharedByConcurrentCalls(t *testing.T) {
+	f := newFixture(t)
+	burst := func() {
+		var wg sync.WaitGroup
+		errs := make(chan error, 20)
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := f.client.SearchPermissions(context.Background(), awongQuery, 10); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+	burst()
+	if f.srv.Logins() != 1 {
+		t.Fatalf("logins %d, want 1 for 20 concurrent calls", f.srv.Logins())
+	}
+	f.clock.Advance(8 * time.Minute)
+	burst()
+	if f.srv.Logins() != 1 || f.srv.Extends() != 1 {
+		t.Fatalf("near expiry: logins %d extends %d, want 1 and 1", f.srv.Logins(), f.srv.Extends())
+	}
+}
