@@ -245,13 +245,13 @@ type PrismaCloud struct {
 	SecretKey string `yaml:"secret_key"`
 	// SyncUsers: Prisma Cloud has no API that accepts users (the SOP's
 	// POST /v2/identity); it pulls Okta itself through its okta_idp
-	// integration. true makes idcmd watch that pull: /readyz runs the
-	// advisory check prisma_okta_idp (GET /integration?type=okta_idp),
-	// which shows ok or why Prisma's view of Okta is stale (RED, YELLOW,
-	// invalid, disabled, no integration) and lists it under degraded. It
-	// never makes idcmd unready: /readyz stays 200 "ok". Needs the Prisma
-	// Cloud credentials.
-	SyncUsers bool `yaml:"sync_users"`
+	// integration. idcmd watches that pull: /readyz runs the advisory
+	// check prisma_okta_idp (GET /integration?type=okta_idp), which shows
+	// ok or why Prisma's view of Okta is stale (RED, YELLOW, invalid,
+	// disabled, no integration) and lists it under degraded, never making
+	// idcmd unready. Unset: watched when Okta is configured too; false:
+	// not watched; true: watched, and the Prisma credentials are required.
+	SyncUsers *bool `yaml:"sync_users"`
 	// SyncEvents and SyncRiskEvents: Prisma Cloud has no API that accepts
 	// events (the SOP's POST /v2/event). Validate refuses true until the
 	// event pipeline's prisma_cloud route exists.
@@ -509,6 +509,18 @@ func (c Config) Validate() error {
 	return c.Integrations.PrismaCloud.validate()
 }
 
+// WatchesOktaPull reports whether /readyz shows the state of Prisma's
+// pull of Okta (see SyncUsers).
+func (p PrismaCloud) WatchesOktaPull(oktaConfigured bool) bool {
+	if !p.Configured() {
+		return false
+	}
+	if p.SyncUsers != nil {
+		return *p.SyncUsers
+	}
+	return oktaConfigured
+}
+
 // validate checks the prisma_cloud section: credentials come together, and
 // the SOPs' sync keys that name calls Prisma Cloud does not have are
 // refused rather than accepted and ignored.
@@ -522,7 +534,7 @@ func (p PrismaCloud) validate() error {
 	if set != 0 && set != 3 {
 		return errors.New("integrations.prisma_cloud: set all of PRISMA_API_URL, PRISMA_ACCESS_KEY and PRISMA_SECRET_KEY (api_url, access_key, secret_key), or none")
 	}
-	if p.SyncUsers && !p.Configured() {
+	if p.SyncUsers != nil && *p.SyncUsers && !p.Configured() {
 		return errors.New("integrations.prisma_cloud.sync_users: needs the Prisma Cloud credentials (PRISMA_API_URL, PRISMA_ACCESS_KEY, PRISMA_SECRET_KEY)")
 	}
 	for key, on := range map[string]bool{"sync_events": p.SyncEvents, "sync_risk_events": p.SyncRiskEvents} {

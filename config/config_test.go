@@ -178,7 +178,16 @@ func TestPrismaCloudSection(t *testing.T) {
 	if _, err := Load(write("integrations:\n  prisma_cloud:\n    sync_users: true\n"), env(map[string]string{"IDCMD_JWT_SECRET": secret})); err == nil || !strings.Contains(err.Error(), "sync_users") {
 		t.Errorf("sync_users without credentials: %v, want an error", err)
 	}
-	if _, err := Load(write("integrations:\n  prisma_cloud:\n    sync_users: true\n"), env(creds)); err != nil {
-		t.Errorf("sync_users with credentials: %v", err)
+	on, err := Load(write("integrations:\n  prisma_cloud:\n    sync_users: true\n"), env(creds))
+	if err != nil || !on.Integrations.PrismaCloud.WatchesOktaPull(false) {
+		t.Errorf("sync_users: true: watched %v, %v", on.Integrations.PrismaCloud.WatchesOktaPull(false), err)
+	}
+	unset := c.Integrations.PrismaCloud
+	if !unset.WatchesOktaPull(true) || unset.WatchesOktaPull(false) {
+		t.Error("sync_users unset: Prisma's pull of Okta must be watched exactly when Okta is configured")
+	}
+	offCfg, err := Load(write("integrations:\n  prisma_cloud:\n    sync_users: false\n"), env(creds))
+	if err != nil || offCfg.Integrations.PrismaCloud.WatchesOktaPull(true) {
+		t.Errorf("sync_users: false: watched %v, %v", offCfg.Integrations.PrismaCloud.WatchesOktaPull(true), err)
 	}
 }

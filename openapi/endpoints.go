@@ -26,7 +26,7 @@ func healthz() {}
 //
 // @ID           readyz
 // @Summary      Readiness: every configured provider can be reached and authenticated
-// @Description  Answers 200 when every configured provider (Okta, PingOne, XSOAR, XDR) can be reached and accepts idcmd's credentials, 503 otherwise. Advisory checks (Prisma Cloud, and with integrations.prisma_cloud.sync_users its view of Okta) never make it 503: a failing one is listed under degraded. Needs no token. Use it as the readiness probe.
+// @Description  Answers 200 when every configured provider (Okta, PingOne, XSOAR, XDR) can be reached and accepts idcmd's credentials, 503 otherwise. Advisory checks (Prisma Cloud, and its view of Okta: prisma_okta_idp, see integrations.prisma_cloud.sync_users) never make it 503: a failing one is listed under degraded. Needs no token. Use it as the readiness probe.
 // @Tags         health
 // @Produce      json
 // @Success      200  {object}  handlers.HealthStatus

@@ -430,7 +430,7 @@ func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (comm
 		// or its view of Okta stale degrades idcmd and never takes it out
 		// of a load balancer, with the Okta and PingOne commands.
 		checks["prisma"] = handlers.Advisory(c.Ping)
-		if pc.SyncUsers {
+		if pc.WatchesOktaPull(cfg.Okta.Configured()) {
 			checks["prisma_okta_idp"] = handlers.Advisory(commands.PrismaIDPHealth(c))
 		}
 	}

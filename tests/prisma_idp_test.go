@@ -66,10 +66,10 @@ func TestPrismaIDPIntegrationChoice(t *testing.T) {
 	mustStatus(t, e.run("prisma-get-idp-integration", `{"name":"`+strings.Repeat("x", 300)+`"}`), 400)
 }
 
-// TestPrismaReadyzAdvisory: with sync_users, /readyz shows the okta_idp
-// integration; a RED one is degraded, never unready.
+// TestPrismaReadyzAdvisory: with Okta and Prisma configured, /readyz shows
+// the okta_idp integration; a RED one is degraded, never unready.
 func TestPrismaReadyzAdvisory(t *testing.T) {
-	e := newEnv(t, envOptions{prisma: true, configure: func(c *config.Config) { c.Integrations.PrismaCloud.SyncUsers = true }})
+	e := newEnv(t, envOptions{prisma: true})
 	reader := token(t, "commands:read")
 	r := e.do(http.MethodGet, "/readyz", "", reader, nil)
 	mustStatus(t, r, 200)
@@ -92,8 +92,9 @@ func TestPrismaReadyzAdvisory(t *testing.T) {
 		t.Errorf("anonymous degraded readyz: %s", anonymous.body)
 	}
 
-	// Without sync_users there is no such check.
-	plain := newEnv(t, envOptions{prisma: true})
+	// sync_users: false turns the check off.
+	off := false
+	plain := newEnv(t, envOptions{prisma: true, configure: func(c *config.Config) { c.Integrations.PrismaCloud.SyncUsers = &off }})
 	if c := plain.do(http.MethodGet, "/readyz", "", reader, nil).json(t)["checks"].(map[string]any); c["prisma_okta_idp"] != nil {
 		t.Errorf("check without sync_users: %v", c)
 	}
@@ -107,8 +108,8 @@ func TestPrismaDownDegradesOnly(t *testing.T) {
 	r := e.do(http.MethodGet, "/readyz", "", token(t, "commands:read"), nil)
 	mustStatus(t, r, 200)
 	body := r.json(t)
-	if body["status"] != "ok" || body["checks"].(map[string]any)["okta"] != "ok" ||
-		len(asList(body["degraded"])) != 1 || asList(body["degraded"])[0] != "prisma" {
+	if d := asList(body["degraded"]); body["status"] != "ok" || body["checks"].(map[string]any)["okta"] != "ok" ||
+		len(d) != 2 || d[0] != "prisma" || d[1] != "prisma_okta_idp" {
 		t.Errorf("readyz with Prisma down: %s", r.body)
 	}
 }
