@@ -14,6 +14,7 @@ import (
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
+	"github.com/idcmd/idcmd/providers/prisma/prismatest"
 	"github.com/idcmd/idcmd/server"
 )
 
@@ -26,7 +27,9 @@ func FuzzCommandBody(f *testing.F) {
 	f.Cleanup(fake.Close)
 	p1 := pingonetest.NewServer(pingonetest.Options{Seed: true})
 	f.Cleanup(p1.Close)
-	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": f.TempDir(),
+	pc := prismatest.NewServer(prismatest.Options{Seed: true})
+	f.Cleanup(pc.Close)
+	vars := map[string]string{"PRISMA_API_URL": pc.URL, "PRISMA_ACCESS_KEY": pc.AccessKey, "PRISMA_SECRET_KEY": pc.SecretKey,"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": f.TempDir(),
 		"PINGONE_ENVIRONMENT_ID": p1.EnvironmentID, "PINGONE_CLIENT_ID": p1.ClientID, "PINGONE_CLIENT_SECRET": p1.ClientSecret,
 		"PINGONE_API_URL": p1.URL, "PINGONE_AUTH_URL": p1.AuthURL}
 	cfg, err := config.Load("", func(k string) string { return vars[k] })
@@ -56,6 +59,9 @@ func FuzzCommandBody(f *testing.F) {
 		`{"user":"a","USER":"b"}`, `{"user":"a","user":"b"}`, `{"USER":"a","incident":{"platform":"xdr","id":"1"}}`,
 		`{"user":"a","incident":{"platform":"xdr","id":"1","ID":"2"}}`, `{"user":"a","incident":{"id":"1","id":"2"}}`,
 		`{"cursor":"c1.L2FwaS92MS9sb2dz:0.AAAAAAAAAAAAAAAAAAAAAA"}`, `{"limit":1000,"cursor":"c1.-.-.x"}`,
+		`{"user":"awong@example.com","idp":"pingone","cloud":"aws"}`, `{"alert_ids":["I-1001"],"note":"x","hours":1e9}`,
+		`{"alert_ids":[],"note":""}`, `{"name":"p","query":"config from iam where x = '\\'","account_groups":["a"]}`,
+		`{"user":"x' OR source.idp.email != '"}`, `{"name":"` + "\u0000" + `","test":true}`,
 	} {
 		f.Add(uint8(i), seed)
 	}
