@@ -114,7 +114,7 @@ type Approvals struct {
 	Destructive *bool `yaml:"destructive"`
 	// Commands maps a command name to whether it needs approval.
 	Commands map[string]bool `yaml:"commands"`
-	// Providers maps okta / pingone to whether their state-changing commands need approval.
+	// Providers maps okta / pingone / prisma to whether their state-changing commands need approval.
 	Providers map[string]bool `yaml:"providers"`
 	// PrivilegedSecrets holds a call that would return a one-time secret
 	// (a reset link, a temporary password) for a user with an admin role or

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/prisma/prismatest"
 )
 
@@ -217,5 +218,35 @@ func TestPrismaCreateIdentityPolicy(t *testing.T) {
 		if bad.status != 400 || !problemAt(t, bad, tc.loc) {
 			t.Errorf("%s: %d %s, want 400 at %s", tc.body, bad.status, bad.body, tc.loc)
 		}
+	}
+}
+
+// TestPrismaWritesPassTheApprovalGate: approvals.providers.prisma holds
+// every Prisma write for a second person, as for the identity providers;
+// nothing reaches Prisma until it is approved.
+func TestPrismaWritesPassTheApprovalGate(t *testing.T) {
+	e := newEnv(t, envOptions{prisma: true, configure: func(c *config.Config) {
+		c.Approvals.Providers = map[string]bool{"prisma": true}
+	}})
+	requester := tokenFor(t, "responder", "commands:read", "commands:write")
+	approver := tokenFor(t, "lead", "approvals:decide")
+	before := e.prisma.DismissCalls()
+	ap := approvalOf(t, e.call("prisma-dismiss-alert", `{"alert_ids":["I-1001"],"note":"Access approved in CHG-1042"}`, requester, ""))
+	if e.prisma.DismissCalls() != before {
+		t.Fatal("prisma-dismiss-alert reached Prisma before it was approved")
+	}
+	if status, _, _ := e.prisma.AlertStatus("I-1001"); status != "open" {
+		t.Fatalf("held dismissal changed the alert: %s", status)
+	}
+	// Reads are not held.
+	mustStatus(t, e.call("prisma-list-identity-alerts", `{"user":"awong@example.com"}`, requester, ""), 200)
+
+	d := e.post("/api/v1/approvals/"+ap["id"].(string)+"/approve", approver, `{}`)
+	mustStatus(t, d, 200)
+	if d.json(t)["status"] != "executed" {
+		t.Fatalf("approve: %s", d.body)
+	}
+	if status, note, _ := e.prisma.AlertStatus("I-1001"); status != "dismissed" || note != "Access approved in CHG-1042" {
+		t.Errorf("after approval: %s %q", status, note)
 	}
 }
