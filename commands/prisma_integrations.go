@@ -85,7 +85,7 @@ var PrismaGetIDPIntegration = Spec[PrismaGetIDPIntegrationArgs, PrismaIDPIntegra
 			out.TestPassed, out.TestProblems = &t.Success, t.Problems()
 			raw["test"] = rawJSON(t.Raw)
 		}
-		return Reply[PrismaIDPIntegration]{Outputs: out, Raw: raw, Readable: idpReadable(out)}, nil
+		return Reply[PrismaIDPIntegration]{Outputs: out, Raw: raw, Readable: idpReadable(out, integrationProblem(in))}, nil
 	},
 }
 
@@ -119,7 +119,7 @@ func oktaIntegration(ctx context.Context, c *prisma.Client, name string) (*prism
 
 func idpIntegration(in *prisma.Integration) PrismaIDPIntegration {
 	out := PrismaIDPIntegration{ID: in.ID, Name: in.Name, Domain: in.Domain, Status: in.Status, Valid: in.Valid,
-		Enabled: in.Enabled, Healthy: IntegrationHealthy(in)}
+		Enabled: in.Enabled, Healthy: integrationHealthy(in)}
 	if !out.Healthy {
 		out.Reason = in.Reason.Text()
 	}
@@ -132,16 +132,16 @@ func idpIntegration(in *prisma.Integration) PrismaIDPIntegration {
 	return out
 }
 
-// IntegrationHealthy reports whether Prisma's pull through in works:
+// integrationHealthy reports whether Prisma's pull through in works:
 // GREEN, valid and enabled.
-func IntegrationHealthy(in *prisma.Integration) bool {
+func integrationHealthy(in *prisma.Integration) bool {
 	return strings.EqualFold(in.Status, prisma.IntegrationGreen) && in.Valid && in.Enabled
 }
 
-// IntegrationProblem says in one sentence why Prisma's view of Okta is
+// integrationProblem says in one sentence why Prisma's view of Okta is
 // stale or broken ("" when healthy); /readyz shows it too.
-func IntegrationProblem(in *prisma.Integration) string {
-	if IntegrationHealthy(in) {
+func integrationProblem(in *prisma.Integration) string {
+	if integrationHealthy(in) {
 		return ""
 	}
 	why := in.Reason.Text()
@@ -158,18 +158,16 @@ func IntegrationProblem(in *prisma.Integration) string {
 	return msg
 }
 
-func idpReadable(o PrismaIDPIntegration) string {
+// idpReadable is the war-room entry; problem is integrationProblem's
+// sentence, the one /readyz shows too.
+func idpReadable(o PrismaIDPIntegration, problem string) string {
 	rows := [][]string{{o.Name, o.Domain, o.Status, yesNo(o.Valid), yesNo(o.Enabled), stamp(o.LastModified)}}
 	var b strings.Builder
 	b.WriteString(table("Prisma Cloud Okta IdP integration", []string{"Name", "Domain", "Status", "Valid", "Enabled", "Last modified"}, rows))
 	if o.Healthy {
 		b.WriteString("\nPrisma is pulling Okta users: its IAM answers and identity alerts are current.\n")
 	} else {
-		b.WriteString("\n**Prisma's view of Okta is stale/broken because** " + escapeCell(o.Status+": "+o.Reason))
-		if o.ReasonUpdated != nil {
-			b.WriteString(" (since " + stamp(o.ReasonUpdated) + ")")
-		}
-		b.WriteString(". IAM answers and identity alerts may miss recent Okta changes until it is GREEN again.\n")
+		b.WriteString("\n**" + escapeCell(problem) + ".** IAM answers and identity alerts may miss recent Okta changes until it is GREEN again.\n")
 	}
 	if o.TestPassed != nil {
 		if *o.TestPassed {
@@ -181,8 +179,8 @@ func idpReadable(o PrismaIDPIntegration) string {
 	return b.String()
 }
 
-// PrismaIDPHealth is the /readyz check of integrations.prisma_cloud
-// sync_users: nil while Prisma pulls Okta (the okta_idp integration is
+// PrismaIDPHealth is the /readyz check prisma_okta_idp (see
+// integrations.prisma_cloud.sync_users): nil while Prisma pulls Okta (the okta_idp integration is
 // GREEN), else why its view of Okta is stale. Register it as advisory:
 // a stale Prisma view is no reason for a load balancer to drop idcmd.
 func PrismaIDPHealth(c *prisma.Client) func(context.Context) error {
@@ -196,7 +194,7 @@ func PrismaIDPHealth(c *prisma.Client) func(context.Context) error {
 		}
 		var problems []string
 		for i := range all {
-			if p := IntegrationProblem(&all[i]); p != "" {
+			if p := integrationProblem(&all[i]); p != "" {
 				problems = append(problems, p)
 			}
 		}
