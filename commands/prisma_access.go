@@ -3,7 +3,6 @@ package commands
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -51,10 +50,6 @@ const (
 	matchedByEmail = "cloud_identity_email"
 	// pingOneNote is said with every PingOne answer.
 	pingOneNote = "Prisma Cloud has no PingOne IdP integration for its IAM module: these rows are the cloud identities (such as AWS IAM or Azure AD users) whose e-mail is the PingOne user's, not access granted through PingOne SSO."
-	// firstPage is the pager's reference to the query's first page: it is
-	// no base64url encoding of anything (5 characters), so it cannot be
-	// mistaken for a wrapped page token.
-	firstPage = "first"
 )
 
 // PrismaGetUserCloudAccess reads what an IdP user can reach in the clouds.
@@ -118,7 +113,7 @@ func runPrismaUserCloudAccess(ctx context.Context, p Providers, a PrismaUserClou
 		fetch: func(ctx context.Context, ref string) ([]prisma.Permission, string, error) {
 			return fetchPermissionPage(ctx, c, rql, ref, pageSize)
 		},
-		first: []func() (string, error){func() (string, error) { return firstPage, nil }},
+		first: prismaStart,
 	}, keepAll)
 	if err != nil {
 		return Reply[PrismaCloudAccess]{}, err
@@ -132,22 +127,19 @@ func runPrismaUserCloudAccess(ctx context.Context, p Providers, a PrismaUserClou
 	return Reply[PrismaCloudAccess]{Outputs: out, Readable: cloudAccessMarkdown(out, next), Raw: raw, NextCursor: next}, nil
 }
 
-// fetchPermissionPage reads the page ref names: the query's first page,
-// or the page of a Prisma nextPageToken, which the cursor carries
-// base64url-encoded (Prisma's tokens hold +, / and =, and the cursor
-// format reserves . and :). A token Prisma no longer accepts (they
-// expire) is the caller's cursor to drop.
+// fetchPermissionPage reads the page ref names (see prisma_paging.go). A
+// token Prisma no longer accepts (they expire) is the caller's cursor to
+// drop.
 func fetchPermissionPage(ctx context.Context, c *prisma.Client, rql, ref string, size int) ([]prisma.Permission, string, error) {
+	tok, err := prismaPageToken(ref)
+	if err != nil {
+		return nil, "", err
+	}
 	var page *prisma.PermissionPage
-	var err error
-	if ref == firstPage {
+	if tok == "" {
 		page, err = c.SearchPermissions(ctx, rql, size)
 	} else {
-		tok, derr := base64.RawURLEncoding.DecodeString(ref)
-		if derr != nil {
-			return nil, "", inputError("The arguments are invalid", "body.cursor", "is not a cursor prisma-get-user-cloud-access returned")
-		}
-		page, err = c.NextPermissions(ctx, string(tok), size)
+		page, err = c.NextPermissions(ctx, tok, size)
 		if upstream.IsKind(err, upstream.Invalid) {
 			return nil, "", argumentError("body.cursor", "Prisma Cloud no longer accepts the page this cursor names (its page tokens expire); leave cursor out to start over", err)
 		}
@@ -155,11 +147,7 @@ func fetchPermissionPage(ctx context.Context, c *prisma.Client, rql, ref string,
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if page.NextPageToken != "" {
-		next = base64.RawURLEncoding.EncodeToString([]byte(page.NextPageToken))
-	}
-	return page.Items, next, nil
+	return page.Items, prismaPageRef(page.NextPageToken), nil
 }
 
 // userLookupError names body.user when the IdP has no such user.

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/base64"
 	"regexp"
 	"slices"
 	"strconv"
@@ -163,26 +162,18 @@ var PrismaListIdentityAlerts = Spec[PrismaListIdentityAlertsArgs, []PrismaAlert]
 			fetch: func(ctx context.Context, ref string) ([]prisma.Alert, string, error) {
 				pq := q
 				pq.Limit = min(limit+1, prisma.MaxAlertLimit)
-				if ref != firstAlertPage {
-					tok, err := base64.RawURLEncoding.DecodeString(ref)
-					if err != nil {
-						return nil, "", inputError("The arguments are invalid", "body.cursor", "is not a cursor this command returned")
-					}
-					pq.PageToken = string(tok)
+				tok, err := prismaPageToken(ref)
+				if err != nil {
+					return nil, "", err
 				}
+				pq.PageToken = tok
 				page, err := c.ListAlerts(ctx, pq)
 				if err != nil {
 					return nil, "", err
 				}
-				nextRef := ""
-				if page.NextPageToken != "" {
-					// Prisma's tokens are base64 with '+', '/' and '=': the
-					// cursor carries them base64url-encoded.
-					nextRef = base64.RawURLEncoding.EncodeToString([]byte(page.NextPageToken))
-				}
-				return page.Items, nextRef, nil
+				return page.Items, prismaPageRef(page.NextPageToken), nil
 			},
-			first: []func() (string, error){func() (string, error) { return firstAlertPage, nil }},
+			first: prismaStart,
 		}, keepAll)
 		if err != nil {
 			return Reply[[]PrismaAlert]{}, err
@@ -195,9 +186,6 @@ var PrismaListIdentityAlerts = Spec[PrismaListIdentityAlertsArgs, []PrismaAlert]
 	},
 }
 
-// firstAlertPage is the pager's name for the first page (no token).
-const firstAlertPage = "0"
-
 // alertIdentity is the identity Prisma names user's alerts by: an e-mail
 // as given, else the Okta user's e-mail.
 func (p Providers) alertIdentity(ctx context.Context, user string) (string, error) {
@@ -208,9 +196,9 @@ func (p Providers) alertIdentity(ctx context.Context, user string) (string, erro
 		return "", inputError("The arguments are invalid", "body.user",
 			"give the user's e-mail (Prisma names an identity alert's user by it); without Okta configured idcmd cannot look "+user+" up")
 	}
-	u, err := p.Okta.GetUser(ctx, user)
+	_, u, err := resolveOktaUser(ctx, p, user)
 	if err != nil {
-		return "", argumentError("body.user", "is not an Okta user idcmd can resolve to an e-mail", err)
+		return "", userLookupError(err, "is not an Okta user idcmd can resolve to an e-mail")
 	}
 	if u.Profile.Email != "" {
 		return u.Profile.Email, nil
