@@ -25,6 +25,19 @@ type Providers struct {
 	// CursorKey signs the cursors paged commands hand out (see CursorKey
 	// in paging.go); nil means a key random per process.
 	CursorKey []byte
+	// Hooks is how idcmd's event intake authenticates deliveries: the
+	// commands that register an Okta event hook or a PingOne subscription
+	// configure the provider to send exactly this.
+	Hooks HookAuth
+}
+
+// HookAuth is the header and shared secret each provider's deliveries to
+// /okta/webhook and /pingone/webhook must carry (okta.webhook_header and
+// okta.webhook_secret, pingone.webhook_header and pingone.webhook_secret).
+// An empty secret means that intake is off.
+type HookAuth struct {
+	OktaHeader, OktaSecret       string
+	PingOneHeader, PingOneSecret string
 }
 
 // Caller is who asked, as the authentication layer established it.

@@ -155,8 +155,14 @@ type Okta struct {
 	DPoP           bool     `yaml:"dpop"`
 	// RequestsPerSecond caps idcmd's calls to this org (0: no cap).
 	RequestsPerSecond float64 `yaml:"requests_per_second"`
-	// WebhookSecret authenticates Okta event hooks (used by the event pipeline).
+	// WebhookSecret is the shared secret Okta event hooks send to POST
+	// /okta/webhook in WebhookHeader (OKTA_WEBHOOK_SECRET). Without it the
+	// hook endpoint is off (404): an unauthenticated intake would let anyone
+	// forge identity events.
 	WebhookSecret string `yaml:"webhook_secret"`
+	// WebhookHeader is the header the hook carries the secret in (its
+	// channel.config.authScheme.key); default Authorization, the SOP's.
+	WebhookHeader string `yaml:"webhook_header"`
 	// BlocklistZone is the network zone (ID or name) okta-block-ip and
 	// okta-unblock-ip edit when the call names none (OKTA_BLOCKLIST_ZONE):
 	// an IP zone with usage BLOCKLIST. Default BlockedIpZone, the system
@@ -180,8 +186,14 @@ type PingOne struct {
 	// ClientAuth is how the worker app authenticates: basic (default) or post.
 	ClientAuth        string  `yaml:"client_auth"`
 	RequestsPerSecond float64 `yaml:"requests_per_second"`
-	// WebhookSecret authenticates PingOne webhooks (used by the event pipeline).
+	// WebhookSecret is the static header value a PingOne webhook
+	// subscription sends to POST /pingone/webhook in WebhookHeader
+	// (PINGONE_WEBHOOK_SECRET); PingOne signs nothing. Without it the
+	// endpoint is off (404).
 	WebhookSecret string `yaml:"webhook_secret"`
+	// WebhookHeader is the subscription's httpEndpoint.headers key that
+	// carries the secret; default Authorization.
+	WebhookHeader string `yaml:"webhook_header"`
 }
 
 // Configured reports whether the PingOne section names an environment.
@@ -285,6 +297,8 @@ func Defaults() Config {
 		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
 		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second, Retention: 30 * 24 * time.Hour},
 		Approvals: Approvals{TTL: time.Hour},
+		Okta:      Okta{WebhookHeader: "Authorization"},
+		PingOne:   PingOne{WebhookHeader: "Authorization"},
 	}
 }
 

@@ -364,7 +364,10 @@ func applyRetention(ctx context.Context, st store.Store, cfg config.Config, now 
 // buildProviders creates a client for each configured provider and its
 // readiness check.
 func buildProviders(cfg config.Config, m *metrics.Metrics, version string) (commands.Providers, map[string]handlers.Check, error) {
-	var p commands.Providers
+	p := commands.Providers{Hooks: commands.HookAuth{
+		OktaHeader: cfg.Okta.WebhookHeader, OktaSecret: cfg.Okta.WebhookSecret,
+		PingOneHeader: cfg.PingOne.WebhookHeader, PingOneSecret: cfg.PingOne.WebhookSecret,
+	}}
 	checks := map[string]handlers.Check{}
 	if cfg.Okta.Configured() {
 		keyPEM := []byte(cfg.Okta.PrivateKey)
