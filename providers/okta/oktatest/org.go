@@ -66,6 +66,9 @@ type Org struct {
 	log eventLog
 
 	push pushState // push verifications (push.go)
+
+	// hooks, when set, is told of every event stored (eventhooks_delivery.go).
+	hooks *hookHub
 }
 
 // user is the fake's record of one Okta user.

@@ -49,6 +49,16 @@ type Options struct {
 	// cursor whose next events were dropped continues with the oldest
 	// event kept after it.
 	MaxLogEvents int
+	// HookBatchWindow is how long an event hook delivery waits after its
+	// first event for more to amalgamate; DefaultHookBatchWindow if zero.
+	// FlushHooks cuts it short, so tests can set it long and flush.
+	HookBatchWindow time.Duration
+	// HookMaxBatch bounds the events of one delivery; DefaultHookMaxBatch
+	// if zero.
+	HookMaxBatch int
+	// HookTimeout is the timeout of each verification and delivery
+	// request to a hook; DefaultHookTimeout (Okta's 3 s) if zero.
+	HookTimeout time.Duration
 }
 
 // DefaultLogScanLimit is Options.LogScanLimit's default: as many events as
@@ -74,6 +84,7 @@ type Server struct {
 	latency  atomic.Int64 // time.Duration
 	requests atomic.Int64
 	oauth    *oauthServer
+	hooks    *hookHub // event hooks (eventhooks*.go)
 	// sswsPrincipal is the caller behind the SSWS token.
 	sswsPrincipal *principal
 
@@ -118,6 +129,16 @@ func NewHandlerServer(opts Options) *Server {
 		},
 		tokenID: s.org.svcTokenID,
 	}
+	s.hooks = newHookHub(s.org, opts, func() string {
+		if p := s.base.Load(); p != nil {
+			return *p
+		}
+		return ""
+	})
+	s.hooks.logFailure = func(d HookDelivery, name string) {
+		s.org.AppendEvents(deliveryFailureEvent(d, name, s.now()))
+	}
+	s.org.hooks = s.hooks
 	if s.logScan <= 0 {
 		s.logScan = DefaultLogScanLimit
 	}
@@ -170,6 +191,7 @@ func (s *Server) requestURLs(r *http.Request, path string) []string {
 // serving goroutine. It is a no-op for a NewHandlerServer.
 func (s *Server) Close() {
 	s.listener.Close()
+	s.hooks.close()
 }
 
 // Handler returns the fake's HTTP handler.
@@ -223,6 +245,8 @@ func route(segs []string) (methods, string, string) {
 		return groupRoute(segs)
 	case segs[0] == "zones":
 		return zoneRoute(segs)
+	case segs[0] == "eventHooks":
+		return eventHookRoute(segs)
 	case segs[0] != "users":
 		return nil, "", ""
 	case n == 1:
@@ -290,6 +314,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveToken(w, r, now)
+		return
+	}
+	if strings.HasPrefix(path, fakePrefix) {
+		s.serveFake(w, r)
 		return
 	}
 	if !isAPI {

@@ -204,14 +204,18 @@ func (o *Org) storeLocked(ev LogEvent, persisted time.Time, seeded bool) {
 	if err != nil {
 		panic("oktatest: marshal log event: " + err.Error())
 	}
-	o.log.insert(&storedEvent{
+	se := &storedEvent{
 		seeded:    seeded,
 		persisted: persisted,
 		ev:        ev,
 		json:      raw,
 		text:      ev.searchText(),
-	})
+	}
+	o.log.insert(se)
 	o.log.retain(o.now())
+	if o.hooks != nil && !seeded {
+		o.hooks.enqueue(se)
+	}
 }
 
 // logCursor is the sealed position of a System Log listing.
