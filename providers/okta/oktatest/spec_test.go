@@ -260,6 +260,11 @@ var servedPaths = []string{
 	"/api/v1/users/{userId}/factors/{factorId}/transactions/{transactionId}",
 	"/api/v1/zones",
 	"/api/v1/zones/{zoneId}",
+	"/api/v1/eventHooks",
+	"/api/v1/eventHooks/{eventHookId}",
+	"/api/v1/eventHooks/{eventHookId}/lifecycle/activate",
+	"/api/v1/eventHooks/{eventHookId}/lifecycle/deactivate",
+	"/api/v1/eventHooks/{eventHookId}/lifecycle/verify",
 }
 
 // keepServedPaths drops every other path, so the router (which validates
