@@ -488,6 +488,51 @@ type OktaClearSessionsResult struct {
 // @Router       /api/v1/commands/okta-clear-sessions [post]
 func oktaClearSessions() {}
 
+// OktaCreateEventHookRequest is the body of okta-create-event-hook: its arguments and the optional incident.
+type OktaCreateEventHookRequest struct {
+	commands.OktaCreateEventHookArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaCreateEventHookResult is the result of okta-create-event-hook.
+type OktaCreateEventHookResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.EventHook.
+	Outputs commands.OktaEventHook `json:"outputs"`
+}
+
+// oktaCreateEventHook godoc
+//
+// @ID           okta-create-event-hook
+// @Summary      Register idcmd's event intake as an Okta event hook and verify it
+// @Description  Creates an Okta event hook that POSTs the given System Log event types to url (idcmd's /okta/webhook), authenticated by the header okta.webhook_header (default Authorization) carrying okta.webhook_secret, then has Okta verify it (a one-time GET that idcmd's /okta/webhook answers). It needs okta.webhook_secret (OKTA_WEBHOOK_SECRET): without it the call is refused. A hook already delivering to url is reused: its name, events and secret are replaced with this call's (custom headers are kept), it is activated if INACTIVE, and verified again, so running the command again also rotates the secret. If verification fails the hook still exists, UNVERIFIED, and receives nothing: VerifyError says why; fix the endpoint and run the command again. With OAuth, idcmd's service app needs the okta.eventHooks.read and okta.eventHooks.manage scopes (okta.scopes). Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaCreateEventHookRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaCreateEventHookResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-create-event-hook [post]
+func oktaCreateEventHook() {}
+
 // OktaDeactivateUserRequest is the body of okta-deactivate-user: its arguments and the optional incident.
 type OktaDeactivateUserRequest struct {
 	commands.OktaDeactivateUserArgs
@@ -2893,6 +2938,7 @@ var (
 		oktaAddToGroup,
 		oktaBlockIp,
 		oktaClearSessions,
+		oktaCreateEventHook,
 		oktaDeactivateUser,
 		oktaExpirePassword,
 		oktaGetGroupMembers,

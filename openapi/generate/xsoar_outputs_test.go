@@ -58,7 +58,8 @@ func newOutputSandbox(t *testing.T) *outputSandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc, Prisma: prc})
+	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc, Prisma: prc,
+		Hooks: commands.HookAuth{OktaSecret: "outputs-test-secret"}})
 	return sb
 }
 
@@ -167,6 +168,9 @@ var outputCases = []outputCase{
 	{command: "okta-get-zone", body: `{"zone":"Corporate Offices"}`},
 	{command: "okta-block-ip", body: `{"ips":["95.173.136.72","175.45.176.3"]}`},
 	{command: "okta-block-ip", body: `{"ips":["95.173.136.72"],"mode":"override"}`},
+	// Nothing listens on port 9: the hook is created and its verification
+	// fails, so VerifyError is filled too.
+	{command: "okta-create-event-hook", body: `{"url":"http://127.0.0.1:9/okta/webhook"}`},
 	{command: "okta-unblock-ip", body: `{"ips":["192.0.2.200-192.0.2.210","175.45.176.3","203.0.113.9"]}`},
 	{command: "pingone-get-user", body: `{"user":"kpatel@example.com"}`},
 	{command: "pingone-get-user", body: `{"user":"jdoe@example.com"}`, setup: lockUntil("jdoe@example.com")},
