@@ -97,8 +97,22 @@ type LogEvent struct {
 	Client         LogClient       `json:"client"`
 	Outcome        LogOutcome      `json:"outcome"`
 	Target         []LogTarget     `json:"target,omitempty"`
-	Raw            json.RawMessage `json:"-"`
+	// SecurityContext is the client's network (owner, proxy), for the
+	// normalized identity event (package events).
+	SecurityContext LogSecurityContext `json:"securityContext"`
+	Raw             json.RawMessage    `json:"-"`
 }
+
+// LogSecurityContext is what Okta knows of the client's network. Unknown
+// values are null.
+type LogSecurityContext struct {
+	AsNumber *int64 `json:"asNumber"`
+	AsOrg    string `json:"asOrg"`
+	ISP      string `json:"isp"`
+	Domain   string `json:"domain"`
+	IsProxy  *bool  `json:"isProxy"`
+}
+
 
 // LogActor is who did it.
 type LogActor struct {
@@ -135,9 +149,16 @@ type LogUserAgent struct {
 // LogGeo is Okta's geolocation of the client IP. Only the string fields are
 // typed: postalCode arrives as a number in Okta's own examples.
 type LogGeo struct {
-	City    string `json:"city,omitempty"`
-	State   string `json:"state,omitempty"`
-	Country string `json:"country,omitempty"`
+	City        string          `json:"city,omitempty"`
+	State       string          `json:"state,omitempty"`
+	Country     string          `json:"country,omitempty"`
+	Geolocation *LogGeolocation `json:"geolocation,omitempty"`
+}
+
+// LogGeolocation is the client's latitude and longitude.
+type LogGeolocation struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
 }
 
 // LogOutcome is the event's result (SUCCESS, FAILURE, DENY, ...) and why.
