@@ -88,15 +88,15 @@ type Factor struct {
 // types than the spec says (postalCode as a number, an undeclared top-level
 // device), so only the core fields are typed and Raw keeps everything.
 type LogEvent struct {
-	UUID           string          `json:"uuid"`
-	Published      time.Time       `json:"published"`
-	EventType      string          `json:"eventType"`
-	Severity       string          `json:"severity,omitempty"`
-	DisplayMessage string          `json:"displayMessage,omitempty"`
-	Actor          LogActor        `json:"actor"`
-	Client         LogClient       `json:"client"`
-	Outcome        LogOutcome      `json:"outcome"`
-	Target         []LogTarget     `json:"target,omitempty"`
+	UUID           string      `json:"uuid"`
+	Published      time.Time   `json:"published"`
+	EventType      string      `json:"eventType"`
+	Severity       string      `json:"severity,omitempty"`
+	DisplayMessage string      `json:"displayMessage,omitempty"`
+	Actor          LogActor    `json:"actor"`
+	Client         LogClient   `json:"client"`
+	Outcome        LogOutcome  `json:"outcome"`
+	Target         []LogTarget `json:"target,omitempty"`
 	// SecurityContext is the client's network (owner, proxy), for the
 	// normalized identity event (package events).
 	SecurityContext LogSecurityContext `json:"securityContext"`
@@ -112,7 +112,6 @@ type LogSecurityContext struct {
 	Domain   string `json:"domain"`
 	IsProxy  *bool  `json:"isProxy"`
 }
-
 
 // LogActor is who did it.
 type LogActor struct {
