@@ -18,6 +18,7 @@ import (
 // @Param        X-Okta-Verification-Challenge  header  string  true  "The challenge Okta sends"
 // @Success      200  {object}  handlers.OktaVerification
 // @Failure      400  {object}  problem.Problem  "No challenge"
+// @Security
 // @Router       /okta/webhook [get]
 func verifyOktaHook() {}
 
