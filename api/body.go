@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,9 +30,12 @@ const bodyLimitSpec = "1MiB"
 const unreadBodyLinger = 500 * time.Millisecond
 
 // limitBody refuses bodies over BodyLimit, by Content-Length and by what is
-// actually read (a chunked body has no length).
-func limitBody() echo.MiddlewareFunc {
-	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimitSpec})
+// actually read (a chunked body has no length). The paths in except
+// enforce their own limit.
+func limitBody(except ...string) echo.MiddlewareFunc {
+	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimitSpec, Skipper: func(c echo.Context) bool {
+		return slices.Contains(except, c.Request().URL.Path)
+	}})
 }
 
 // deadline gives every request a context deadline, so a slow provider

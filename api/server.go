@@ -26,10 +26,23 @@ type Options struct {
 	ReadyChecks    map[string]handlers.Check
 	RequestTimeout time.Duration
 	CORSOrigins    []string
+	// Hooks serves /okta/webhook and /pingone/webhook; a provider whose
+	// secret is empty has no hook route (404).
+	Hooks *handlers.Hooks
 	// XSOARIntegration is the file GET /api/v1/xsoar/integration.yml
 	// serves, stamped with the binary's version; the committed one if nil.
 	XSOARIntegration []byte
 }
+
+// The hook paths are the SOPs'.
+const (
+	oktaHookPath    = "/okta/webhook"
+	pingOneHookPath = "/pingone/webhook"
+)
+
+// hookPaths take bodies up to handlers.MaxHookBody, not BodyLimit: a
+// PingOne payload may be 4 MB.
+var hookPaths = []string{oktaHookPath, pingOneHookPath}
 
 // New builds the Echo server with every route.
 func New(o Options) *echo.Echo {
@@ -55,7 +68,7 @@ func New(o Options) *echo.Echo {
 			AllowMethods: []string{http.MethodGet, http.MethodPost},
 		}))
 	}
-	e.Use(limitBody())
+	e.Use(limitBody(hookPaths...))
 	e.Use(guardBody)
 	e.Use(deadline(o.RequestTimeout))
 
@@ -66,6 +79,18 @@ func New(o Options) *echo.Echo {
 	e.GET("/readyz", health.Ready, optionalToken(o.Verifier))
 	e.GET("/metrics", echo.WrapHandler(o.Metrics.Handler()))
 	mountSwagger(e)
+
+	if h := o.Hooks; h != nil {
+		// Authenticated by the provider's shared secret, not a JWT: Okta
+		// and PingOne cannot mint idcmd tokens.
+		if h.Okta.Secret != "" {
+			e.GET(oktaHookPath, h.OktaVerify)
+			e.POST(oktaHookPath, h.OktaDeliver)
+		}
+		if h.PingOne.Secret != "" {
+			e.POST(pingOneHookPath, h.PingOneDeliver)
+		}
+	}
 
 	cmds := &handlers.Commands{Invoker: o.Invoker}
 	catalog := handlers.NewCatalog(o.Invoker.Catalog)
@@ -91,6 +116,10 @@ func New(o Options) *echo.Echo {
 
 	audit := &handlers.Audit{Store: o.Invoker.Store}
 	v1.GET("/audit", audit.List, requireScope(commands.ScopeAuditRead))
+
+	evs := &handlers.Events{Store: o.Invoker.Store}
+	v1.GET("/events", evs.List, requireScope(commands.ScopeEventsRead))
+	v1.GET("/events/:id", evs.Get, requireScope(commands.ScopeEventsRead))
 	return e
 }
 

@@ -115,6 +115,7 @@ var fieldDocs = map[string]string{
 	"Invoker.Store":                                "Store keeps the audit log, idempotency keys and approvals; nil (in unit tests only) turns all three off.",
 	"Invoker.SyncReadAudit":                        "SyncReadAudit makes reads wait for their audit record (committed and flushed) before answering, like writes (BenchmarkProcessSyncReadAudit measures what it costs).",
 	"Invoker.later":                                "later counts read records still on their way to the store.",
+	"LogEvent.SecurityContext":                     "SecurityContext is the client's network (owner, proxy), for the normalized identity event (package events).",
 	"LogQuery.Cursor":                              "Cursor is the opaque cursor a previous ListLogs returned; see UserQuery.",
 	"LogQuery.SortOrder":                           "ASCENDING or DESCENDING; empty means Okta's default",
 	"OktaActivation.ActivationToken":               "One-time activation token (the secret part of ActivationURL), only when send_email is false.",

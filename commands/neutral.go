@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/idcmd/idcmd/events"
 	"github.com/idcmd/idcmd/providers/okta"
 )
 
@@ -439,14 +440,13 @@ var GetUserEvents = Spec[UserEventsArgs, []IdentityEvent]{
 	},
 }
 
+// eventFromOkta is the one normalization of package events, cut to the
+// Identity.Event outputs.
 func eventFromOkta(e okta.LogEvent) IdentityEvent {
-	out := IdentityEvent{ID: e.UUID, Time: e.Published, Type: e.EventType, Outcome: e.Outcome.Result, Reason: e.Outcome.Reason,
-		Actor: e.Actor.AlternateID, ActorID: e.Actor.ID, IP: e.Client.IPAddress, Location: place(e.Client.GeographicalContext),
-		UserAgent: e.Client.UserAgent.RawUserAgent, Provider: string(Okta), Raw: e.Raw}
-	if len(e.Target) > 0 {
-		out.Target, out.TargetID = e.Target[0].AlternateID, e.Target[0].ID
-	}
-	return out
+	ev := events.FromOktaEvent(e)
+	return IdentityEvent{ID: ev.ID, Time: ev.Time, Type: ev.Type, Outcome: ev.Outcome, Reason: ev.Reason,
+		Actor: ev.Actor, ActorID: ev.ActorID, Target: ev.Target, TargetID: ev.TargetID, IP: ev.IP, Location: ev.Location,
+		UserAgent: ev.UserAgent, Provider: ev.Provider, Raw: ev.Raw}
 }
 
 func eventFromPingOne(e PingOneEvent, raw any) IdentityEvent {

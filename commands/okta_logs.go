@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idcmd/idcmd/events"
 	"github.com/idcmd/idcmd/providers/okta"
 )
 
@@ -108,7 +109,7 @@ func oktaUserEvents(ctx context.Context, p Providers, a OktaUserEventsArgs, scop
 	who := `(actor.id eq "` + u.ID + `" or target.id eq "` + u.ID + `")`
 	filter := who
 	if len(a.EventTypes) > 0 {
-		filter = who + " and " + eventTypeFilter(a.EventTypes)
+		filter = who + " and " + okta.EventTypeFilter(a.EventTypes)
 	}
 	// Bounded (since and until) so the answer is ordered by time and finite.
 	q := okta.LogQuery{Filter: filter, Since: window(now, a.Since, a.Hours, 24), Until: now, SortOrder: "DESCENDING", Limit: orDefault(a.Limit, 100)}
@@ -117,19 +118,7 @@ func oktaUserEvents(ctx context.Context, p Providers, a OktaUserEventsArgs, scop
 
 // SecurityEventTypes are the SOP's security event types, queried by
 // okta-get-security-events when the caller names none.
-var SecurityEventTypes = []string{
-	"user.session.start",
-	"user.authentication.sso",
-	"user.mfa.factor.attempt_fail",
-	"user.account.lock",
-	"user.account.unlock",
-	"user.lifecycle.create",
-	"user.lifecycle.delete",
-	"user.lifecycle.suspend",
-	"user.lifecycle.unsuspend",
-	"application.user_membership.add",
-	"application.user_membership.remove",
-}
+var SecurityEventTypes = events.OktaSecurityEvents
 
 // OktaSecurityEventsArgs select security events org-wide.
 type OktaSecurityEventsArgs struct {
@@ -167,7 +156,7 @@ var OktaGetSecurityEvents = Spec[OktaSecurityEventsArgs, []okta.LogEvent]{
 		if len(types) == 0 {
 			types = SecurityEventTypes
 		}
-		filter := eventTypeFilter(types)
+		filter := okta.EventTypeFilter(types)
 		if a.FailuresOnly {
 			filter += ` and (outcome.result eq "FAILURE" or outcome.result eq "DENY")`
 		}
@@ -175,15 +164,6 @@ var OktaGetSecurityEvents = Spec[OktaSecurityEventsArgs, []okta.LogEvent]{
 		q := okta.LogQuery{Filter: filter, Since: window(now, a.Since, a.Hours, 24), Until: now, SortOrder: "DESCENDING", Limit: orDefault(a.Limit, 100)}
 		return oktaLogReply(ctx, p, "Okta security events", q, scopeOf("okta-get-security-events", a), a.Cursor)
 	},
-}
-
-// eventTypeFilter is (eventType eq "a" or eventType eq "b" ...).
-func eventTypeFilter(types []string) string {
-	parts := make([]string, 0, len(types))
-	for _, t := range types {
-		parts = append(parts, `eventType eq "`+t+`"`)
-	}
-	return "(" + strings.Join(parts, " or ") + ")"
 }
 
 // validEventTypes keeps event types to Okta's dotted names, so a value

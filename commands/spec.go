@@ -44,6 +44,8 @@ const (
 	ScopeWrite           = "commands:write"
 	ScopeApprovalsDecide = "approvals:decide"
 	ScopeAuditRead       = "audit:read"
+	// ScopeEventsRead reads the identity event log (GET /api/v1/events).
+	ScopeEventsRead = "events:read"
 )
 
 // Provider names the identity provider a command acts on.

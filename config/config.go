@@ -30,6 +30,7 @@ type Config struct {
 	Okta               Okta                `yaml:"okta"`
 	PingOne            PingOne             `yaml:"pingone"`
 	Integrations       Integrations        `yaml:"integrations"`
+	Events             Events              `yaml:"events"`
 	EventRouting       map[string][]string `yaml:"event_routing"`
 	AutomatedResponses AutomatedResponses  `yaml:"automated_responses"`
 }
@@ -297,6 +298,7 @@ func Defaults() Config {
 		Store:     Store{DataDir: "data", IdempotencyTTL: 24 * time.Hour},
 		WriteBack: WriteBack{BaseBackoff: 2 * time.Second, MaxBackoff: 5 * time.Minute, MaxAttempts: 12, Lease: 30 * time.Second, Retention: 30 * 24 * time.Hour},
 		Approvals: Approvals{TTL: time.Hour},
+		Events:    defaultEvents(),
 		Okta:      Okta{WebhookHeader: "Authorization"},
 		PingOne:   PingOne{WebhookHeader: "Authorization"},
 	}
@@ -504,6 +506,9 @@ func (c Config) Validate() error {
 		return errors.New("store.idempotency_ttl and approvals.ttl must be positive")
 	}
 	if err := c.validateRetention(); err != nil {
+		return err
+	}
+	if err := c.validateEvents(); err != nil {
 		return err
 	}
 	for p := range c.Approvals.Providers {

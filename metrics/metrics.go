@@ -23,6 +23,9 @@ type Metrics struct {
 	providerCalls    *prometheus.CounterVec
 	providerDuration *prometheus.HistogramVec
 	writeBacks       *prometheus.CounterVec
+	events           *prometheus.CounterVec
+	polls            *prometheus.CounterVec
+	pollFailing      *prometheus.GaugeVec
 }
 
 // latencyBuckets span a sub-millisecond cache hit to a rate-limited wait.
@@ -50,8 +53,18 @@ func New() *Metrics {
 		writeBacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "idcmd_writeback_attempts_total", Help: "Incident write-back attempts by platform and outcome (delivered, retry, failed, interrupted: cut off or given back at shutdown, not counted).",
 		}, []string{"platform", "outcome"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idcmd_events_received_total", Help: "Identity events received by provider, source (hook, poll) and result (stored, duplicate, rejected: stored as unreadable).",
+		}, []string{"provider", "source", "result"}),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idcmd_event_polls_total", Help: "Event poller rounds by provider and outcome (ok, error, standby: another replica holds the lease).",
+		}, []string{"provider", "outcome"}),
+		pollFailing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "idcmd_event_poll_consecutive_failures", Help: "Poller rounds that failed in a row, by provider (0 once one succeeds).",
+		}, []string{"provider"}),
 	}
 	m.registry.MustRegister(m.commandRuns, m.commandErrors, m.commandDuration, m.providerCalls, m.providerDuration, m.writeBacks,
+		m.events, m.polls, m.pollFailing,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -75,6 +88,19 @@ func (m *Metrics) ObserveProvider(provider, operation string, status int, elapse
 // ObserveWriteBack records one write-back attempt.
 func (m *Metrics) ObserveWriteBack(platform, outcome string) {
 	m.writeBacks.WithLabelValues(platform, outcome).Inc()
+}
+
+// ObserveEvents records n identity events received with one result.
+func (m *Metrics) ObserveEvents(provider, source, result string, n int) {
+	if n > 0 {
+		m.events.WithLabelValues(provider, source, result).Add(float64(n))
+	}
+}
+
+// ObservePoll records one poller round and how many have failed in a row.
+func (m *Metrics) ObservePoll(provider, outcome string, failingInARow int) {
+	m.polls.WithLabelValues(provider, outcome).Inc()
+	m.pollFailing.WithLabelValues(provider).Set(float64(failingInARow))
 }
 
 // Handler serves the registry in the Prometheus text format.

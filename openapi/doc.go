@@ -26,13 +26,25 @@
 // @tag.description  The hash-chained audit log of every call: who ran what against whom, for which incident, and the outcome.
 // @tag.name         writebacks
 // @tag.description  Delivery of call outcomes to XSOAR war rooms and Cortex XDR incidents.
+// @tag.name         events
+// @tag.description  Identity events in: Okta event hooks and PingOne webhooks (authenticated by their shared secret), and the event log they and the pollers fill.
 // @tag.name         health
 // @tag.description  Liveness, readiness and Prometheus metrics; no token needed.
 //
 // @securityDefinitions.apikey  BearerAuth
 // @in                          header
 // @name                        Authorization
-// @description                 Bearer <JWT> (HS256 with IDCMD_JWT_SECRET, or RS256/ES256 from auth.jwks_url). The token's scope claim holds its scopes: commands:read (read commands, the catalog, approvals, write-backs), commands:write (state-changing commands), approvals:decide (approve or reject held commands), audit:read (the audit log).
+// @description                 Bearer <JWT> (HS256 with IDCMD_JWT_SECRET, or RS256/ES256 from auth.jwks_url). The token's scope claim holds its scopes: commands:read (read commands, the catalog, approvals, write-backs), commands:write (state-changing commands), approvals:decide (approve or reject held commands), audit:read (the audit log), events:read (the identity event log).
+//
+// @securityDefinitions.apikey  OktaHookSecret
+// @in                          header
+// @name                        Authorization
+// @description                 okta.webhook_secret (OKTA_WEBHOOK_SECRET), exactly, in the header okta.webhook_header names (default Authorization): the event hook's channel.config.authScheme. Okta signs nothing; this shared secret is the authentication.
+//
+// @securityDefinitions.apikey  PingOneHookSecret
+// @in                          header
+// @name                        Authorization
+// @description                 pingone.webhook_secret (PINGONE_WEBHOOK_SECRET), exactly, in the header pingone.webhook_header names (default Authorization): the subscription's httpEndpoint.headers. PingOne signs nothing; this static header is the authentication.
 package openapi
 
 import (

@@ -20,6 +20,7 @@ import (
 	"github.com/idcmd/idcmd/auth"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/events"
 	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/metrics"
 	"github.com/idcmd/idcmd/openapi"
@@ -167,6 +168,15 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	inv.Log = log
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	app := &App{Invoker: inv, Store: st, worker: worker, stop: stop, server: cfg.Server, log: log}
+	intake := &events.Intake{Store: st, Observe: m.ObserveEvents}
+	for _, p := range eventPollers(cfg, providers, intake, worker.Owner, log, m) {
+		checks["events_poll_"+p.Provider] = handlers.Advisory(p.Check)
+		app.background.Add(1)
+		go func() {
+			defer app.background.Done()
+			supervise(bg, log, p.Provider+" event poller", housekeepingRestart, p.Run)
+		}()
+	}
 	app.background.Add(2)
 	go func() {
 		defer app.background.Done()
@@ -186,6 +196,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		ReadyChecks:    checks,
 		RequestTimeout: cfg.Server.RequestTimeout,
 		CORSOrigins:    cfg.Server.CORSOrigins,
+		Hooks: &handlers.Hooks{Intake: intake, Log: log,
+			Okta:    handlers.HookSecret{Header: cfg.Okta.WebhookHeader, Secret: cfg.Okta.WebhookSecret},
+			PingOne: handlers.HookSecret{Header: cfg.PingOne.WebhookHeader, Secret: cfg.PingOne.WebhookSecret}},
 		// The served integration names this binary's version.
 		XSOARIntegration: integration,
 	})
@@ -342,6 +355,15 @@ func applyRetention(ctx context.Context, st store.Store, cfg config.Config, now 
 			log.Warn("write-back retention: purge failed", "error", err, "purged", n)
 		case n > 0:
 			log.Info("write-back retention: finished write-backs deleted", "purged", n, "retention", r.String())
+		}
+	}
+	if r := cfg.Events.Retention; r > 0 {
+		n, err := st.PurgeEvents(ctx, now.Add(-r))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("event retention: purge failed", "error", err, "purged", n)
+		case n > 0:
+			log.Info("event retention: old events deleted", "purged", n, "retention", r.String())
 		}
 	}
 	if r := cfg.Audit.Retention; r > 0 {

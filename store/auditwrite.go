@@ -63,6 +63,8 @@ var insertChunks = []int{64, 32, 16, 8, 4, 2, 1}
 // insertChunks).
 type rowInserts struct {
 	audit, writeBacks map[int]string
+	// events end with ON CONFLICT DO NOTHING: the log's dedup.
+	events map[int]string
 }
 
 var (
@@ -71,10 +73,15 @@ var (
 )
 
 func newRowInserts(d dialect) *rowInserts {
-	return &rowInserts{
+	r := &rowInserts{
 		audit:      multiRowInserts(d, "audit", auditColumns),
 		writeBacks: multiRowInserts(d, "writebacks", writeBackInsertColumns),
+		events:     multiRowInserts(d, "events", eventInsertColumns),
 	}
+	for rows, q := range r.events {
+		r.events[rows] = q + eventConflict
+	}
+	return r
 }
 
 // inserts returns d's multi-row INSERTs.

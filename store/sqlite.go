@@ -111,9 +111,9 @@ func openSQLite(ctx context.Context, name string) (Store, error) {
 func (s *sqlStore) prepareWriter(ctx context.Context, wdb *sql.DB) error {
 	s.stmts = writerStmts{}
 	queries := []string{auditHeadQuery, auditHeadUpdate, idemInsert, idemComplete,
-		savepointOp, savepointRollbackOp, savepointReleaseOp}
+		savepointOp, savepointRollbackOp, savepointReleaseOp, pollCursorUpsert}
 	for _, rows := range insertChunks {
-		queries = append(queries, s.d.inserts().audit[rows], s.d.inserts().writeBacks[rows])
+		queries = append(queries, s.d.inserts().audit[rows], s.d.inserts().writeBacks[rows], s.d.inserts().events[rows])
 	}
 	for _, q := range queries {
 		st, err := wdb.PrepareContext(ctx, q)

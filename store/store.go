@@ -160,6 +160,35 @@ type Store interface {
 	// single writer is never held for long.
 	PurgeWriteBacks(ctx context.Context, finishedBefore time.Time) (int64, error)
 
+	// AppendEvents stores the identity events not stored yet, keyed by
+	// (Provider, ID), in one transaction, committed and on disk before it
+	// returns, and reports how many were new: a redelivered or overlapping
+	// batch stores each event once. With cp, the poll cursor cp.Name is set
+	// to cp.Cursor in the same transaction, and only while cp.Owner holds
+	// the lease cp.Name: otherwise nothing is stored and the error is
+	// ErrLeaseLost. At most MaxEventsPerAppend events.
+	AppendEvents(ctx context.Context, events []Event, cp *PollCheckpoint) (int, error)
+	// GetEvent returns the event with the provider's id (provider "" means
+	// either), or ErrNotFound.
+	GetEvent(ctx context.Context, provider, id string) (Event, error)
+	// ListEvents returns the events that match f, the most recent (by
+	// Time) first, and an opaque cursor for the next page ("" on the last).
+	ListEvents(ctx context.Context, f EventFilter) ([]Event, string, error)
+	// PurgeEvents deletes the events received before receivedBefore, in
+	// chunks of their own transactions, and returns how many it deleted.
+	PurgeEvents(ctx context.Context, receivedBefore time.Time) (int64, error)
+	// PollCursor returns the cursor AppendEvents last saved under name, or
+	// "" when there is none.
+	PollCursor(ctx context.Context, name string) (string, error)
+	// AcquireLease makes owner the holder of lease name until now+ttl, and
+	// reports whether it is: true when the lease was free, expired or
+	// already owner's (a renewal); false while another owner holds it.
+	// Safe across processes: one holder at a time.
+	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration, now time.Time) (bool, error)
+	// ReleaseLease gives up owner's lease name, so another replica can
+	// take it at once; nothing happens when owner does not hold it.
+	ReleaseLease(ctx context.Context, name, owner string) error
+
 	// Close waits for queued writes to commit and closes the database.
 	Close() error
 }

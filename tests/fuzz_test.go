@@ -29,7 +29,7 @@ func FuzzCommandBody(f *testing.F) {
 	f.Cleanup(p1.Close)
 	pc := prismatest.NewServer(prismatest.Options{Seed: true})
 	f.Cleanup(pc.Close)
-	vars := map[string]string{"PRISMA_API_URL": pc.URL, "PRISMA_ACCESS_KEY": pc.AccessKey, "PRISMA_SECRET_KEY": pc.SecretKey,"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": f.TempDir(),
+	vars := map[string]string{"PRISMA_API_URL": pc.URL, "PRISMA_ACCESS_KEY": pc.AccessKey, "PRISMA_SECRET_KEY": pc.SecretKey, "IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token, "IDCMD_DATA_DIR": f.TempDir(),
 		"PINGONE_ENVIRONMENT_ID": p1.EnvironmentID, "PINGONE_CLIENT_ID": p1.ClientID, "PINGONE_CLIENT_SECRET": p1.ClientSecret,
 		"PINGONE_API_URL": p1.URL, "PINGONE_AUTH_URL": p1.AuthURL}
 	cfg, err := config.Load("", func(k string) string { return vars[k] })

@@ -74,7 +74,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	t.Cleanup(fake.Close)
 	dataDir := t.TempDir()
-	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": dataDir}
+	vars := map[string]string{"IDCMD_JWT_SECRET": testSecret, "IDCMD_DATA_DIR": dataDir, "OKTA_WEBHOOK_SECRET": oktaHookSecret}
 	if !o.noOkta {
 		vars["OKTA_BASE_URL"] = fake.URL
 		vars["OKTA_API_TOKEN"] = fake.Token
@@ -91,6 +91,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 		vars["PINGONE_CLIENT_SECRET"] = p1.ClientSecret
 		vars["PINGONE_API_URL"] = p1.URL
 		vars["PINGONE_AUTH_URL"] = p1.AuthURL
+		vars["PINGONE_WEBHOOK_SECRET"] = pingOneHookSecret
 	}
 	var pc *prismatest.Server
 	if o.prisma {

@@ -2,12 +2,9 @@ package tests
 
 import (
 	"bufio"
-	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,7 +18,7 @@ import (
 
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the schema set-up
+	"github.com/idcmd/idcmd/store/storetest"
 )
 
 var (
@@ -230,36 +227,7 @@ func TestKillNineLosesNoAcknowledgedAudit(t *testing.T) {
 
 // postgresSchema creates a fresh schema on the test PostgreSQL and returns a
 // URL whose connections use it, or skips when there is no PostgreSQL.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("IDCMD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("IDCMD_TEST_POSTGRES_URL not set: PostgreSQL tests skipped (.ci/run sets it)")
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("t_%d", rand.Int64N(1<<40))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+func postgresSchema(t *testing.T) string { return storetest.PostgresURL(t) }
 
 // TestTwoReplicasOnPostgres: two idcmd processes sharing one PostgreSQL
 // honour one idempotency key and run one approval once.

@@ -37,7 +37,7 @@ func (c *Client) ListLogs(ctx context.Context, q LogQuery) ([]LogEvent, string, 
 	}
 	events := make([]LogEvent, len(raws))
 	for i, raw := range raws {
-		events[i] = decodeLogEvent(raw)
+		events[i] = DecodeLogEvent(raw)
 	}
 	next, err := c.cursorFrom(resp, logsPath)
 	if err != nil {
@@ -88,13 +88,25 @@ func (c *Client) logsURL(q LogQuery) (string, error) {
 	return c.endpoint(logsPath, v), nil
 }
 
-// decodeLogEvent decodes one event leniently. Real events do not always
+// EventTypeFilter is the System Log filter (eventType eq "a" or eventType
+// eq "b" ...). The types must already be checked to be dotted names: a
+// quote in one would end the string.
+func EventTypeFilter(types []string) string {
+	parts := make([]string, 0, len(types))
+	for _, t := range types {
+		parts = append(parts, `eventType eq "`+t+`"`)
+	}
+	return "(" + strings.Join(parts, " or ") + ")"
+}
+
+// DecodeLogEvent decodes one event leniently, as ListLogs does; event hook
+// deliveries carry the same events. Real events do not always
 // match the spec (postalCode as a number, undeclared fields), and the Okta
 // SDK has broken on them repeatedly. So a malformed event is never dropped
 // and never fails the page: it is KEPT, with every typed field that could
 // be decoded and Raw always set to the event as Okta sent it. (Even an
 // element that is not an object is kept, as an event with only Raw.)
-func decodeLogEvent(raw json.RawMessage) LogEvent {
+func DecodeLogEvent(raw json.RawMessage) LogEvent {
 	var ev LogEvent
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		// encoding/json stops at the first value whose own decoder fails

@@ -88,16 +88,29 @@ type Factor struct {
 // types than the spec says (postalCode as a number, an undeclared top-level
 // device), so only the core fields are typed and Raw keeps everything.
 type LogEvent struct {
-	UUID           string          `json:"uuid"`
-	Published      time.Time       `json:"published"`
-	EventType      string          `json:"eventType"`
-	Severity       string          `json:"severity,omitempty"`
-	DisplayMessage string          `json:"displayMessage,omitempty"`
-	Actor          LogActor        `json:"actor"`
-	Client         LogClient       `json:"client"`
-	Outcome        LogOutcome      `json:"outcome"`
-	Target         []LogTarget     `json:"target,omitempty"`
-	Raw            json.RawMessage `json:"-"`
+	UUID           string      `json:"uuid"`
+	Published      time.Time   `json:"published"`
+	EventType      string      `json:"eventType"`
+	Severity       string      `json:"severity,omitempty"`
+	DisplayMessage string      `json:"displayMessage,omitempty"`
+	Actor          LogActor    `json:"actor"`
+	Client         LogClient   `json:"client"`
+	Outcome        LogOutcome  `json:"outcome"`
+	Target         []LogTarget `json:"target,omitempty"`
+	// SecurityContext is the client's network (owner, proxy), for the
+	// normalized identity event (package events).
+	SecurityContext LogSecurityContext `json:"securityContext"`
+	Raw             json.RawMessage    `json:"-"`
+}
+
+// LogSecurityContext is what Okta knows of the client's network. Unknown
+// values are null.
+type LogSecurityContext struct {
+	AsNumber *int64 `json:"asNumber"`
+	AsOrg    string `json:"asOrg"`
+	ISP      string `json:"isp"`
+	Domain   string `json:"domain"`
+	IsProxy  *bool  `json:"isProxy"`
 }
 
 // LogActor is who did it.
@@ -135,9 +148,16 @@ type LogUserAgent struct {
 // LogGeo is Okta's geolocation of the client IP. Only the string fields are
 // typed: postalCode arrives as a number in Okta's own examples.
 type LogGeo struct {
-	City    string `json:"city,omitempty"`
-	State   string `json:"state,omitempty"`
-	Country string `json:"country,omitempty"`
+	City        string          `json:"city,omitempty"`
+	State       string          `json:"state,omitempty"`
+	Country     string          `json:"country,omitempty"`
+	Geolocation *LogGeolocation `json:"geolocation,omitempty"`
+}
+
+// LogGeolocation is the client's latitude and longitude.
+type LogGeolocation struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
 }
 
 // LogOutcome is the event's result (SUCCESS, FAILURE, DENY, ...) and why.

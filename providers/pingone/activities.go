@@ -53,7 +53,7 @@ func (c *Client) ListActivities(ctx context.Context, q ActivityQuery) ([]Activit
 	}
 	activities := make([]Activity, len(raws))
 	for i, raw := range raws {
-		activities[i] = decodeActivity(raw)
+		activities[i] = DecodeActivity(raw)
 	}
 	if link == "" {
 		return activities, "", nil
@@ -178,12 +178,13 @@ func actionTypes(in []string) ([]string, error) {
 	return out, nil
 }
 
-// decodeActivity decodes one activity leniently. Activities come in many
+// DecodeActivity decodes one activity leniently, as ListActivities does;
+// webhook deliveries carry the same activities. Activities come in many
 // shapes (each action type has its own resources and extras), so a
 // malformed activity is never dropped and never fails the page: it is
 // KEPT, with every typed field that could be decoded and Raw always set
 // to the activity as PingOne sent it.
-func decodeActivity(raw json.RawMessage) Activity {
+func DecodeActivity(raw json.RawMessage) Activity {
 	var a Activity
 	if err := json.Unmarshal(raw, &a); err != nil {
 		// encoding/json stops at the first value whose own decoder fails

@@ -88,6 +88,7 @@ func Run(t *testing.T, open Opener) {
 		{"WriteBackList", testWriteBackList},
 	}
 	tests = append(tests, retentionTests...)
+	tests = append(tests, eventTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
@@ -113,6 +114,10 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 	t.Run("WriteBackClaims", func(t *testing.T) {
 		a, b := open(t)
 		testSharedWriteBacks(t, a, b)
+	})
+	t.Run("Lease", func(t *testing.T) {
+		a, b := open(t)
+		testSharedLease(t, a, b)
 	})
 	t.Run("AuditPruneOneDirectory", func(t *testing.T) {
 		a, b := open(t)
