@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,43 +20,6 @@ const (
 	hookTestHeader = "X-Idcmd-Hook-Secret"
 )
 
-// hookEndpoint stands in for an event intake: it answers Okta's
-// verification challenge when the request carries the configured header
-// and secret, and counts the deliveries it is sent.
-type hookEndpoint struct {
-	*httptest.Server
-	mu     sync.Mutex
-	events int
-	posts  int
-}
-
-func newHookEndpoint(t *testing.T) *hookEndpoint {
-	t.Helper()
-	h := &hookEndpoint{}
-	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get(hookTestHeader) != hookTestSecret {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		if r.Method == http.MethodGet {
-			fmt.Fprintf(w, `{"verification":%q}`, r.Header.Get("X-Okta-Verification-Challenge"))
-			return
-		}
-		var env struct {
-			Data struct{ Events []json.RawMessage } `json:"data"`
-		}
-		b, _ := io.ReadAll(r.Body)
-		_ = json.Unmarshal(b, &env)
-		h.mu.Lock()
-		h.posts++
-		h.events += len(env.Data.Events)
-		h.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(h.Close)
-	return h
-}
-
 func hookEnv(t *testing.T) *env {
 	t.Helper()
 	return newEnv(t, envOptions{configure: func(c *config.Config) {
@@ -66,10 +27,14 @@ func hookEnv(t *testing.T) *env {
 	}})
 }
 
+// TestOktaEventHookCreateVerifyAndDeliver registers idcmd's own
+// /okta/webhook with the fake Okta: the intake answers the verification,
+// and the events Okta then delivers (with the configured header and
+// secret) land in the event log once each, redeliveries and overlaps
+// included.
 func TestOktaEventHookCreateVerifyAndDeliver(t *testing.T) {
 	e := hookEnv(t)
-	ep := newHookEndpoint(t)
-	url := ep.URL + "/okta/webhook"
+	url := e.url + "/okta/webhook"
 	r := e.run("okta-create-event-hook", `{"url":"`+url+`"}`)
 	mustStatus(t, r, 200)
 	o := outputs(t, r)
@@ -91,16 +56,50 @@ func TestOktaEventHookCreateVerifyAndDeliver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.okta.FlushHooks(ctx); err != nil {
+	flushHooks(t, e)
+	want := map[string]bool{}
+	for _, ev := range evs {
+		if ev.EventType == "user.session.start" {
+			want[ev.UUID] = true
+		}
+	}
+	stored := func() int {
+		n := 0
+		for _, ev := range e.eventsOf("provider=okta") {
+			if id, _ := ev["ID"].(string); want[id] && ev["Source"] == "hook" {
+				n++
+			}
+		}
+		return n
+	}
+	ds := e.okta.HookDeliveries()
+	if len(ds) == 0 || !ds[len(ds)-1].OK {
+		t.Fatalf("deliveries %+v", ds)
+	}
+	if got := stored(); got != len(want) {
+		t.Fatalf("%d of the burst's %d sign-ins stored", got, len(want))
+	}
+	// At least once: a verbatim redelivery and an overlapping batch
+	// change nothing but the new event.
+	ctx := context.Background()
+	if d, err := e.okta.RedeliverLast(ctx, id); err != nil || !d.OK {
+		t.Fatalf("redeliver: %+v %v", d, err)
+	}
+	if err := e.okta.OverlapNext(id, 3); err != nil {
 		t.Fatal(err)
 	}
-	ep.mu.Lock()
-	got := ep.events
-	ep.mu.Unlock()
-	if got != len(evs)-1 { // every user.session.start; not security.threat.detected
-		t.Errorf("endpoint got %d events of %d", got, len(evs)-1)
+	more, err := e.okta.EmitBurst(oktatest.BurstImpossibleTravel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flushHooks(t, e)
+	for _, ev := range more {
+		if ev.EventType == "user.session.start" {
+			want[ev.UUID] = true
+		}
+	}
+	if got := stored(); got != len(want) {
+		t.Errorf("%d stored after a redelivery and an overlap, want %d", got, len(want))
 	}
 
 	// Again with other events: the same hook, updated, not a second one.
@@ -120,6 +119,15 @@ func TestOktaEventHookCreateVerifyAndDeliver(t *testing.T) {
 	}
 	if n := hookCount(t, e); n != 1 {
 		t.Errorf("%d hooks in Okta, want 1", n)
+	}
+}
+
+func flushHooks(t *testing.T, e *env) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.okta.FlushHooks(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -152,7 +160,7 @@ func hookCount(t *testing.T, e *env) int {
 
 func TestOktaEventHookVerifyFailureIsReported(t *testing.T) {
 	e := hookEnv(t)
-	// Nothing answers the challenge: a receiver that refuses everything.
+	// Nothing answers the challenge: an endpoint that refuses everything.
 	deaf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusForbidden) }))
 	t.Cleanup(deaf.Close)
 	r := e.run("okta-create-event-hook", `{"url":"`+deaf.URL+`/okta/webhook"}`)
@@ -168,7 +176,7 @@ func TestOktaEventHookVerifyFailureIsReported(t *testing.T) {
 
 func TestOktaEventHookRefusals(t *testing.T) {
 	// Without okta.webhook_secret the intake could not authenticate Okta.
-	e := newEnv(t)
+	e := newEnv(t, envOptions{configure: func(c *config.Config) { c.Okta.WebhookSecret = "" }})
 	r := e.run("okta-create-event-hook", `{"url":"https://idcmd.example.com/okta/webhook"}`)
 	mustStatus(t, r, 400)
 	if !problemAt(t, r, "config.okta.webhook_secret") || !strings.Contains(string(r.body), "OKTA_WEBHOOK_SECRET") {
