@@ -83,6 +83,7 @@ func ParsePingOneBatch(contentType string, body []byte) ([]Event, error) {
 	}
 	trimmed := bytes.TrimSpace(body)
 	var raws []json.RawMessage
+	var valid []bool // per element: parsed as JSON
 	switch {
 	case len(trimmed) == 0:
 		return nil, badDelivery("body", "is empty: send a JSON array of activities, one activity, or NDJSON")
@@ -94,8 +95,14 @@ func ParsePingOneBatch(contentType string, body []byte) ([]Event, error) {
 		raws = []json.RawMessage{trimmed}
 	default:
 		var err error
-		if raws, err = ndjsonLines(trimmed); err != nil {
+		if raws, valid, err = ndjsonLines(trimmed); err != nil {
 			return nil, err
+		}
+	}
+	if valid == nil {
+		valid = make([]bool, len(raws))
+		for i := range valid {
+			valid[i] = true
 		}
 	}
 	if len(raws) > MaxPingOneBatch {
@@ -104,6 +111,10 @@ func ParsePingOneBatch(contentType string, body []byte) ([]Event, error) {
 	}
 	out := make([]Event, len(raws))
 	for i, raw := range raws {
+		if !valid[i] {
+			out[i] = rejected(PingOne, raw, "the line is not JSON")
+			continue
+		}
 		out[i] = FromPingOne(raw)
 	}
 	return out, nil
@@ -112,23 +123,23 @@ func ParsePingOneBatch(contentType string, body []byte) ([]Event, error) {
 // ndjsonLines splits NDJSON into its lines. A line that is not JSON is
 // kept (FromPingOne rejects it) as long as some line is: a body with no
 // JSON line at all is not NDJSON but garbage, and is refused.
-func ndjsonLines(body []byte) ([]json.RawMessage, error) {
+func ndjsonLines(body []byte) ([]json.RawMessage, []bool, error) {
 	var out []json.RawMessage
-	valid := 0
+	var valid []bool
+	any := false
 	for line := range bytes.SplitSeq(body, []byte("\n")) {
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
-		if json.Valid(line) {
-			valid++
-		}
-		out = append(out, json.RawMessage(line))
+		ok := json.Valid(line)
+		any = any || ok
+		out, valid = append(out, json.RawMessage(line)), append(valid, ok)
 	}
-	if valid == 0 {
-		return nil, badDelivery("body", "is not JSON: send a JSON array of activities, one activity, or NDJSON")
+	if !any {
+		return nil, nil, badDelivery("body", "is not JSON: send a JSON array of activities, one activity, or NDJSON")
 	}
-	return out, nil
+	return out, valid, nil
 }
 
 // checkJSONType accepts application/json (with any charset) and, when

@@ -112,7 +112,9 @@ func TestServedOpenAPIDocument(t *testing.T) {
 	if _, ok := d.SecurityDefinitions["BearerAuth"]; !ok {
 		t.Error("no BearerAuth security definition")
 	}
-	public := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+	// Okta's event hook verification GET carries no secret: it only
+	// echoes the challenge.
+	public := map[string]bool{"get /healthz": true, "get /readyz": true, "get /metrics": true, "get /okta/webhook": true}
 	for path, ops := range d.Paths {
 		for method, op := range ops {
 			name := method + " " + path
@@ -127,9 +129,9 @@ func TestServedOpenAPIDocument(t *testing.T) {
 			switch {
 			case op.Security == nil:
 				t.Errorf("%s states no security (want BearerAuth, or [] for a public endpoint)", name)
-			case public[path] && len(*op.Security) != 0:
+			case public[name] && len(*op.Security) != 0:
 				t.Errorf("%s needs no token but its security is %v", name, *op.Security)
-			case !public[path] && len(*op.Security) == 0:
+			case !public[name] && len(*op.Security) == 0:
 				t.Errorf("%s needs a token but its security is []", name)
 			}
 		}

@@ -369,8 +369,10 @@ func loadClient() *http.Client {
 	return &http.Client{Transport: tr, Timeout: time.Minute}
 }
 
-func mintToken(b *testing.B) string {
-	tok, err := auth.Mint([]byte(secret), "idcmd", "idcmd", "bench", []string{"commands:read", "commands:write"}, 24*time.Hour, time.Now())
+func mintToken(b *testing.B) string { return mintTokenScopes(b, "commands:read", "commands:write") }
+
+func mintTokenScopes(b *testing.B, scopes ...string) string {
+	tok, err := auth.Mint([]byte(secret), "idcmd", "idcmd", "bench", scopes, 24*time.Hour, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,6 +21,10 @@ import (
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 )
 
+// HookSecret is the event hook secret the intake benchmark sends to both
+// minfake's sink and idcmd (okta.webhook_secret).
+const HookSecret = "bench-hook-secret-0123456789"
+
 func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "minfake:", err)
@@ -63,6 +67,19 @@ func run() error {
 			return
 		}
 		limits(w.Header())
+		w.WriteHeader(http.StatusNoContent)
+	})
+	// The intake benchmark's baseline: a receiver that checks the hook's
+	// secret, reads the whole delivery and answers 204, storing nothing.
+	mux.HandleFunc("POST /hook-sink", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != HookSecret {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	fmt.Printf("listening http://%s %s %s\n", ln.Addr(), id, oktatest.DefaultToken)
