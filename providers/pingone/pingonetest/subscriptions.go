@@ -414,7 +414,7 @@ func (e *Env) populationExistsLocked(id string) bool {
 // checkEndpointURL returns why raw cannot be a subscription endpoint, or
 // "". PingOne requires an absolute HTTPS URL.
 //
-// The fake's one deviation: it also accepts http:// on a loopback host
+// The fake's one leniency: it also accepts http:// on a loopback host
 // (127.0.0.0/8, ::1, localhost), so that tests and the sandbox can point
 // a subscription at an idcmd listening on 127.0.0.1 without a
 // certificate. Any other http:// URL is refused as PingOne refuses it.
