@@ -83,7 +83,7 @@ var PingOneCreateSubscription = Spec[PingOneCreateSubscriptionArgs, PingOneSubsc
 	Name:    "pingone-create-subscription",
 	Summary: "Create (or update) the PingOne webhook subscription that sends identity events to idcmd",
 	Description: "POST /subscriptions (PUT when a subscription with the same name or URL exists): format ACTIVITY, " +
-		"JSON_ARRAY batches of up to 500 events, enabled, TLS certificates verified for https, and the header " +
+		"JSON_ARRAY batches of up to 500 events, enabled, source IP and User-Agent exposed, TLS certificates verified for https, and the header " +
 		"pingone.webhook_header carrying pingone.webhook_secret, which POST /pingone/webhook checks. The SOP's event " +
 		"names are translated to PingOne's action types. Refused (400) while pingone.webhook_secret is not set. " +
 		"The secret is never returned.",
@@ -140,7 +140,9 @@ func pingOneSubscriptionFor(a PingOneCreateSubscriptionArgs, header, secret stri
 		VerifyTLSCertificates: strings.EqualFold(u.Scheme, "https"),
 		Format:                "ACTIVITY",
 		HTTPEndpoint:          pingone.SubscriptionEndpoint{URL: a.URL, Headers: map[string]string{header: secret}},
-		FilterOptions:         pingone.SubscriptionFilter{IncludedActionTypes: PingOneActionTypes(events)},
+		// The source IP and User-Agent are what idcmd's events carry as
+		// client IP, geo and user agent; PingOne leaves them out unless asked.
+		FilterOptions: pingone.SubscriptionFilter{IncludedActionTypes: PingOneActionTypes(events), IPAddressExposed: true, UserAgentExposed: true},
 		PayloadOptions: &pingone.PayloadOptions{
 			MaximumPayloadLimit: &pingone.PayloadLimit{Type: "EVENTS_PER_PAYLOAD", Size: 500},
 			PayloadFormat:       &pingone.PayloadFormat{HTTPS: &pingone.HTTPSPayloadFormat{Format: "JSON_ARRAY"}},

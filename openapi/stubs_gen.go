@@ -1531,7 +1531,7 @@ type PingoneCreateSubscriptionResult struct {
 //
 // @ID           pingone-create-subscription
 // @Summary      Create (or update) the PingOne webhook subscription that sends identity events to idcmd
-// @Description  POST /subscriptions (PUT when a subscription with the same name or URL exists): format ACTIVITY, JSON_ARRAY batches of up to 500 events, enabled, TLS certificates verified for https, and the header pingone.webhook_header carrying pingone.webhook_secret, which POST /pingone/webhook checks. The SOP's event names are translated to PingOne's action types. Refused (400) while pingone.webhook_secret is not set. The secret is never returned. Changes state; needs commands:write.
+// @Description  POST /subscriptions (PUT when a subscription with the same name or URL exists): format ACTIVITY, JSON_ARRAY batches of up to 500 events, enabled, source IP and User-Agent exposed, TLS certificates verified for https, and the header pingone.webhook_header carrying pingone.webhook_secret, which POST /pingone/webhook checks. The SOP's event names are translated to PingOne's action types. Refused (400) while pingone.webhook_secret is not set. The secret is never returned. Changes state; needs commands:write.
 // @Tags         pingone
 // @Accept       json
 // @Produce      json

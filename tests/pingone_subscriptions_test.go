@@ -49,7 +49,7 @@ func TestPingOneCreateSubscription(t *testing.T) {
 	}
 	s := subs[0]
 	if s.ID != o["ID"] || s.URL != hook || !s.Enabled || s.VerifyTLS || s.Format != "ACTIVITY" || s.PayloadFormat != "JSON_ARRAY" ||
-		s.LimitType != "EVENTS_PER_PAYLOAD" || s.LimitSize != 500 || len(s.Headers) != 1 || s.Headers["X-Idcmd-Webhook-Secret"] != pingOneHookSecret ||
+		s.LimitType != "EVENTS_PER_PAYLOAD" || s.LimitSize != 500 || !s.IPExposed || !s.UserAgentExposed || len(s.Headers) != 1 || s.Headers["X-Idcmd-Webhook-Secret"] != pingOneHookSecret ||
 		!slices.Equal(s.ActionTypes, want) {
 		t.Errorf("the fake holds %+v", s)
 	}
@@ -146,6 +146,9 @@ func TestPingOneSubscriptionReceivesBursts(t *testing.T) {
 			t.Errorf("delivery headers %v", req.header)
 		}
 		got = append(got, activityIDs(t, req.body)...)
+		if !bytes.Contains(req.body, []byte(`"source":{"ipAddress":"`+pingonetest.DemoMoscowIP+`","userAgent":"`)) {
+			t.Errorf("the delivery lacks the attacker's source: %.300s", req.body)
+		}
 	}
 	if len(got) == 0 {
 		t.Fatal("nothing delivered")

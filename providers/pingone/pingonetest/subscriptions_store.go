@@ -192,7 +192,7 @@ func (s *Server) Subscriptions() []SubscriptionSummary {
 		out = append(out, SubscriptionSummary{
 			ID: sub.id, Name: c.name, Enabled: c.enabled, URL: c.url, Headers: maps.Clone(c.headers),
 			ActionTypes: slices.Clone(c.actionTypes), Format: c.format, PayloadFormat: c.payload,
-			LimitType: c.limitType, LimitSize: c.limitSize, VerifyTLS: c.verifyTLS,
+			LimitType: c.limitType, LimitSize: c.limitSize, VerifyTLS: c.verifyTLS, IPExposed: c.ipExposed, UserAgentExposed: c.uaExposed,
 			Pending: len(sub.out.pending),
 		})
 	}
@@ -210,6 +210,9 @@ type SubscriptionSummary struct {
 	PayloadFormat      string
 	LimitType          string
 	LimitSize          int
+	// IPExposed and UserAgentExposed are filterOptions' ipAddressExposed
+	// and userAgentExposed.
+	IPExposed, UserAgentExposed bool
 	// Pending is the number of matched events not yet delivered.
 	Pending int
 }
