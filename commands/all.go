@@ -52,6 +52,7 @@ var Builtin = MustCatalog(
 	PingOneSetPassword,
 	PingOneGetUserDevices,
 	PingOneDeleteDevice,
+	PingOneCreateSubscription,
 	PrismaGetUserCloudAccess,
 	PrismaGetIDPIntegration,
 	PrismaListIdentityAlerts,
