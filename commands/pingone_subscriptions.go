@@ -23,6 +23,10 @@ var PingOneSubscriptionEvents = []string{
 	"USER_LOGIN", "USER_LOGOUT", "USER_LOCKED", "USER_UNLOCKED", "USER_DELETED", "USER_CREATED",
 	"USER_ACCOUNT_DISABLED", "USER_ACCOUNT_ENABLED", "MFA_VERIFY_FAILED", "MFA_DEVICE_ENROLLED",
 	"USER_PASSWORD_RESET", "RISK_EVENT",
+	// Not in the SOP's list, whose USER_LOGIN names successes only: failed
+	// sign-ins are what a password spray looks like, and the SOP routes
+	// them (only if suspicious) all the same.
+	"USER_LOGIN_FAILED",
 }
 
 // defaultSubscriptionName names the subscription when the caller does not.
@@ -43,15 +47,8 @@ func (a *PingOneCreateSubscriptionArgs) Validate() error {
 	if msg := subscriptionURLProblem(a.URL); msg != "" {
 		return inputError("The arguments are invalid", "body.url", msg)
 	}
-	for i, t := range a.Events {
-		if _, ok := pingOneEventAliases[strings.ToUpper(t)]; ok {
-			continue
-		}
-		resource, verb, ok := strings.Cut(t, ".")
-		if !ok || !upperSnake(resource) || !upperSnake(verb) {
-			return inputError("The arguments are invalid", "body.events["+strconv.Itoa(i)+"]",
-				"must be a PingOne action type such as USER.LOCKED or an SOP event name such as MFA_VERIFY_FAILED")
-		}
+	if err := validPingOneTypes("body.events", a.Events); err != nil {
+		return err
 	}
 	if a.Name != "" && strings.TrimSpace(a.Name) == "" {
 		return inputError("The arguments are invalid", "body.name", "must not be blank")

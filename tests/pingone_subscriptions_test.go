@@ -18,8 +18,6 @@ import (
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 )
 
-const pingOneHookSecret = "p1-hook-secret-7f3a9c"
-
 func withPingOneHookSecret(c *config.Config) {
 	c.PingOne.WebhookHeader, c.PingOne.WebhookSecret = "X-Idcmd-Webhook-Secret", pingOneHookSecret
 }
@@ -113,7 +111,7 @@ func TestPingOneCreateSubscriptionBadInput(t *testing.T) {
 }
 
 func TestPingOneCreateSubscriptionWithoutSecret(t *testing.T) {
-	e := newEnv(t, envOptions{pingone: true})
+	e := newEnv(t, envOptions{pingone: true, configure: func(c *config.Config) { c.PingOne.WebhookSecret = "" }})
 	r := e.run("pingone-create-subscription", fmt.Sprintf(`{"url":%q}`, e.url+"/pingone/webhook"))
 	if r.status != 400 || !problemAt(t, r, "config.pingone.webhook_secret") ||
 		!bytes.Contains(r.body, []byte("PINGONE_WEBHOOK_SECRET")) {
