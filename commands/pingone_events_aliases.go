@@ -16,7 +16,9 @@ var PingOneSecurityEvents = events.PingOneSecurityEvents
 func PingOneActionTypes(names []string) []string { return events.PingOneActionTypes(names) }
 
 // validPingOneEventTypes accepts SOP aliases and RESOURCE.VERB action types.
-func validPingOneEventTypes(types []string) error { return validPingOneTypes("body.event_types", types) }
+func validPingOneEventTypes(types []string) error {
+	return validPingOneTypes("body.event_types", types)
+}
 
 // validPingOneTypes is validPingOneEventTypes for the argument at field.
 func validPingOneTypes(field string, types []string) error {
