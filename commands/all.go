@@ -52,6 +52,7 @@ var Builtin = MustCatalog(
 	PingOneSetPassword,
 	PingOneGetUserDevices,
 	PingOneDeleteDevice,
+	PingOneCreateSubscription,
 	OktaCreateEventHook,
 	PrismaGetUserCloudAccess,
 	PrismaGetIDPIntegration,

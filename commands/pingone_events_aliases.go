@@ -17,13 +17,18 @@ func PingOneActionTypes(names []string) []string { return events.PingOneActionTy
 
 // validPingOneEventTypes accepts SOP aliases and RESOURCE.VERB action types.
 func validPingOneEventTypes(types []string) error {
+	return validPingOneTypes("body.event_types", types)
+}
+
+// validPingOneTypes is validPingOneEventTypes for the argument at field.
+func validPingOneTypes(field string, types []string) error {
 	for i, t := range types {
 		if _, ok := events.PingOneAliases[strings.ToUpper(t)]; ok {
 			continue
 		}
 		resource, verb, ok := strings.Cut(t, ".")
 		if !ok || !upperSnake(resource) || !upperSnake(verb) {
-			return inputError("The arguments are invalid", "body.event_types["+strconv.Itoa(i)+"]",
+			return inputError("The arguments are invalid", field+"["+strconv.Itoa(i)+"]",
 				"must be a PingOne action type such as USER.LOCKED or an SOP event name such as MFA_VERIFY_FAILED")
 		}
 	}

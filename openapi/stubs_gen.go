@@ -1558,6 +1558,51 @@ type PingoneAddToGroupResult struct {
 // @Router       /api/v1/commands/pingone-add-to-group [post]
 func pingoneAddToGroup() {}
 
+// PingoneCreateSubscriptionRequest is the body of pingone-create-subscription: its arguments and the optional incident.
+type PingoneCreateSubscriptionRequest struct {
+	commands.PingOneCreateSubscriptionArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// PingoneCreateSubscriptionResult is the result of pingone-create-subscription.
+type PingoneCreateSubscriptionResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under PingOne.Subscription.
+	Outputs commands.PingOneSubscription `json:"outputs"`
+}
+
+// pingoneCreateSubscription godoc
+//
+// @ID           pingone-create-subscription
+// @Summary      Create (or update) the PingOne webhook subscription that sends identity events to idcmd
+// @Description  POST /subscriptions (PUT when a subscription with the same name or URL exists): format ACTIVITY, JSON_ARRAY batches of up to 500 events, enabled, source IP and User-Agent exposed, TLS certificates verified for https, and the header pingone.webhook_header carrying pingone.webhook_secret, which POST /pingone/webhook checks. The SOP's event names are translated to PingOne's action types. Refused (400) while pingone.webhook_secret is not set. The secret is never returned. Changes state; needs commands:write.
+// @Tags         pingone
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body PingoneCreateSubscriptionRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} PingoneCreateSubscriptionResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/pingone-create-subscription [post]
+func pingoneCreateSubscription() {}
+
 // PingoneDeleteDeviceRequest is the body of pingone-delete-device: its arguments and the optional incident.
 type PingoneDeleteDeviceRequest struct {
 	commands.PingOneDeleteDeviceArgs
@@ -2963,6 +3008,7 @@ var (
 		oktaUnsuspendUser,
 		oktaVerifyPush,
 		pingoneAddToGroup,
+		pingoneCreateSubscription,
 		pingoneDeleteDevice,
 		pingoneDisableUser,
 		pingoneEnableUser,

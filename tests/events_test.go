@@ -353,3 +353,61 @@ func TestEventsAPI(t *testing.T) {
 		t.Fatalf("since filter: %v", got)
 	}
 }
+
+// TestPingOneSubscriptionDeliversToIdcmd: the fake PingOne, subscribed by
+// pingone-create-subscription, delivers a password spray to idcmd's hook
+// over HTTP; each activity is stored once, a verbatim redelivery and an
+// overlapping batch add nothing twice.
+func TestPingOneSubscriptionDeliversToIdcmd(t *testing.T) {
+	e := newEnv(t, envOptions{pingone: true})
+	r := e.run("pingone-create-subscription", fmt.Sprintf(`{"url":%q}`, e.url+"/pingone/webhook"))
+	mustStatus(t, r, http.StatusOK)
+	subID := r.json(t)["outputs"].(map[string]any)["ID"].(string)
+	burst, err := e.pingone.EmitBurst("password_spray")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pingone.FlushSubscriptions(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	deliveries := e.pingone.Deliveries(subID)
+	if len(deliveries) == 0 {
+		t.Fatal("the fake delivered nothing")
+	}
+	delivered := map[string]bool{}
+	for _, d := range deliveries {
+		if d.Status != http.StatusOK {
+			t.Fatalf("a delivery was answered %d: %s", d.Status, d.Error)
+		}
+		for _, id := range d.ActivityIDs {
+			delivered[id] = true
+		}
+	}
+	stored := e.eventsOf("provider=pingone&source=hook")
+	if len(stored) != len(delivered) {
+		t.Fatalf("%d activities delivered, %d stored", len(delivered), len(stored))
+	}
+	for _, ev := range stored {
+		if !delivered[ev["ID"].(string)] {
+			t.Fatalf("stored %v, which was not delivered", ev["ID"])
+		}
+	}
+	spray := 0
+	for _, id := range burst.ActivityIDs {
+		if delivered[id] {
+			spray++
+		}
+	}
+	if spray == 0 {
+		t.Fatal("none of the burst's activities reached idcmd")
+	}
+	if _, err := e.pingone.Redeliver(t.Context(), subID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pingone.RedeliverOverlapping(t.Context(), subID, 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.eventsOf("provider=pingone&source=hook"); len(got) != len(stored) {
+		t.Fatalf("after redeliveries %d events, want %d", len(got), len(stored))
+	}
+}

@@ -84,7 +84,10 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	}
 	var p1 *pingonetest.Server
 	if o.pingone {
-		p1 = pingonetest.NewServer(pingonetest.Options{Seed: true})
+		// Subscriptions deliver within milliseconds: tests wait for
+		// deliveries (FlushSubscriptions), not for batching or backoff.
+		p1 = pingonetest.NewServer(pingonetest.Options{Seed: true,
+			SubscriptionWindow: 5 * time.Millisecond, SubscriptionBackoff: 10 * time.Millisecond, SubscriptionMaxBackoff: 100 * time.Millisecond})
 		t.Cleanup(p1.Close)
 		vars["PINGONE_ENVIRONMENT_ID"] = p1.EnvironmentID
 		vars["PINGONE_CLIENT_ID"] = p1.ClientID

@@ -59,7 +59,8 @@ func newOutputSandbox(t *testing.T) *outputSandbox {
 		t.Fatal(err)
 	}
 	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc, Prisma: prc,
-		Hooks: commands.HookAuth{OktaSecret: "outputs-test-secret"}})
+		Hooks: commands.HookAuth{OktaHeader: "Authorization", OktaSecret: "outputs-test-secret",
+			PingOneHeader: "Authorization", PingOneSecret: "Bearer sandbox-hook-secret"}})
 	return sb
 }
 
@@ -218,6 +219,8 @@ var outputCases = []outputCase{
 			t.Fatal(err)
 		}
 	}},
+	{command: "pingone-create-subscription", body: `{"url":"https://idcmd.example.com/pingone/webhook"}`},
+	{command: "pingone-create-subscription", body: `{"url":"http://127.0.0.1:8080/pingone/webhook","events":["MFA_VERIFY_FAILED","USER.LOCKED"]}`},
 	{command: "prisma-get-user-cloud-access", body: `{"user":"awong@example.com","limit":10}`},
 	{command: "prisma-get-user-cloud-access", body: `{"user":"dlee@example.com","idp":"pingone"}`},
 	{command: "prisma-get-idp-integration", body: `{"test":true}`},

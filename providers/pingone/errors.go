@@ -44,6 +44,8 @@ var stateActions = map[string]bool{
 var detailConflictActions = map[string]bool{
 	opAddUserToGroup: true,
 	opSetPassword:    true,
+	// A 51st subscription: 403 with CONSTRAINT_VIOLATION.
+	opCreateSubscription: true,
 }
 
 // hasDetail reports whether one of the error's details has one of codes.

@@ -202,4 +202,3 @@ func checkStored(b *testing.B, c *http.Client, base, id string) {
 		b.Fatalf("acknowledged event %s: %v", id, err)
 	}
 }
-

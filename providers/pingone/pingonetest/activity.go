@@ -182,6 +182,9 @@ func (e *Env) appendActivityLocked(a Activity, now time.Time) *storedActivity {
 		l.byUser[sa.user.id] = append(l.byUser[sa.user.id], sa)
 	}
 	e.retainActivitiesLocked(now)
+	if e.observe != nil {
+		e.observe(sa)
+	}
 	return sa
 }
 

@@ -47,6 +47,9 @@ type Env struct {
 	// passwordPolicy its rules.
 	passwordPolicyID string
 	passwordPolicy   PasswordPolicy
+	// observe is told of every activity recorded (the subscriptions'
+	// delivery queue); called with mu held.
+	observe func(*storedActivity)
 }
 
 type population struct {

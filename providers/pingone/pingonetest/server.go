@@ -2,6 +2,7 @@ package pingonetest
 
 import (
 	"cmp"
+	"crypto/tls"
 	"github.com/idcmd/idcmd/providers/internal/fakeserver"
 	"github.com/idcmd/idcmd/providers/internal/fault"
 	"net/http"
@@ -59,6 +60,18 @@ type Options struct {
 	// DefaultMaxRiskEvaluations if zero or less. A dropped evaluation is
 	// 404 NOT_FOUND, like an unknown one.
 	MaxRiskEvaluations int
+	// SubscriptionWindow is how long a subscription's sender lets a batch
+	// fill after the first queued event (PingOne amalgamates events into
+	// batches of up to maximumPayloadLimit); DefaultSubscriptionWindow if
+	// zero. SubscriptionBackoff is the wait before the first retry of a
+	// failed batch, doubling up to SubscriptionMaxBackoff;
+	// SubscriptionTimeout bounds one delivery attempt. Tests use
+	// milliseconds.
+	SubscriptionWindow, SubscriptionBackoff, SubscriptionMaxBackoff, SubscriptionTimeout time.Duration
+	// SubscriptionTLS is the TLS configuration deliveries start from (the
+	// RootCAs of a test's HTTPS receiver); verifyTlsCertificates false
+	// still trusts every certificate.
+	SubscriptionTLS *tls.Config
 }
 
 // DefaultUserPageSize is Options.UserPageSize's default, PingOne's
@@ -93,6 +106,7 @@ type Server struct {
 	requests atomic.Int64
 
 	listener *fakeserver.Listener
+	subs     *subStore
 }
 
 // NewServer starts a fake environment listening on 127.0.0.1 on a free
@@ -128,6 +142,8 @@ func NewHandlerServer(opts Options) *Server {
 		s.ttl = DefaultTokenTTL
 	}
 	s.env = newEnv(s.EnvironmentID, s.ClientID, now)
+	s.subs = newSubStore(s, opts)
+	s.env.observe = s.subs.offer
 	if opts.MaxActivities > 0 {
 		s.env.activities.max = opts.MaxActivities
 	}
@@ -180,6 +196,7 @@ func (s *Server) envURL(r *http.Request, path string) string {
 // serving goroutine. It is a no-op for a NewHandlerServer.
 func (s *Server) Close() {
 	s.listener.Close()
+	s.subs.close()
 }
 
 // Handler returns the fake's HTTP handler.
@@ -241,6 +258,8 @@ var (
 	riskEvalEventRoutes = methods{"PUT": (*Server).updateRiskEvaluationEvent}
 	rolesRoutes         = methods{"GET": (*Server).listRoles}
 	roleRoutes          = methods{"GET": (*Server).getRole}
+	subscriptionsRoutes = methods{"GET": (*Server).listSubscriptions, "POST": (*Server).createSubscription}
+	subscriptionRoutes  = methods{"GET": (*Server).getSubscription, "PUT": (*Server).updateSubscription, "DELETE": (*Server).deleteSubscription}
 )
 
 // route matches the path segments after /v1/environments/{envID}/ to
@@ -285,6 +304,8 @@ func route(segs []string) (ms methods, id, sub string) {
 		return oneOrMany(segs, applicationsRoutes, applicationRoutes)
 	case "activities":
 		return oneOrMany(segs, activitiesRoutes, activityRoutes)
+	case "subscriptions":
+		return oneOrMany(segs, subscriptionsRoutes, subscriptionRoutes)
 	case "riskEvaluations":
 		if n == 3 && segs[2] == "event" {
 			return riskEvalEventRoutes, segs[1], ""
@@ -338,6 +359,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case isToken:
 		s.serveToken(w, r, env)
+		return
+	case strings.HasPrefix(path, fakeControlPrefix):
+		s.serveFakeControl(w, r)
 		return
 	case !isAPI:
 		writeAPIError(w, errNotFound())
