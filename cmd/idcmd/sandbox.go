@@ -62,6 +62,16 @@ func startSandbox() (*sandboxEnv, error) {
 		}
 		secret, ownSecret = base64.RawURLEncoding.EncodeToString(b), true
 	}
+	oktaHook, err := hookSecret()
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	pingOneHook, err := hookSecret()
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	// A fresh store per run, unless IDCMD_DATA_DIR names one: the sandbox's
 	// audit log and approvals belong to its throwaway org.
 	dir, ownDir := os.Getenv("IDCMD_DATA_DIR"), false
@@ -87,6 +97,8 @@ func startSandbox() (*sandboxEnv, error) {
 		"PINGONE_API_URL":        p.URL,
 		"PINGONE_AUTH_URL":       p.AuthURL,
 		"PINGONE_REGION":         "com",
+		"OKTA_WEBHOOK_SECRET":    oktaHook,
+		"PINGONE_WEBHOOK_SECRET": pingOneHook,
 		"PRISMA_API_URL":         pc.URL,
 		"PRISMA_ACCESS_KEY":      pc.AccessKey,
 		"PRISMA_SECRET_KEY":      pc.SecretKey,
@@ -147,7 +159,7 @@ func (s *sandboxEnv) Close() {
 // store idcmd audit verify reads. With them pasted, the README's examples
 // run as written.
 func (s *sandboxEnv) announce(w io.Writer, addr string, cfg config.Config) error {
-	scopes := []string{commands.ScopeRead, commands.ScopeWrite, commands.ScopeApprovalsDecide, commands.ScopeAuditRead}
+	scopes := []string{commands.ScopeRead, commands.ScopeWrite, commands.ScopeApprovalsDecide, commands.ScopeAuditRead, commands.ScopeEventsRead}
 	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), cfg.Auth.Issuer, cfg.Auth.Audience, "sandbox-responder", scopes, 12*time.Hour, time.Now())
 	if err != nil {
 		return fmt.Errorf("sandbox: responder token: %w", err)
@@ -203,8 +215,14 @@ Try (the first call is also written to that XSOAR incident: see the incidents pa
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
     -d '{"provider":"pingone","user":"%s","hours":48}' http://%s/api/v1/commands/get-user-events
 
+Events: the fakes deliver to idcmd's /okta/webhook and /pingone/webhook (registered at start
+by okta-create-event-hook and pingone-create-subscription). Make both emit an attack
+(password_spray, mfa_fatigue or impossible_travel), then read the event log:
+  curl -s -X POST http://%s/sandbox/events/password_spray
+  curl -s -H "Authorization: Bearer $IDCMD_TOKEN" 'http://%s/api/v1/events?type=user.session.start&outcome=FAILURE'
+
 `, version, s.okta.URL, s.pingone.URL, addr, addr, addr, tok, approver, secretLine, dataLine, storeNote,
-		oktatest.DemoActiveUser, s.firstXSOARIncident(), addr, pingonetest.DemoRiskyUser, addr)
+		oktatest.DemoActiveUser, s.firstXSOARIncident(), addr, pingonetest.DemoRiskyUser, addr, addr, addr)
 	return err
 }
 
@@ -259,6 +277,7 @@ func (s *sandboxEnv) incidentsPage() http.Handler {
 func (s *sandboxEnv) handler(app http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/sandbox/incidents", s.incidentsPage())
+	mux.Handle("/sandbox/events/", s.burstsHandler())
 	mux.Handle("/", app)
 	return mux
 }

@@ -80,6 +80,8 @@ func serve(args []string) error {
 	var h http.Handler = app.Handler
 	if sb != nil {
 		h = sb.handler(h)
+		// Once serving: the fakes verify a hook by calling it.
+		go sb.registerHooks(ctx, ln.Addr().String(), cfg, log)
 	}
 	return app.Serve(ctx, h, ln)
 }
