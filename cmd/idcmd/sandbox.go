@@ -215,9 +215,9 @@ Try (the first call is also written to that XSOAR incident: see the incidents pa
   curl -s -X POST -H "Authorization: Bearer $IDCMD_TOKEN" -H 'Content-Type: application/json' \
     -d '{"provider":"pingone","user":"%s","hours":48}' http://%s/api/v1/commands/get-user-events
 
-Events: the fakes deliver to idcmd's /okta/webhook and /pingone/webhook (registered at start
-by okta-create-event-hook and pingone-create-subscription). Make both emit an attack
-(password_spray, mfa_fatigue or impossible_travel), then read the event log:
+  # Events: the fakes deliver to idcmd's /okta/webhook and /pingone/webhook (registered at
+  # start by okta-create-event-hook and pingone-create-subscription). Make both emit an attack
+  # (password_spray, mfa_fatigue or impossible_travel), then read the event log:
   curl -s -X POST http://%s/sandbox/events/password_spray
   curl -s -H "Authorization: Bearer $IDCMD_TOKEN" 'http://%s/api/v1/events?type=user.session.start&outcome=FAILURE'
 
