@@ -37,7 +37,9 @@ const (
 // synchronous=FULL; PostgreSQL synchronous_commit=on), beside the same
 // deliveries sent to minfake's sink in the same round. Target: at least
 // 5,000 events/s on SQLite. Metrics are medians over IDCMD_BENCH_ROUNDS
-// rounds: events/s and the p50/p99 time to acknowledge a batch of 100, for
+// rounds: events/s and the p50/p99 time to acknowledge a batch of 100 from
+// intakeSenders senders at once (saturated: each batch queues behind the
+// others), and the p50/p99 from one sender (one hook's deliveries), for
 // idcmd and the sink. With IDCMD_TEST_POSTGRES_URL the postgres sub-benchmark
 // runs the same on PostgreSQL.
 func BenchmarkHookIntake(b *testing.B) {
@@ -70,7 +72,7 @@ func benchIntake(b *testing.B, storeURL string) {
 				b.Fatalf("warm-up %s: %v", u, err)
 			}
 		}
-		var via, direct []intakeResult
+		var via, direct, via1, direct1 []intakeResult
 		for i := range rounds {
 			d, err := intakeLoad(client, sink, tmpl, intakePhase)
 			if err != nil {
@@ -81,9 +83,21 @@ func benchIntake(b *testing.B, storeURL string) {
 				b.Fatal(err)
 			}
 			checkStored(b, client, idc.url, v.lastBatch)
+			// One sender, as one hook delivers: the time to acknowledge a
+			// batch without queueing behind others.
+			d1, err := intakeLoadFrom(1, client, sink, tmpl, intakePhase/2)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v1, err := intakeLoadFrom(1, client, idcmdHook, tmpl, intakePhase/2)
+			if err != nil {
+				b.Fatal(err)
+			}
 			direct, via = append(direct, d), append(via, v)
-			b.Logf("round %d (load %s): idcmd %.0f events/s, ack p50 %.2f ms p99 %.2f ms; sink %.0f events/s, p50 %.2f ms p99 %.2f ms",
-				i+1, loadAverage(), v.rate, ms(v.p50), ms(v.p99), d.rate, ms(d.p50), ms(d.p99))
+			direct1, via1 = append(direct1, d1), append(via1, v1)
+			b.Logf("round %d (load %s): %d senders: idcmd %.0f events/s, ack p50 %.2f ms p99 %.2f ms; sink %.0f events/s, p50 %.2f ms p99 %.2f ms; "+
+				"1 sender: idcmd ack p50 %.2f ms p99 %.2f ms, sink p50 %.2f ms p99 %.2f ms",
+				i+1, loadAverage(), intakeSenders, v.rate, ms(v.p50), ms(v.p99), d.rate, ms(d.p50), ms(d.p99), ms(v1.p50), ms(v1.p99), ms(d1.p50), ms(d1.p99))
 		}
 		med := func(rs []intakeResult, f func(intakeResult) float64) float64 {
 			v := make([]float64, len(rs))
@@ -95,6 +109,9 @@ func benchIntake(b *testing.B, storeURL string) {
 		b.ReportMetric(med(via, func(r intakeResult) float64 { return r.rate }), "idcmd-events/s")
 		b.ReportMetric(med(via, func(r intakeResult) float64 { return ms(r.p50) }), "idcmd-ack-p50-ms")
 		b.ReportMetric(med(via, func(r intakeResult) float64 { return ms(r.p99) }), "idcmd-ack-p99-ms")
+		b.ReportMetric(med(via1, func(r intakeResult) float64 { return ms(r.p50) }), "idcmd-1sender-ack-p50-ms")
+		b.ReportMetric(med(via1, func(r intakeResult) float64 { return ms(r.p99) }), "idcmd-1sender-ack-p99-ms")
+		b.ReportMetric(med(direct1, func(r intakeResult) float64 { return ms(r.p99) }), "sink-1sender-ack-p99-ms")
 		b.ReportMetric(med(direct, func(r intakeResult) float64 { return r.rate }), "sink-events/s")
 		b.ReportMetric(med(direct, func(r intakeResult) float64 { return ms(r.p99) }), "sink-ack-p99-ms")
 		ratios := make([]intakeResult, len(via))
@@ -165,11 +182,16 @@ type intakeResult struct {
 
 // intakeLoad sends batches from intakeSenders senders for d.
 func intakeLoad(c *http.Client, url string, t *batchTemplate, d time.Duration) (intakeResult, error) {
+	return intakeLoadFrom(intakeSenders, c, url, t, d)
+}
+
+// intakeLoadFrom is intakeLoad from senders senders.
+func intakeLoadFrom(senders int, c *http.Client, url string, t *batchTemplate, d time.Duration) (intakeResult, error) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var last string
 	start := time.Now()
-	n, err := parallel(intakeSenders, d, func() error {
+	n, err := parallel(senders, d, func() error {
 		body, id := t.stamp()
 		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
