@@ -2,12 +2,15 @@ package events
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
+	"github.com/idcmd/idcmd/providers/pingone"
+	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/store"
 	"github.com/idcmd/idcmd/store/storetest"
 )
@@ -254,5 +257,74 @@ func testOnePollerPerTenant(t *testing.T, a, b store.Store) {
 		if pa.State().Polling == pb.State().Polling {
 			t.Fatalf("a polling %v, b polling %v: want exactly one", pa.State().Polling, pb.State().Polling)
 		}
+	}
+}
+
+func pingOneClient(t *testing.T, fake *pingonetest.Server) *pingone.Client {
+	t.Helper()
+	c, err := pingone.New(pingone.Config{EnvironmentID: fake.EnvironmentID, ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
+		APIURL: fake.URL, AuthURL: fake.AuthURL, Region: "com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestPingOnePollerWindows: the first window reads the environment's
+// history page by page; a restart in the middle of a window resumes at its
+// stored page; the next window starts overlap before the last ended, and
+// what it re-reads is dropped by id: every activity is stored once.
+func TestPingOnePollerWindows(t *testing.T) {
+	fake := pingonetest.NewServer(pingonetest.Options{Seed: true})
+	defer fake.Close()
+	st := openSQLite(t)
+	clk := &clock{t: time.Now()}
+	n := &counts{}
+	newPoller := func(owner string) *Poller {
+		return &Poller{Provider: PingOne, Name: "poll:pingone:test", Owner: owner, Interval: time.Minute, Lease: time.Minute,
+			Source: &PingOneActivities{Client: pingOneClient(t, fake), FirstFetch: 8 * 24 * time.Hour, Overlap: 2 * time.Minute},
+			Intake: &Intake{Store: st, Observe: n.observe}, Log: discard(), Now: clk.now}
+	}
+	total := fake.Env().ActivityCount()
+	if total <= pollPageSize {
+		t.Fatalf("the seed has %d activities; the test needs more than a page", total)
+	}
+	first := newPoller("r1")
+	if held, err := first.takeLease(t.Context()); err != nil || !held {
+		t.Fatal("no lease", err)
+	}
+	// One page, then the process dies in the middle of the window.
+	more, err := first.readPage(t.Context())
+	if err != nil || !more {
+		t.Fatalf("first page: more %v, %v", more, err)
+	}
+	cursor, _ := st.PollCursor(t.Context(), first.Name)
+	if !strings.Contains(cursor, `"page"`) {
+		t.Fatalf("mid-window cursor %s names no page", cursor)
+	}
+	_ = st.ReleaseLease(t.Context(), first.Name, "r1")
+	again := newPoller("r2")
+	var due time.Time
+	again.step(t.Context(), &due)
+	if got := countEvents(t, st); got != total {
+		t.Fatalf("%d activities stored, the fake has %d", got, total)
+	}
+	if _, dup := n.get(); dup != 0 {
+		t.Fatalf("resuming mid-window re-read %d activities", dup)
+	}
+	// New activities, one of them recorded just inside the overlap: the
+	// next window reads both, and what it re-reads is not stored twice.
+	fake.Env().AppendActivities(
+		pingonetest.Activity{Type: "USER.LOCKED", UserID: "jdoe@example.com"},
+		pingonetest.Activity{Type: "OTP.CHECK_FAILED", UserID: "jdoe@example.com", Result: pingonetest.ResultFailed},
+	)
+	clk.add(time.Minute)
+	due = time.Time{}
+	again.step(t.Context(), &due)
+	if got := countEvents(t, st); got != total+2 {
+		t.Fatalf("after the next window %d activities, want %d", got, total+2)
+	}
+	if stored, _ := n.get(); stored != total+2 {
+		t.Fatalf("stored %d, want %d: an activity was stored twice", stored, total+2)
 	}
 }

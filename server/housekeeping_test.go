@@ -140,3 +140,34 @@ func TestBuildChecksExportDir(t *testing.T) {
 		t.Errorf("Build error = %v, want it to name audit.export_dir", err)
 	}
 }
+
+// TestEventRetention: applyRetention deletes the events that arrived
+// longer than events.retention ago and keeps the others; 0 keeps all.
+func TestEventRetention(t *testing.T) {
+	st, err := store.Open(t.Context(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	ev := func(id string, received time.Time) store.Event {
+		return store.Event{Provider: "okta", ID: id, Type: "user.session.start", Source: store.SourceHook, Time: received,
+			ReceivedAt: received, Body: []byte(`{}`), Raw: []byte(`{}`)}
+	}
+	if _, err := st.AppendEvents(t.Context(), []store.Event{ev("old", now.Add(-31*24*time.Hour)), ev("new", now.Add(-time.Hour))}, nil); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(&logbuf.Buffer{}, nil))
+	cfg := config.Defaults()
+	cfg.Events.Retention = 0
+	applyRetention(t.Context(), st, cfg, now, log)
+	if list, _, _ := st.ListEvents(t.Context(), store.EventFilter{}); len(list) != 2 {
+		t.Fatalf("retention 0 deleted events: %d left", len(list))
+	}
+	cfg.Events.Retention = 30 * 24 * time.Hour
+	applyRetention(t.Context(), st, cfg, now, log)
+	list, _, _ := st.ListEvents(t.Context(), store.EventFilter{})
+	if len(list) != 1 || list[0].ID != "new" {
+		t.Fatalf("after retention: %+v", list)
+	}
+}

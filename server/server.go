@@ -114,6 +114,10 @@ func (a *App) Serve(ctx context.Context, h http.Handler, ln net.Listener) error 
 // Build wires configuration into a ready App: provider clients, the store,
 // metrics, token verification, the Invoker and the Echo routes.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version string) (*App, error) {
+	if keys := cfg.NotActedOn(); len(keys) > 0 {
+		log.Warn("these keys are read but not acted on yet: events are stored and listed (GET /api/v1/events), not routed or answered",
+			"keys", keys)
+	}
 	m := metrics.New()
 	providers, checks, err := buildProviders(cfg, m, version)
 	if err != nil {

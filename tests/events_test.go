@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 )
 
@@ -409,5 +410,23 @@ func TestPingOneSubscriptionDeliversToIdcmd(t *testing.T) {
 	}
 	if got := e.eventsOf("provider=pingone&source=hook"); len(got) != len(stored) {
 		t.Fatalf("after redeliveries %d events, want %d", len(got), len(stored))
+	}
+}
+
+// TestPollerInReadiness: an enabled poller reads the org's log at start
+// and is one of /readyz's checks (advisory: events.Poller.Check, tested in
+// package events, fails it after three failed rounds without making
+// idcmd unready).
+func TestPollerInReadiness(t *testing.T) {
+	e := newEnv(t, envOptions{configure: func(c *config.Config) {
+		c.Events.OktaPoll.Enabled = true
+		c.Events.OktaPoll.FirstFetch = 8 * 24 * time.Hour // the seeded week
+	}})
+	eventually(t, "the first poll", func() bool { return len(e.eventsOf("source=poll")) > 0 })
+	r := e.get("/readyz", token(t, "commands:read"))
+	mustStatus(t, r, http.StatusOK)
+	checks := r.json(t)["checks"].(map[string]any)
+	if checks["events_poll_okta"] != "ok" {
+		t.Fatalf("readyz checks %v, want events_poll_okta ok", checks)
 	}
 }
