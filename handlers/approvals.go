@@ -47,11 +47,8 @@ func (h *Approvals) List(c echo.Context) error {
 		Status: store.ApprovalStatus(status), Requester: c.QueryParam("requester"), Command: c.QueryParam("command"),
 		Limit: limit, Cursor: c.QueryParam("cursor"),
 	})
-	if errors.Is(err, store.ErrInvalidCursor) {
-		return queryError("cursor", "is not a cursor this server handed out")
-	}
 	if err != nil {
-		return err
+		return listError(err)
 	}
 	if list == nil {
 		list = []store.Approval{}

@@ -37,26 +37,38 @@ func (h *Audit) List(c echo.Context) error {
 		return queryError("outcome", "must be one of success, provider_error, rejected, pending_approval, error")
 	}
 	var err error
-	if f.Since, err = queryTime(c, "since"); err != nil {
-		return err
-	}
-	if f.Until, err = queryTime(c, "until"); err != nil {
-		return err
-	}
-	if f.Limit, err = queryInt(c, "limit", 50, 1, 500); err != nil {
+	if f.Since, f.Until, f.Limit, err = timePage(c); err != nil {
 		return err
 	}
 	recs, next, err := h.Store.ListAudit(c.Request().Context(), f)
-	if errors.Is(err, store.ErrInvalidCursor) {
-		return queryError("cursor", "is not a cursor this server handed out")
-	}
 	if err != nil {
-		return err
+		return listError(err)
 	}
 	if recs == nil {
 		recs = []store.AuditRecord{}
 	}
 	return c.JSON(http.StatusOK, AuditList{Records: recs, NextCursor: next})
+}
+
+// timePage reads the since, until and limit of a paged list by time.
+func timePage(c echo.Context) (since, until time.Time, limit int, err error) {
+	if since, err = queryTime(c, "since"); err != nil {
+		return
+	}
+	if until, err = queryTime(c, "until"); err != nil {
+		return
+	}
+	limit, err = queryInt(c, "limit", 50, 1, 500)
+	return
+}
+
+// listError is a list's store error as the caller should see it: a
+// cursor the store does not know is the caller's.
+func listError(err error) error {
+	if errors.Is(err, store.ErrInvalidCursor) {
+		return queryError("cursor", "is not a cursor this server handed out")
+	}
+	return err
 }
 
 func queryTime(c echo.Context, name string) (time.Time, error) {

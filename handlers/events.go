@@ -73,21 +73,12 @@ func (h *Events) List(c echo.Context) error {
 		return queryError("rejected", "must be true or false")
 	}
 	var err error
-	if f.Since, err = queryTime(c, "since"); err != nil {
-		return err
-	}
-	if f.Until, err = queryTime(c, "until"); err != nil {
-		return err
-	}
-	if f.Limit, err = queryInt(c, "limit", 50, 1, 500); err != nil {
+	if f.Since, f.Until, f.Limit, err = timePage(c); err != nil {
 		return err
 	}
 	recs, next, err := h.Store.ListEvents(c.Request().Context(), f)
-	if errors.Is(err, store.ErrInvalidCursor) {
-		return queryError("cursor", "is not a cursor this server handed out")
-	}
 	if err != nil {
-		return err
+		return listError(err)
 	}
 	list := make([]events.Event, len(recs))
 	for i, r := range recs {

@@ -47,11 +47,8 @@ func (h *Writebacks) List(c echo.Context) error {
 	list, next, err := h.Store.ListWriteBacks(c.Request().Context(), store.WriteBackFilter{
 		Status: status, IncidentID: c.QueryParam("incident"), Limit: limit, Cursor: c.QueryParam("cursor"),
 	})
-	if errors.Is(err, store.ErrInvalidCursor) {
-		return queryError("cursor", "is not a cursor this server handed out")
-	}
 	if err != nil {
-		return err
+		return listError(err)
 	}
 	if list == nil {
 		list = []store.WriteBack{}

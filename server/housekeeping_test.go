@@ -73,7 +73,9 @@ func TestHousekeepingAppliesRetention(t *testing.T) {
 	file := filepath.Join(dir, store.ExportFileName(1, 2))
 	deadline := time.Now().Add(20 * time.Second) // against a hang, not a speed check
 	for {
-		if a, err := st.AuditAnchor(t.Context()); err == nil && a.Seq == 2 && strings.Contains(logs.String(), "finished write-backs deleted") {
+		// The prune's log line comes after its commit: wait for both.
+		if a, err := st.AuditAnchor(t.Context()); err == nil && a.Seq == 2 && strings.Contains(logs.String(), "finished write-backs deleted") &&
+			strings.Contains(logs.String(), "records exported and pruned") {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -2,16 +2,11 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/idcmd/idcmd/store"
 	"github.com/idcmd/idcmd/store/storetest"
@@ -75,42 +70,8 @@ func postgresURL(t testing.TB) string {
 	return u
 }
 
-// freshSchema creates an empty schema for one test, drops it when the test
-// ends (after the test's stores are closed), and returns a DSN whose
-// search_path points at it, so tests never see each other's rows.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	base := postgresURL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "idcmd_test_" + hex.EncodeToString(b[:])
-	exec := func(stmt string) error {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, stmt)
-		return err
-	}
-	if err := exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// freshSchema is storetest.PostgresURL: an empty schema for one test.
+func freshSchema(t testing.TB) string { return storetest.PostgresURL(t) }
 
 func TestOpenSQLiteCreatesPrivateDataDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "idcmd")

@@ -2,12 +2,11 @@ package storetest
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
 	"os"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -15,20 +14,22 @@ import (
 // PostgresEnv names the test PostgreSQL (.ci/run starts one and sets it).
 const PostgresEnv = "IDCMD_TEST_POSTGRES_URL"
 
-// PostgresURL creates a fresh schema on the test PostgreSQL, dropped when
-// the test ends, and returns a URL whose connections use it; it skips the
-// test when PostgresEnv is not set. Two stores opened on the URL are two
-// replicas sharing one database.
+// PostgresURL creates an empty schema on the test PostgreSQL for one test,
+// drops it when the test ends (after the test's stores are closed), and
+// returns a URL whose search_path points at it, so tests never see each
+// other's rows; it skips the test when PostgresEnv is not set. Two stores
+// opened on the URL are two replicas sharing one database.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
 		t.Skip(PostgresEnv + " not set: PostgreSQL tests skipped (.ci/run sets it)")
 	}
-	schema := fmt.Sprintf("t_%d", rand.Int64N(1<<40))
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "idcmd_test_" + hex.EncodeToString(b[:])
 	exec := func(stmt string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
+		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, base)
 		if err != nil {
 			return err
@@ -38,12 +39,19 @@ func PostgresURL(t testing.TB) string {
 		return err
 	}
 	if err := exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
+		t.Fatalf("create schema: %v", err)
 	}
-	t.Cleanup(func() { _ = exec("DROP SCHEMA " + schema + " CASCADE") })
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
+	t.Cleanup(func() {
+		if err := exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", PostgresEnv, err)
 	}
-	return base + sep + "search_path=" + schema
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

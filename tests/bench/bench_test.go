@@ -8,7 +8,6 @@ package bench
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,6 +31,7 @@ import (
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 	"github.com/idcmd/idcmd/server"
+	"github.com/idcmd/idcmd/store/storetest"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the schema set-up
 )
 
@@ -400,26 +400,5 @@ func rssMB(b *testing.B, pid int) float64 {
 }
 
 // freshSchema creates a schema for one benchmark run and returns a URL that
-// uses it.
-func freshSchema(b *testing.B, base string) string {
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+// uses it (base is IDCMD_TEST_POSTGRES_URL, which storetest reads itself).
+func freshSchema(b *testing.B, _ string) string { return storetest.PostgresURL(b) }

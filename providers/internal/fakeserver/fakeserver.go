@@ -3,6 +3,7 @@
 package fakeserver
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync"
@@ -41,4 +42,21 @@ func (l *Listener) Close() {
 		_ = l.srv.Close()
 		<-l.done
 	})
+}
+
+// Sleep waits d or until ctx ends, and reports whether d passed: the fakes'
+// injected latency and their delivery backoff, cut short by a request
+// that gave up or a server that closes.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -2,13 +2,14 @@ package oktatest
 
 import (
 	"context"
-	"github.com/idcmd/idcmd/providers/internal/fakeserver"
-	"github.com/idcmd/idcmd/providers/internal/fault"
 	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/idcmd/idcmd/providers/internal/fakeserver"
+	"github.com/idcmd/idcmd/providers/internal/fault"
 )
 
 // DefaultToken is the SSWS API token the fake accepts unless Options.Token
@@ -368,16 +369,5 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // wait applies the configured latency; it reports false if the request was
 // cancelled meanwhile.
 func (s *Server) wait(ctx context.Context) bool {
-	d := time.Duration(s.latency.Load())
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return fakeserver.Sleep(ctx, time.Duration(s.latency.Load()))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/idcmd/idcmd/providers/internal/fakeserver"
 )
 
 // InjectRateLimit makes the next n API calls answer 429 REQUEST_LIMITED
@@ -25,16 +27,5 @@ func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 // wait applies the configured latency; it reports false if the request was
 // cancelled meanwhile.
 func (s *Server) wait(ctx context.Context) bool {
-	d := time.Duration(s.latency.Load())
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return fakeserver.Sleep(ctx, time.Duration(s.latency.Load()))
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/idcmd/idcmd/providers/internal/fakeserver"
 )
 
 // Delivery, as PingOne does it (pingone.md §8, developer docs
@@ -192,7 +194,7 @@ func (st *subStore) run(sub *subscription) {
 		full := sub.cfg.limitType == LimitEventsPerPayload && len(o.pending) >= sub.cfg.limitSize
 		st.mu.Unlock()
 		// Amalgamate: let the batch fill for a moment unless it is full.
-		if !full && !sleep(o.ctx, st.window) {
+		if !full && !fakeserver.Sleep(o.ctx, st.window) {
 			return
 		}
 		st.mu.Lock()
@@ -248,7 +250,7 @@ func (st *subStore) deliverBatch(sub *subscription, number int, batch []queuedEv
 			return true
 		}
 		st.mu.Unlock()
-		if !sleep(o.ctx, st.backoffFor(attempt)) {
+		if !fakeserver.Sleep(o.ctx, st.backoffFor(attempt)) {
 			return false
 		}
 	}
@@ -264,18 +266,6 @@ func (st *subStore) backoffFor(attempt int) time.Duration {
 		}
 	}
 	return min(d, st.maxBackoff)
-}
-
-// sleep waits d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // post makes one delivery attempt.

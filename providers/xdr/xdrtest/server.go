@@ -5,15 +5,16 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"github.com/idcmd/idcmd/providers/cortexkey"
-	"github.com/idcmd/idcmd/providers/internal/fakeserver"
-	"github.com/idcmd/idcmd/providers/internal/fault"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/idcmd/idcmd/providers/cortexkey"
+	"github.com/idcmd/idcmd/providers/internal/fakeserver"
+	"github.com/idcmd/idcmd/providers/internal/fault"
 )
 
 // Defaults for Options, fixed so that a sandbox and its tests can hard-code
@@ -272,16 +273,5 @@ func readEnvelope(r *http.Request) (json.RawMessage, *apiError) {
 // wait applies the configured latency; it reports false if the request was
 // cancelled meanwhile.
 func (s *Server) wait(ctx context.Context) bool {
-	d := time.Duration(s.latency.Load())
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return fakeserver.Sleep(ctx, time.Duration(s.latency.Load()))
 }

@@ -3,9 +3,6 @@ package xsoartest
 import (
 	"cmp"
 	"context"
-	"github.com/idcmd/idcmd/providers/cortexkey"
-	"github.com/idcmd/idcmd/providers/internal/fakeserver"
-	"github.com/idcmd/idcmd/providers/internal/fault"
 	"io"
 	"mime"
 	"net/http"
@@ -13,6 +10,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/idcmd/idcmd/providers/cortexkey"
+	"github.com/idcmd/idcmd/providers/internal/fakeserver"
+	"github.com/idcmd/idcmd/providers/internal/fault"
 )
 
 // Defaults for Options, fixed so that a sandbox and its tests can hard-code
@@ -254,16 +255,5 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // wait applies the configured latency; it reports false if the request was
 // cancelled meanwhile.
 func (s *Server) wait(ctx context.Context) bool {
-	d := time.Duration(s.latency.Load())
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return fakeserver.Sleep(ctx, time.Duration(s.latency.Load()))
 }
