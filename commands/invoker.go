@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -39,6 +40,21 @@ type HookAuth struct {
 	OktaHeader, OktaSecret       string
 	PingOneHeader, PingOneSecret string
 }
+
+// String names the headers and whether each secret is set, never a secret.
+func (h HookAuth) String() string {
+	set := func(s string) string {
+		if s == "" {
+			return "unset"
+		}
+		return "set"
+	}
+	return fmt.Sprintf("okta: %s (%s), pingone: %s (%s)", h.OktaHeader, set(h.OktaSecret), h.PingOneHeader, set(h.PingOneSecret))
+}
+
+// Format is String under every verb (%v, %+v, %#v), so a Providers printed
+// in a log or a test failure shows no secret.
+func (h HookAuth) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, h.String()) }
 
 // Caller is who asked, as the authentication layer established it.
 type Caller struct {

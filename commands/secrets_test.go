@@ -2,6 +2,7 @@ package commands
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,17 @@ func TestStoredCopyRedactsEveryEncoding(t *testing.T) {
 	}
 	if got := storedCopy(&Result{ResultMeta: ResultMeta{Command: "c"}}); strings.Contains(string(got), "secrets_withheld") {
 		t.Errorf("a result without secrets is marked: %s", got)
+	}
+}
+
+func TestHookAuthPrintsNoSecret(t *testing.T) {
+	h := HookAuth{OktaHeader: "Authorization", OktaSecret: "okta-secret-123456", PingOneHeader: "X-Hook"}
+	for _, out := range []string{fmt.Sprint(h), fmt.Sprintf("%+v", h), fmt.Sprintf("%#v", Providers{Hooks: h})} {
+		if strings.Contains(out, "okta-secret-123456") {
+			t.Fatalf("printed the secret: %s", out)
+		}
+	}
+	if got := h.String(); got != "okta: Authorization (set), pingone: X-Hook (unset)" {
+		t.Fatalf("String = %q", got)
 	}
 }

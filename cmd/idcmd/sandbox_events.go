@@ -127,4 +127,3 @@ func (s *sandboxEnv) burstsHandler() http.Handler {
 		_ = json.NewEncoder(w).Encode(ans)
 	})
 }
-
