@@ -117,6 +117,24 @@ func zonedEvent(t *testing.T, sb *outputSandbox, login string) {
 	t.Fatalf("no user.session.start event of %s to copy", login)
 }
 
+// failedSignIn appends, a minute ago, a copy of the latest seeded sign-in
+// that failed with a reason: the seeded week's last hundred security events
+// hold one or not depending on the hour the test runs.
+func failedSignIn(t *testing.T, sb *outputSandbox) {
+	t.Helper()
+	events := sb.okta.Org().Events()
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		if e.EventType != "user.session.start" || e.Outcome == nil || e.Outcome.Reason == "" {
+			continue
+		}
+		e.UUID, e.Published = "", time.Now().Add(-time.Minute)
+		sb.okta.Org().AppendEvents(e)
+		return
+	}
+	t.Fatal("no failed user.session.start with a reason to copy")
+}
+
 // outputCase is one run whose context outputs are collected: the command,
 // its arguments, and what to do first on the fresh sandbox (not collected).
 type outputCase struct {
@@ -141,7 +159,10 @@ var outputCases = []outputCase{
 	{command: "okta-get-user-factors", body: `{"user":"jdoe@example.com"}`},
 	{command: "okta-get-logs", body: `{"sort_order":"DESCENDING","limit":50}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
 	{command: "okta-get-user-events", body: `{"user":"jdoe@example.com","hours":168}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
-	{command: "okta-get-security-events", body: `{"hours":1}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
+	{command: "okta-get-security-events", body: `{"hours":1}`, setup: func(t *testing.T, sb *outputSandbox) {
+		zonedEvent(t, sb, "jdoe@example.com")
+		failedSignIn(t, sb)
+	}},
 	{command: "okta-get-security-events", body: `{"hours":168}`},
 	{command: "okta-suspend-user", body: `{"user":"jdoe@example.com"}`},
 	{command: "okta-unsuspend-user", body: `{"user":"bwilson@example.com"}`},
