@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -44,7 +43,7 @@ type PingOneCreateSubscriptionArgs struct {
 
 // Validate checks the URL's scheme and the event names.
 func (a *PingOneCreateSubscriptionArgs) Validate() error {
-	if msg := subscriptionURLProblem(a.URL); msg != "" {
+	if msg := hookURLProblem("PingOne", a.URL); msg != "" {
 		return inputError("The arguments are invalid", "body.url", msg)
 	}
 	if err := validPingOneTypes("body.events", a.Events); err != nil {
@@ -54,25 +53,6 @@ func (a *PingOneCreateSubscriptionArgs) Validate() error {
 		return inputError("The arguments are invalid", "body.name", "must not be blank")
 	}
 	return nil
-}
-
-// subscriptionURLProblem says why PingOne cannot deliver to raw, or "".
-// PingOne requires HTTPS; http is accepted on a loopback host only, where
-// the sandbox's fake PingOne reaches idcmd.
-func subscriptionURLProblem(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Hostname() == "" || u.User != nil {
-		return "must be an absolute URL such as https://idcmd.example.com/pingone/webhook"
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return ""
-	case "http":
-		if h := u.Hostname(); strings.EqualFold(h, "localhost") || net.ParseIP(h) != nil && net.ParseIP(h).IsLoopback() {
-			return ""
-		}
-	}
-	return "must be an HTTPS URL: PingOne delivers only over HTTPS (http is accepted on a loopback host, for the sandbox)"
 }
 
 // PingOneCreateSubscription registers idcmd's PingOne webhook.
