@@ -88,7 +88,7 @@ func (h *Hooks) OktaDeliver(c echo.Context) error {
 	if err != nil {
 		return deliveryProblem(err)
 	}
-	if _, err := h.store(c, evs); err != nil {
+	if _, err := h.add(c, evs); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -108,14 +108,15 @@ func (h *Hooks) PingOneDeliver(c echo.Context) error {
 	if err != nil {
 		return deliveryProblem(err)
 	}
-	stored, err := h.store(c, evs)
+	stored, err := h.add(c, evs)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, HookAck{Received: stored.Received, Stored: stored.New, Rejected: stored.Rejected})
 }
 
-func (h *Hooks) store(c echo.Context, evs []events.Event) (events.Stored, error) {
+// add stores a parsed delivery, or answers 503 so the vendor sends it again.
+func (h *Hooks) add(c echo.Context, evs []events.Event) (events.Stored, error) {
 	stored, err := h.Intake.Add(c.Request().Context(), store.SourceHook, evs, nil)
 	if err != nil {
 		h.Log.Error("event delivery not stored", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
