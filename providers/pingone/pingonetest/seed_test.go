@@ -235,3 +235,21 @@ func TestSeedDemoAnyTime(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedDemoNothingAfterNow: the seed is relative to the time of day (a
+// persona signs in during business hours), so a sign-in planned just
+// before the seed time must not record activities after it, whenever the
+// seed runs. A poller reading up to now would miss those (it did, in CI).
+func TestSeedDemoNothingAfterNow(t *testing.T) {
+	day := time.Date(2026, 12, 3, 0, 0, 0, 0, demoZone)
+	for m := 0; m < 24*60; m += 30 {
+		now := day.Add(time.Duration(m) * time.Minute).UTC().Truncate(time.Millisecond)
+		env := newEnv(DefaultEnvironmentID, DefaultClientID, func() time.Time { return now })
+		SeedDemo(env, now)
+		for _, a := range env.Activities() {
+			if a.RecordedAt.After(now) {
+				t.Errorf("seeded at %s: %s at %s, after the seed time", now.In(demoZone).Format("15:04"), a.Type, a.RecordedAt)
+			}
+		}
+	}
+}

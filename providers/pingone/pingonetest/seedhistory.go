@@ -46,6 +46,10 @@ func (sd *seeder) history() {
 	}
 }
 
+// signInSpan bounds how long after its start an ordinary sign-in's last
+// activity is recorded.
+const signInSpan = time.Minute
+
 // planOrdinaryWeek plans a persona's sign-ins over the seven days before
 // the seed time: business hours on weekdays, a few evenings on the phone.
 func (sd *seeder) planOrdinaryWeek(p *persona, plan func(time.Time, func())) {
@@ -65,7 +69,10 @@ func (sd *seeder) planOrdinaryWeek(p *persona, plan func(time.Time, func())) {
 				t = sd.at(d, 19, 0).Add(time.Duration(sd.rng.IntN(180)) * time.Minute)
 			}
 			t = t.Add(time.Duration(sd.rng.IntN(60)) * time.Second)
-			if !t.Before(p.activeUntil) {
+			// A sign-in's activities follow its start by up to a minute;
+			// one planned later would be recorded after activeUntil (at
+			// most the seed time: an activity in the future).
+			if !t.Before(p.activeUntil.Add(-signInSpan)) {
 				continue
 			}
 			ip, dev := p.home, p.desktop
