@@ -117,7 +117,7 @@ func draftRecord(req Request, name, via string) store.AuditRecord {
 		RequestID:      req.RequestID,
 		Subject:        req.Caller.Subject,
 		Command:        name,
-		RequestedAs:    via,
+		RequestedAs:    stepOf(req.workflow, via),
 		Args:           auditArgs(req.Args),
 		TargetUser:     targetUser(req.Args),
 		IdempotencyKey: req.IdempotencyKey,
@@ -286,3 +286,15 @@ func (inv *Invoker) recordLater(rec store.AuditRecord) {
 // Drain waits until the audit records of answered reads are written; the
 // server calls it at shutdown, before closing the store.
 func (inv *Invoker) Drain() { inv.later.Wait() }
+
+// stepOf is a step call's RequestedAs: the workflow that asked for it, and
+// the neutral name it was asked by when it has one (release-user/unlock-user).
+func stepOf(workflow, via string) string {
+	switch {
+	case workflow == "":
+		return via
+	case via == "":
+		return workflow
+	}
+	return workflow + "/" + via
+}

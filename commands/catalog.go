@@ -100,15 +100,15 @@ func checkDeclaration(info Info) error {
 		return err
 	}
 	switch {
-	case info.Runs == info.Delegates:
-		return fmt.Errorf("command %q must declare exactly one of Run and Delegate", name)
-	case info.Delegates && info.Provider != Neutral:
-		return fmt.Errorf("command %q: only provider-neutral commands delegate", name)
-	case info.Provider == Neutral && info.Risk.ChangesState() && !info.Delegates:
+	case count(info.Runs, info.Delegates, info.Workflow) != 1:
+		return fmt.Errorf("command %q must declare exactly one of Run, Delegate and Workflow", name)
+	case (info.Delegates || info.Workflow) && info.Provider != Neutral:
+		return fmt.Errorf("command %q: only provider-neutral commands delegate or run workflows", name)
+	case info.Provider == Neutral && info.Risk.ChangesState() && info.Runs:
 		// The approval gate judges the provider command a call runs; a
 		// neutral command that acted itself would reach the provider under
 		// a name no policy holds.
-		return fmt.Errorf("provider-neutral command %q changes state, so it must Delegate to provider commands", name)
+		return fmt.Errorf("provider-neutral command %q changes state, so it must Delegate to provider commands or run them as Workflow steps", name)
 	}
 	return nil
 }
@@ -139,4 +139,15 @@ func checkArgFields(cmd string, t reflect.Type) error {
 		}
 	}
 	return nil
+}
+
+// count is how many of flags are set.
+func count(flags ...bool) int {
+	n := 0
+	for _, f := range flags {
+		if f {
+			n++
+		}
+	}
+	return n
 }

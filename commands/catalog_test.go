@@ -43,13 +43,20 @@ func TestNewCatalogRejectsBadDeclarations(t *testing.T) {
 		"camel arg":         {[]Command{Spec[badArgs, string]{Name: "okta-x-y", Summary: "s", Provider: Okta, Risk: Read, Context: Context{"a", "b"}}}, "snake_case"},
 		"untagged arg":      {[]Command{Spec[noTag, string]{Name: "okta-x-y", Summary: "s", Provider: Okta, Risk: Read, Context: Context{"a", "b"}}}, "no json name"},
 		"reserved arg name": {[]Command{Spec[reserved, string]{Name: "okta-x-y", Summary: "s", Provider: Okta, Risk: Read, Context: Context{"a", "b"}}}, "reserved"},
-		"no run":            {[]Command{mutate(func(s *Spec[testArgs, string]) { s.Run = nil })}, "exactly one of Run and Delegate"},
+		"no run":            {[]Command{mutate(func(s *Spec[testArgs, string]) { s.Run = nil })}, "exactly one of Run, Delegate and Workflow"},
 		"provider delegates": {[]Command{mutate(func(s *Spec[testArgs, string]) {
 			s.Run = nil
 			s.Delegate = func(context.Context, Providers, testArgs) (Delegation[string], error) {
 				return Delegation[string]{}, nil
 			}
 		})}, "only provider-neutral commands delegate"},
+		"run and workflow": {[]Command{mutate(func(s *Spec[testArgs, string]) {
+			s.Workflow = func(context.Context, *Steps, testArgs) (Reply[string], error) { return Reply[string]{}, nil }
+		})}, "exactly one of Run, Delegate and Workflow"},
+		"provider workflow": {[]Command{mutate(func(s *Spec[testArgs, string]) {
+			s.Run = nil
+			s.Workflow = func(context.Context, *Steps, testArgs) (Reply[string], error) { return Reply[string]{}, nil }
+		})}, "only provider-neutral commands delegate or run workflows"},
 		// A neutral command that acted itself would reach the provider
 		// under a name no approval policy holds.
 		"neutral write runs itself": {[]Command{func() Command {

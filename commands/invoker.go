@@ -14,6 +14,8 @@ import (
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/pingone"
 	"github.com/idcmd/idcmd/providers/prisma"
+	"github.com/idcmd/idcmd/providers/xdr"
+	"github.com/idcmd/idcmd/providers/xsoar"
 	"github.com/idcmd/idcmd/store"
 )
 
@@ -23,6 +25,10 @@ type Providers struct {
 	Okta    *okta.Client
 	PingOne *pingone.Client
 	Prisma  *prisma.Client
+	// XSOAR and XDR are the incident platforms: write-back delivers to
+	// them, and the workflows about an incident read it through these.
+	XSOAR *xsoar.Client
+	XDR   *xdr.Client
 	// CursorKey signs the cursors paged commands hand out (see CursorKey
 	// in paging.go); nil means a key random per process.
 	CursorKey []byte
@@ -81,8 +87,11 @@ type Request struct {
 	// audit record still names the incident: a call from idcmd's own XSOAR
 	// integration already is an entry in that war room.
 	NoWriteBack bool
-	// approval is set when an approved call runs; only Decide sets it.
+	// approval is set when an approved call runs; only Decide (and a
+	// workflow's steps under an approved workflow) set it.
 	approval *store.Approval
+	// workflow names the workflow command a step call belongs to.
+	workflow string
 }
 
 // Result is a successful run, with XSOAR CommandResults field names so a thin
@@ -231,11 +240,18 @@ func (inv *Invoker) invoke(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	info := cmd.Info()
-	if err := inv.Authorize(cmd, req.Caller); err != nil {
-		return nil, inv.refuse(ctx, req, info.Name, err)
+	// A step of an approved workflow was authorized when the workflow was
+	// asked; its authority now is the approval.
+	if req.approval == nil {
+		if err := inv.Authorize(cmd, req.Caller); err != nil {
+			return nil, inv.refuse(ctx, req, info.Name, err)
+		}
 	}
 	if err := inv.Validator.Check(req.Args, req.Incident); err != nil {
 		return nil, inv.refuse(ctx, req, info.Name, err)
+	}
+	if info.NeedsIncident && req.Incident == nil {
+		return nil, inv.refuse(ctx, req, info.Name, inputError("The request is invalid", "body.incident", "is required: "+info.Name+" acts on the incident it names"))
 	}
 	if info.Risk.ChangesState() && req.IdempotencyKey != "" && inv.Store != nil {
 		return inv.once(ctx, req, cmd)
@@ -358,12 +374,22 @@ func (inv *Invoker) gateAndRun(ctx context.Context, req Request, pl plan) (*Resu
 	// the log), a 500 for an HTTP caller, an error for one in process.
 	var reply Reply[any]
 	runErr := panics.ContainNamed(inv.Log, "command", pl.name(), func() (err error) {
-		reply, err = pl.runs.run(ctx, inv.Providers, pl.args)
+		var steps *Steps
+		if pl.runs.Info().Workflow {
+			steps = &Steps{inv: inv, parent: req, covered: map[string]bool{}}
+		}
+		reply, err = pl.runs.run(ctx, inv.Providers, steps, pl.args)
 		if err == nil && pl.translate != nil {
 			reply, err = pl.translate(reply)
 		}
 		return err
 	})
+	var hold *holdError
+	if errors.As(runErr, &hold) && req.approval == nil {
+		// A workflow found a step that needs a second person before it
+		// acted: the whole call waits for one approval.
+		return inv.requestApproval(ctx, req, pl, hold.reason)
+	}
 	return inv.finish(ctx, req, pl, reply, runErr, time.Since(start))
 }
 

@@ -115,6 +115,15 @@ type Spec[A any, R any] struct {
 	// its rights, so with approvals.privileged_grants (the default) such a
 	// call waits for a second person; an error holds it too (fail closed).
 	GrantsGroup func(ctx context.Context, p Providers, args A) (string, error)
+	// Workflow replaces Run on a command made of other commands (contain-
+	// user, respond-to-incident): it reads through p.Providers() and runs
+	// every state-changing step with steps.Run, as a call of its own through
+	// the Invoker, so the approval gate, idempotency and the audit log apply
+	// to each action it takes. It must never change anything itself.
+	Workflow func(ctx context.Context, steps *Steps, args A) (Reply[R], error)
+	// NeedsIncident makes the incident context (the body's incident object)
+	// required: the command is about that incident (respond-to-incident).
+	NeedsIncident bool
 }
 
 // Delegation is what a provider-neutral command really runs: a provider
@@ -164,6 +173,11 @@ type Info struct {
 	Delegates bool
 	// Runs says whether the command has a Run function.
 	Runs bool
+	// Workflow is set on a command whose steps are commands of their own
+	// (see Spec.Workflow).
+	Workflow bool
+	// NeedsIncident says the call must carry incident context.
+	NeedsIncident bool
 }
 
 // Command is a Spec with its types erased, so the catalog can hold them all.
@@ -171,8 +185,9 @@ type Command interface {
 	Info() Info
 	// NewArgs returns a pointer to a zero argument struct to decode into.
 	NewArgs() any
-	// run executes the command with args from NewArgs; only the Invoker calls it.
-	run(ctx context.Context, p Providers, args any) (Reply[any], error)
+	// run executes the command with args from NewArgs; only the Invoker
+	// calls it, with the Steps of the call for a workflow.
+	run(ctx context.Context, p Providers, steps *Steps, args any) (Reply[any], error)
 	// delegate resolves a provider-neutral command to the provider command
 	// it runs; nil when the command runs itself.
 	delegate(ctx context.Context, p Providers, args any) (*delegation, error)
@@ -194,16 +209,25 @@ func (s Spec[A, R]) Info() Info {
 		Risk:        s.Risk,
 		ArgsType:    reflect.TypeFor[A](),
 		ResultType:  reflect.TypeFor[R](),
-		Delegates:   s.Delegate != nil,
-		Runs:        s.Run != nil,
+		Delegates:     s.Delegate != nil,
+		Runs:          s.Run != nil,
+		Workflow:      s.Workflow != nil,
+		NeedsIncident: s.NeedsIncident,
 	}
 }
 
 // NewArgs implements Command.
 func (s Spec[A, R]) NewArgs() any { return new(A) }
 
-func (s Spec[A, R]) run(ctx context.Context, p Providers, args any) (Reply[any], error) {
+func (s Spec[A, R]) run(ctx context.Context, p Providers, steps *Steps, args any) (Reply[any], error) {
 	a := s.args(args)
+	if s.Workflow != nil {
+		r, err := s.Workflow(ctx, steps, *a)
+		if err != nil {
+			return Reply[any]{}, err
+		}
+		return Reply[any]{Outputs: r.Outputs, Readable: r.Readable, Raw: r.Raw, NextCursor: r.NextCursor, Secrets: r.Secrets}, nil
+	}
 	if s.Run == nil {
 		// A delegating command never runs itself: the Invoker runs its
 		// provider command. Reaching here is a programming error.

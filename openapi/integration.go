@@ -3,7 +3,7 @@ package openapi
 import (
 	_ "embed" // the generated XSOAR integration is served from the binary
 
-	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/openapi/generate"
 )
 
@@ -25,5 +25,5 @@ func XSOARIntegrationFor(version, prefix string) ([]byte, error) {
 	if version == generate.CommittedVersion && prefix == "" {
 		return XSOARIntegration, nil
 	}
-	return generate.XSOARIntegration(commands.Builtin, generate.XSOAROptions{Version: version, Prefix: prefix})
+	return generate.XSOARIntegration(catalog.Default, generate.XSOAROptions{Version: version, Prefix: prefix})
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/idcmd/idcmd/api"
 	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/events"
@@ -153,7 +154,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	targets, err := writebackTargets(cfg, m, version, checks)
+	targets, err := writebackTargets(cfg, m, version, checks, &providers)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -161,7 +162,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	worker := &writeback.Worker{Store: st, Targets: targets, Owner: replicaName(), Log: log, Observe: m.ObserveWriteBack,
 		BaseBackoff: cfg.WriteBack.BaseBackoff, MaxBackoff: cfg.WriteBack.MaxBackoff, MaxAttempts: cfg.WriteBack.MaxAttempts, Lease: cfg.WriteBack.Lease,
 		Timeout: min(15*time.Second, cfg.WriteBack.Lease/2)}
-	inv := commands.NewInvoker(commands.Builtin, providers)
+	inv := commands.NewInvoker(catalog.Default, providers)
 	inv.Observe = m.ObserveCommand
 	inv.Store = st
 	inv.Policy = policy
@@ -234,7 +235,8 @@ func supervise(ctx context.Context, log *slog.Logger, unit string, pause time.Du
 
 // writebackTargets builds the XSOAR and XDR clients that incident entries
 // go to, and adds their readiness checks.
-func writebackTargets(cfg config.Config, m *metrics.Metrics, version string, checks map[string]handlers.Check) (map[string]writeback.Target, error) {
+// The same clients serve the workflows that read incidents (providers).
+func writebackTargets(cfg config.Config, m *metrics.Metrics, version string, checks map[string]handlers.Check, providers *commands.Providers) (map[string]writeback.Target, error) {
 	targets := map[string]writeback.Target{}
 	if x := cfg.Integrations.XSOAR; x.Configured() {
 		c, err := xsoar.New(xsoar.Config{BaseURL: x.BaseURL, APIKey: x.APIKey, APIKeyID: x.APIKeyID, Advanced: x.Advanced,
@@ -243,6 +245,7 @@ func writebackTargets(cfg config.Config, m *metrics.Metrics, version string, che
 			return nil, fmt.Errorf("xsoar: %w", err)
 		}
 		targets["xsoar"] = writeback.XSOAR{Client: c, Note: x.NoteEntries}
+		providers.XSOAR = c
 		checks["xsoar"] = c.Ping
 	}
 	if x := cfg.Integrations.CortexXDR; x.Configured() {
@@ -252,6 +255,7 @@ func writebackTargets(cfg config.Config, m *metrics.Metrics, version string, che
 			return nil, fmt.Errorf("cortex xdr: %w", err)
 		}
 		targets["xdr"] = writeback.XDR{Client: c}
+		providers.XDR = c
 		checks["xdr"] = c.Ping
 	}
 	return targets, nil
@@ -281,7 +285,7 @@ func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
 		return p, errors.New("approvals.privileged_groups has no effect with approvals.privileged_secrets and approvals.privileged_grants both false; remove one of them")
 	}
 	for name, req := range cfg.Approvals.Commands {
-		cmd, ok := commands.Builtin.Lookup(name)
+		cmd, ok := catalog.Default.Lookup(name)
 		if !ok {
 			return p, fmt.Errorf("approvals.commands: unknown command %q", name)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 )
@@ -327,7 +328,7 @@ func TestCatalog(t *testing.T) {
 	r := e.do(http.MethodGet, "/api/v1/commands", "", token(t, "commands:read"), nil)
 	mustStatus(t, r, 200)
 	list := asList(r.json(t)["commands"])
-	if len(list) != len(commands.Builtin.All()) {
+	if len(list) != len(catalog.Default.All()) {
 		t.Fatalf("catalog lists %d commands", len(list))
 	}
 	first := list[0].(map[string]any)

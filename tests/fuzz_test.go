@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/idcmd/idcmd/auth"
-	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
@@ -47,7 +47,7 @@ func FuzzCommandBody(f *testing.F) {
 		f.Fatal(err)
 	}
 	names := make([]string, 0)
-	for _, c := range commands.Builtin.All() {
+	for _, c := range catalog.Default.All() {
 		names = append(names, c.Info().Name)
 	}
 	for i, seed := range []string{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idcmd/idcmd/api"
 	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/handlers"
 	"github.com/idcmd/idcmd/internal/logbuf"
@@ -252,7 +253,7 @@ func TestPanicInReadinessCheck(t *testing.T) {
 	}
 	logs := &logbuf.Buffer{}
 	srv := httptest.NewServer(api.New(api.Options{
-		Invoker: commands.NewInvoker(commands.Builtin, commands.Providers{}), Verifier: v, Metrics: metrics.New(),
+		Invoker: commands.NewInvoker(catalog.Default, commands.Providers{}), Verifier: v, Metrics: metrics.New(),
 		Logger:      server.NewLogger(logs, "debug"),
 		ReadyChecks: map[string]handlers.Check{"okta": func(context.Context) error { panic("ping exploded") }},
 	}))

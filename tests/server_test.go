@@ -16,6 +16,7 @@ import (
 
 	"github.com/idcmd/idcmd/api"
 	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/metrics"
@@ -78,7 +79,7 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := api.New(api.Options{
-		Invoker:  commands.NewInvoker(commands.Builtin, commands.Providers{}),
+		Invoker:  commands.NewInvoker(catalog.Default, commands.Providers{}),
 		Verifier: v,
 		Metrics:  metrics.New(),
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -90,7 +91,7 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 		}
 		method := strings.ToLower(r.Method)
 		if r.Path == "/api/v1/commands/:name" {
-			for _, cmd := range commands.Builtin.All() {
+			for _, cmd := range catalog.Default.All() {
 				if _, ok := doc[("/api/v1/commands/" + cmd.Info().Name)][method]; !ok {
 					t.Errorf("%s %s is not documented", r.Method, cmd.Info().Name)
 				}

@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/openapi/generate"
 )
 
@@ -26,14 +26,14 @@ func run(root string) error {
 	if err := os.WriteFile(filepath.Join(root, "commands", "fielddocs_gen.go"), docs, 0o644); err != nil {
 		return err
 	}
-	stubs, err := generate.Stubs(commands.Builtin)
+	stubs, err := generate.Stubs(catalog.Default)
 	if err != nil {
 		return fmt.Errorf("stubs: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(root, "openapi", "stubs_gen.go"), stubs, 0o644); err != nil {
 		return err
 	}
-	integration, err := generate.XSOARIntegration(commands.Builtin, generate.XSOAROptions{Version: generate.CommittedVersion})
+	integration, err := generate.XSOARIntegration(catalog.Default, generate.XSOAROptions{Version: generate.CommittedVersion})
 	if err != nil {
 		return fmt.Errorf("xsoar integration: %w", err)
 	}
@@ -48,7 +48,7 @@ func run(root string) error {
 	if err != nil {
 		return err
 	}
-	updated, err := generate.Readme(readme, commands.Builtin)
+	updated, err := generate.Readme(readme, catalog.Default)
 	if err != nil {
 		return err
 	}

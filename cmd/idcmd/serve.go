@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/config"
 	"github.com/idcmd/idcmd/server"
 )
@@ -76,7 +76,7 @@ func serve(args []string) error {
 			return err
 		}
 	}
-	log.Info("idcmd listening", "addr", ln.Addr().String(), "version", version, "commands", len(commands.Builtin.All()))
+	log.Info("idcmd listening", "addr", ln.Addr().String(), "version", version, "commands", len(catalog.Default.All()))
 	var h http.Handler = app.Handler
 	if sb != nil {
 		h = sb.handler(h)

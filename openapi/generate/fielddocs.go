@@ -20,7 +20,7 @@ import (
 
 // DocSources are the packages whose struct field comments document command
 // arguments and outputs.
-var DocSources = []string{"commands", "providers/okta"}
+var DocSources = []string{"commands", "workflows", "risk", "providers/okta"}
 
 // FieldDocs renders commands/fielddocs_gen.go: "Type.Field" → doc comment.
 func FieldDocs(root string) ([]byte, error) {

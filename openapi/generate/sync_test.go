@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 )
 
@@ -24,7 +25,7 @@ func TestGeneratedFilesAreFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stubs, err := Stubs(commands.Builtin)
+	stubs, err := Stubs(catalog.Default)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +33,11 @@ func TestGeneratedFilesAreFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	freshReadme, err := Readme(readme, commands.Builtin)
+	freshReadme, err := Readme(readme, catalog.Default)
 	if err != nil {
 		t.Fatal(err)
 	}
-	integration, err := XSOARIntegration(commands.Builtin, XSOAROptions{Version: CommittedVersion})
+	integration, err := XSOARIntegration(catalog.Default, XSOAROptions{Version: CommittedVersion})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func (d swaggerDoc) resolve(r schemaRef) schema {
 func TestDocumentMatchesCatalog(t *testing.T) {
 	d := loadDoc(t)
 	seen := map[string]bool{}
-	for _, cmd := range commands.Builtin.All() {
+	for _, cmd := range catalog.Default.All() {
 		desc := commands.Describe(cmd)
 		path := "/api/v1/commands/" + desc.Name
 		op, ok := d.Paths[path]["post"]

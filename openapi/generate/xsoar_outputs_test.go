@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
@@ -58,7 +59,7 @@ func newOutputSandbox(t *testing.T) *outputSandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb.inv = commands.NewInvoker(commands.Builtin, commands.Providers{Okta: oc, PingOne: pc, Prisma: prc,
+	sb.inv = commands.NewInvoker(catalog.Default, commands.Providers{Okta: oc, PingOne: pc, Prisma: prc,
 		Hooks: commands.HookAuth{OktaHeader: "Authorization", OktaSecret: "outputs-test-secret",
 			PingOneHeader: "Authorization", PingOneSecret: "Bearer sandbox-hook-secret"}})
 	return sb
@@ -81,7 +82,7 @@ func (r refuseSessionDelete) RoundTrip(req *http.Request) (*http.Response, error
 // run runs a command through the Invoker as a caller with every scope.
 func (sb *outputSandbox) run(t *testing.T, name, body string) *commands.Result {
 	t.Helper()
-	cmd, ok := commands.Builtin.Lookup(name)
+	cmd, ok := catalog.Default.Lookup(name)
 	if !ok {
 		t.Fatalf("no command %s", name)
 	}
@@ -351,7 +352,7 @@ func TestXsoarOutputsMatchRealResults(t *testing.T) {
 	shared := newOutputSandbox(t)
 	for _, tc := range outputCases {
 		sb := shared
-		if cmd, _ := commands.Builtin.Lookup(tc.command); tc.setup != nil || cmd.Info().Risk.ChangesState() {
+		if cmd, _ := catalog.Default.Lookup(tc.command); tc.setup != nil || cmd.Info().Risk.ChangesState() {
 			sb = newOutputSandbox(t)
 		}
 		if tc.setup != nil {
@@ -391,7 +392,7 @@ func TestXsoarOutputsMatchRealResults(t *testing.T) {
 		}
 	}
 
-	for _, cmd := range commands.Builtin.All() {
+	for _, cmd := range catalog.Default.All() {
 		name := cmd.Info().Name
 		if seen[name] == nil {
 			t.Errorf("%s: no case runs it", name)

@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/catalog"
 )
 
 // xsoarCall is one run of the generated script under the stand-ins in
@@ -269,13 +269,13 @@ func TestXsoarScriptTurnsProblemIntoError(t *testing.T) {
 }
 
 func TestXsoarScriptTestModule(t *testing.T) {
-	var catalog struct {
+	var list struct {
 		Commands []map[string]string `json:"commands"`
 	}
-	for _, cmd := range commands.Builtin.All() {
-		catalog.Commands = append(catalog.Commands, map[string]string{"name": cmd.Info().Name})
+	for _, cmd := range catalog.Default.All() {
+		list.Commands = append(list.Commands, map[string]string{"name": cmd.Info().Name})
 	}
-	body, err := json.Marshal(catalog)
+	body, err := json.Marshal(list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestXsoarScriptTestModule(t *testing.T) {
 // shows (next page, context) are the integration's.
 func TestXsoarPrefix(t *testing.T) {
 	doc := parseXsoar(t, xsoarYAMLWith(t, XSOAROptions{Version: "1.2.3-test", Prefix: "idcmd-"}))
-	cmds := commands.Builtin.All()
+	cmds := catalog.Default.All()
 	if len(doc.Script.Commands) != len(cmds) {
 		t.Fatalf("%d commands, want %d", len(doc.Script.Commands), len(cmds))
 	}
@@ -326,12 +326,12 @@ func TestXsoarPrefix(t *testing.T) {
 	}
 
 	for _, bad := range []string{"idcmd", "IDCMD-", "-idcmd-", "id cmd-", "idcmd--", "1dcmd-", "idcmd_"} {
-		if _, err := XSOARIntegration(commands.Builtin, XSOAROptions{Version: "1", Prefix: bad}); !errors.Is(err, ErrBadPrefix) {
+		if _, err := XSOARIntegration(catalog.Default, XSOAROptions{Version: "1", Prefix: bad}); !errors.Is(err, ErrBadPrefix) {
 			t.Errorf("prefix %q: err = %v, want ErrBadPrefix", bad, err)
 		}
 	}
 	for _, good := range []string{"idcmd-", "soc2-idcmd-", "x-"} {
-		if _, err := XSOARIntegration(commands.Builtin, XSOAROptions{Version: "1", Prefix: good}); err != nil {
+		if _, err := XSOARIntegration(catalog.Default, XSOAROptions{Version: "1", Prefix: good}); err != nil {
 			t.Errorf("prefix %q: %v", good, err)
 		}
 	}

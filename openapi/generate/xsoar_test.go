@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 	"go.yaml.in/yaml/v3"
 )
@@ -75,7 +76,7 @@ func xsoarYAML(t *testing.T) []byte {
 
 func xsoarYAMLWith(t *testing.T, opts XSOAROptions) []byte {
 	t.Helper()
-	b, err := XSOARIntegration(commands.Builtin, opts)
+	b, err := XSOARIntegration(catalog.Default, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestXsoarIntegrationMatchesCatalog(t *testing.T) {
 	doc := parseXsoar(t, xsoarYAML(t))
 
 	var want, got []string
-	for _, cmd := range commands.Builtin.All() {
+	for _, cmd := range catalog.Default.All() {
 		want = append(want, cmd.Info().Name)
 	}
 	for _, c := range doc.Script.Commands {
@@ -219,7 +220,7 @@ func TestXsoarIntegrationMatchesCatalog(t *testing.T) {
 		t.Fatalf("integration commands differ from the catalog (-catalog +integration):\n%s", diff)
 	}
 
-	for i, cmd := range commands.Builtin.All() {
+	for i, cmd := range catalog.Default.All() {
 		d, c := commands.Describe(cmd), doc.Script.Commands[i]
 		if c.Execution != d.Risk.ChangesState() {
 			t.Errorf("%s (risk %s): execution = %v", d.Name, d.Risk, c.Execution)
