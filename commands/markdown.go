@@ -9,6 +9,10 @@ import (
 // table renders a compact Markdown table for a war room: a heading, then one
 // row per item. Cells are escaped so a display name with a pipe or a newline
 // cannot break the table.
+// Table is a Markdown table with a title, its cells escaped: the war-room
+// form of every command's answer, for the workflows too.
+func Table(title string, headers []string, rows [][]string) string { return table(title, headers, rows) }
+
 func table(title string, headers []string, rows [][]string) string {
 	var b strings.Builder
 	b.Grow(tableSize(title, headers, rows))
