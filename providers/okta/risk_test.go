@@ -213,15 +213,15 @@ func TestUserRiskErrorBodies(t *testing.T) {
 
 func TestCheckRiskReason(t *testing.T) {
 	for reason, ok := range map[string]bool{
-		"":                                        true,
-		"override.by.admin":                       true,
+		"":                  true,
+		"override.by.admin": true,
 		"Risk level changed, external signal - 3": true,
 		"tab\tand\nnewline":                       true,
 		strings.Repeat("é", okta.MaxRiskReason):   false, // not in the pattern
 		strings.Repeat("a", okta.MaxRiskReason):   true,
 		strings.Repeat("a", okta.MaxRiskReason+1): false,
-		"colon: no":                               false,
-		"it's":                                    false,
+		"colon: no": false,
+		"it's":      false,
 	} {
 		if err := okta.CheckRiskReason(reason); (err == nil) != ok {
 			t.Errorf("CheckRiskReason(%.30q) = %v, want ok %v", reason, err, ok)
