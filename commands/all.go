@@ -61,6 +61,8 @@ var Builtin = MustCatalog(
 	PrismaSnoozeAlert,
 	PrismaReopenAlert,
 	PrismaCreateIdentityPolicy,
+	OktaGetUserRisk,
+	OktaSetUserRisk,
 	GetUser,
 	GetUserGroups,
 	GetUserEvents,

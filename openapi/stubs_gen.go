@@ -943,6 +943,46 @@ type OktaGetUserGroupsResult struct {
 // @Router       /api/v1/commands/okta-get-user-groups [post]
 func oktaGetUserGroups() {}
 
+// OktaGetUserRiskRequest is the body of okta-get-user-risk: its arguments and the optional incident.
+type OktaGetUserRiskRequest struct {
+	commands.OktaUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaGetUserRiskResult is the result of okta-get-user-risk.
+type OktaGetUserRiskResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs commands.OktaUserRisk `json:"outputs"`
+}
+
+// oktaGetUserRisk godoc
+//
+// @ID           okta-get-user-risk
+// @Summary      Get an Okta user's risk level (Identity Threat Protection)
+// @Description  Okta's risk level for the user (HIGH, MEDIUM, LOW, or NONE) and its reason. Needs Identity Threat Protection; Okta refuses the call (403) in an org without it. Read-only; needs commands:read.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaGetUserRiskRequest true "Arguments"
+// @Success      200 {object} OktaGetUserRiskResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/okta-get-user-risk [post]
+func oktaGetUserRisk() {}
+
 // OktaGetZoneRequest is the body of okta-get-zone: its arguments and the optional incident.
 type OktaGetZoneRequest struct {
 	commands.OktaZoneArgs
@@ -1287,6 +1327,51 @@ type OktaSearchUsersResult struct {
 // @x-idcmd-risk {"level": "read", "scope": "commands:read"}
 // @Router       /api/v1/commands/okta-search-users [post]
 func oktaSearchUsers() {}
+
+// OktaSetUserRiskRequest is the body of okta-set-user-risk: its arguments and the optional incident.
+type OktaSetUserRiskRequest struct {
+	commands.OktaSetUserRiskArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// OktaSetUserRiskResult is the result of okta-set-user-risk.
+type OktaSetUserRiskResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Okta.User.
+	Outputs commands.OktaUserRiskChange `json:"outputs"`
+}
+
+// oktaSetUserRisk godoc
+//
+// @ID           okta-set-user-risk
+// @Summary      Set an Okta user's risk level to HIGH, MEDIUM or LOW (Identity Threat Protection)
+// @Description  Reports the level before and after. Okta's entity risk policy acts on the new level (a HIGH can end the user's sessions) and the System Log records user.risk.change. Needs Identity Threat Protection. Changes state; needs commands:write.
+// @Tags         okta
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body OktaSetUserRiskRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} OktaSetUserRiskResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/okta-set-user-risk [post]
+func oktaSetUserRisk() {}
 
 // OktaSuspendUserRequest is the body of okta-suspend-user: its arguments and the optional incident.
 type OktaSuspendUserRequest struct {
@@ -2994,6 +3079,7 @@ var (
 		oktaGetUserEvents,
 		oktaGetUserFactors,
 		oktaGetUserGroups,
+		oktaGetUserRisk,
 		oktaGetZone,
 		oktaListZones,
 		oktaReactivateUser,
@@ -3002,6 +3088,7 @@ var (
 		oktaResetFactors,
 		oktaResetPassword,
 		oktaSearchUsers,
+		oktaSetUserRisk,
 		oktaSuspendUser,
 		oktaUnblockIp,
 		oktaUnlockUser,

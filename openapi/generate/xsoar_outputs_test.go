@@ -195,6 +195,8 @@ var outputCases = []outputCase{
 	// fails, so VerifyError is filled too.
 	{command: "okta-create-event-hook", body: `{"url":"http://127.0.0.1:9/okta/webhook"}`},
 	{command: "okta-unblock-ip", body: `{"ips":["192.0.2.200-192.0.2.210","175.45.176.3","203.0.113.9"]}`},
+	{command: "okta-get-user-risk", body: `{"user":"jdoe@example.com"}`},
+	{command: "okta-set-user-risk", body: `{"user":"jdoe@example.com","risk_level":"LOW","risk_reason":"Push fatigue ruled out, case 4711"}`},
 	{command: "pingone-get-user", body: `{"user":"kpatel@example.com"}`},
 	{command: "pingone-get-user", body: `{"user":"jdoe@example.com"}`, setup: lockUntil("jdoe@example.com")},
 	{command: "pingone-list-users", body: `{"limit":200}`},

@@ -40,6 +40,7 @@ var grantableScopes = []string{
 	ScopeUsersRead, ScopeUsersManage, ScopeLogsRead, ScopeRolesRead, ScopeZonesRead, ScopeZonesManage,
 	ScopeGroupsRead, ScopeGroupsManage, "okta.factors.read", "okta.factors.manage",
 	"okta.apps.read", "okta.eventHooks.read", "okta.eventHooks.manage",
+	ScopeUserRiskRead, ScopeUserRiskManage,
 }
 
 type serviceApp struct {

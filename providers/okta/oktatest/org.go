@@ -54,6 +54,7 @@ type Org struct {
 	appByLabel map[string]*app
 
 	roles roleTable // admin role assignments (roles.go)
+	risk  riskTable // user risk objects (risk.go)
 
 	zones []*netZone // network zones in creation order (zones.go)
 

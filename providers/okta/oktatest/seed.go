@@ -179,6 +179,7 @@ func SeedDemo(o *Org, now time.Time) {
 	sd.seedPush()
 	sd.seedQuarantine()
 	sd.seedZones()
+	sd.seedRisk()
 }
 
 func (sd *seeder) days(n float64) time.Duration { return time.Duration(n * float64(24*time.Hour)) }

@@ -260,6 +260,8 @@ func route(segs []string) (methods, string, string) {
 		return methods{"GET": readUsers((*Server).listAppLinks)}, segs[1], ""
 	case n == 3 && segs[2] == "roles":
 		return methods{"GET": {ScopeRolesRead, (*Server).listUserRoles}}, segs[1], ""
+	case n == 3 && segs[2] == "risk":
+		return riskRoute(segs[1])
 	case n == 3 && segs[2] == "factors":
 		return methods{"GET": readUsers((*Server).listFactors)}, segs[1], ""
 	case n == 4 && segs[2] == "factors":

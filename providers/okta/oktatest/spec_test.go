@@ -239,6 +239,7 @@ var servedPaths = []string{
 	"/api/v1/users/{id}/appLinks",
 	"/api/v1/users/{userId}/factors",
 	"/api/v1/users/{userId}/roles",
+	"/api/v1/users/{userId}/risk",
 	"/api/v1/users/{userId}/factors/{factorId}",
 	"/api/v1/users/{userId}/sessions",
 	"/api/v1/users/{id}/lifecycle/activate",
