@@ -19,7 +19,7 @@ const (
 	// extraDataPerMinute is XDR's documented quota for the call.
 	extraDataPerMinute = 10
 	// DefaultAlertsLimit is the alerts_limit GetIncidentExtraData sends
-	// for 0, the reference's example value.
+	// for 0: the reference's example value, and the most XDR returns.
 	DefaultAlertsLimit = 1000
 )
 
@@ -116,8 +116,8 @@ func (c *Client) GetIncidentExtraData(ctx context.Context, incidentID string, al
 		return nil, err
 	}
 	switch {
-	case alertsLimit < 0:
-		return nil, invalid("alerts limit must not be negative")
+	case alertsLimit < 0 || alertsLimit > DefaultAlertsLimit:
+		return nil, invalid(fmt.Sprintf("alerts limit %d is out of range 0-%d (0 means %d)", alertsLimit, DefaultAlertsLimit, DefaultAlertsLimit))
 	case alertsLimit == 0:
 		alertsLimit = DefaultAlertsLimit
 	}
