@@ -117,7 +117,14 @@ func TestSandboxIncidentsNameExistingUsers(t *testing.T) {
 		mentions = append(mentions, mention{"xsoar " + in.ID, providerOf(in.Name), text})
 	}
 	for _, in := range a.sb.xdr.Incidents() {
-		mentions = append(mentions, mention{"xdr " + in.ID, providerOf(in.Description), in.Description})
+		text := in.Description + " " + strings.Join(in.Users, " ")
+		for _, al := range in.Alerts {
+			text += " " + al.UserName
+		}
+		if !emailPattern.MatchString(text) {
+			continue // not about an identity (malware on a host)
+		}
+		mentions = append(mentions, mention{"xdr " + in.ID, providerOf(in.Description), text})
 	}
 	users := 0
 	for _, m := range mentions {

@@ -30,6 +30,7 @@ type Client struct {
 	key       *cortexkey.Key
 	userAgent string
 	alerts    *alertPacer
+	extraData *windowPacer // get_incident_extra_data's 10 a minute
 
 	// now and sleep are the clock and sleeper of the alert pacing and of
 	// the advanced key's timestamp; tests replace them (export_test.go).
@@ -50,6 +51,7 @@ func New(cfg Config) (*Client, error) {
 		key:       &cortexkey.Key{ID: cfg.APIKeyID, Secret: cfg.APIKey, Advanced: cfg.Advanced, Name: "xdr API key"},
 		userAgent: "idcmd/" + cmp.Or(cfg.Version, "dev"),
 		alerts:    newAlertPacer(cmp.Or(cfg.AlertsPerMinute, defaultAlertsPerMinute)),
+		extraData: newWindowPacer("get_incident_extra_data", extraDataPerMinute, time.Minute),
 		now:       time.Now,
 		sleep:     sleepCtx,
 		httpCfg: httpx.Config{

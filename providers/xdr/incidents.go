@@ -33,7 +33,13 @@ type Incident struct {
 	Created, Modified        time.Time
 	// URL opens the incident in the XDR console.
 	URL string
-	Raw json.RawMessage
+	// Users and Hosts are the users and hosts XDR attributed the incident
+	// to, as it names them: an identity as an e-mail address or UPN
+	// (jdoe@example.com), an endpoint user as DOMAIN\user. They are empty
+	// when XDR attributed none, even if an alert names a user
+	// (Alert.UserName), and older tenants do not send them at all.
+	Users, Hosts []string
+	Raw          json.RawMessage
 }
 
 // Resolved reports whether the incident is closed (any resolved_* status).
@@ -55,6 +61,8 @@ type incidentWire struct {
 	CreationTime           int64      `json:"creation_time"`
 	ModificationTime       int64      `json:"modification_time"`
 	XDRURL                 string     `json:"xdr_url"`
+	Users                  []string   `json:"users"`
+	Hosts                  []string   `json:"hosts"`
 }
 
 // flexString decodes a JSON string or number into a string: incident_id
@@ -148,28 +156,52 @@ func (c *Client) searchIncidents(ctx context.Context, op string, req searchReque
 	}
 	out := make([]Incident, len(sr.Reply.Incidents))
 	for i, raw := range sr.Reply.Incidents {
-		var w incidentWire
-		if err := json.Unmarshal(raw, &w); err != nil {
+		inc, err := decodeIncident(raw)
+		if err != nil {
 			return nil, decodeError(op, err)
 		}
-		out[i] = Incident{
-			ID:                     string(w.ID),
-			Name:                   w.Name,
-			Description:            w.Description,
-			Status:                 w.Status,
-			Severity:               w.Severity,
-			ManualSeverity:         w.ManualSeverity,
-			AssignedUserMail:       w.AssignedUserMail,
-			AssignedUserPrettyName: w.AssignedUserPrettyName,
-			ResolveComment:         w.ResolveComment,
-			AlertCount:             w.AlertCount,
-			Created:                fromMillis(w.CreationTime),
-			Modified:               fromMillis(w.ModificationTime),
-			URL:                    w.XDRURL,
-			Raw:                    raw,
-		}
+		out[i] = inc
 	}
 	return out, nil
+}
+
+// decodeIncident decodes one incident object, as get_incidents lists it
+// and get_incident_extra_data returns it in reply.incident.
+func decodeIncident(raw json.RawMessage) (Incident, error) {
+	var w incidentWire
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return Incident{}, err
+	}
+	return Incident{
+		ID:                     string(w.ID),
+		Name:                   w.Name,
+		Description:            w.Description,
+		Status:                 w.Status,
+		Severity:               w.Severity,
+		ManualSeverity:         w.ManualSeverity,
+		AssignedUserMail:       w.AssignedUserMail,
+		AssignedUserPrettyName: w.AssignedUserPrettyName,
+		ResolveComment:         w.ResolveComment,
+		AlertCount:             w.AlertCount,
+		Created:                fromMillis(w.CreationTime),
+		Modified:               fromMillis(w.ModificationTime),
+		URL:                    w.XDRURL,
+		Users:                  nonEmpty(w.Users),
+		Hosts:                  nonEmpty(w.Hosts),
+		Raw:                    raw,
+	}, nil
+}
+
+// nonEmpty drops empty names from a list XDR sent (a null item decodes
+// to ""), and keeps nil for an absent or empty list.
+func nonEmpty(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // updateIncident is update_incident's request_data (reference §4.6), with

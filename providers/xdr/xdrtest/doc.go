@@ -12,9 +12,13 @@
 //     replayed nonces refused;
 //   - POST-only endpoints whose bodies are wrapped in request_data (§4.6):
 //     get_incidents (filters, range, sort), update_incident (comment,
-//     status, severity, assignee) and insert_parsed_alerts;
+//     status, severity, assignee), get_incident_extra_data (the incident
+//     with its users and hosts, its alerts and empty artifact lists) and
+//     insert_parsed_alerts;
 //   - XDR's limits (§6): at most 60 alerts per request (400) and
-//     Options.AlertsPerMinute alerts in any 60 seconds (429);
+//     Options.AlertsPerMinute alerts in any 60 seconds (429), and
+//     Options.ExtraDataPerMinute get_incident_extra_data requests in any
+//     60 seconds (429 with a Retry-After);
 //   - XDR's answers: {"reply": ...} on success and
 //     {"reply": {"err_code", "err_msg", "err_extra"}} on failure (§5);
 //   - XDR's 180 days of alert retention, and at most MaxAlerts alerts and

@@ -3,7 +3,10 @@ package xdrtest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // apiError is an XDR error response: an HTTP status and the
@@ -14,6 +17,8 @@ type apiError struct {
 	status int
 	msg    string
 	extra  string
+	// retryAfter, when set, is sent as a Retry-After header in seconds.
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.msg, e.extra) }
@@ -88,6 +93,9 @@ func errForStatus(status int) *apiError {
 
 // writeError writes e as XDR does.
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds()))))
+	}
 	reply := errorReply{Code: e.status, Msg: e.msg}
 	if e.extra != "" {
 		reply.Extra = &e.extra

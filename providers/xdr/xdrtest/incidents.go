@@ -28,6 +28,10 @@ type Incident struct {
 	Status            string
 	Created, Modified time.Time
 	Comments          []Comment
+	// Users are the users XDR attributed the incident to (SetIncidentUsers);
+	// Alerts are its alerts (AddAlert), oldest first.
+	Users  []string
+	Alerts []Alert
 }
 
 // incident is the tenant's state of one incident.
@@ -37,6 +41,8 @@ type incident struct {
 	assignedUserMail, assignedUserPretty string
 	created, modified                    time.Time
 	comments                             []Comment
+	users                                []string
+	alerts                               []Alert
 }
 
 // Incident statuses (reference §4.6, CortexXDRIR XDR_INCIDENT_FIELDS).
@@ -101,6 +107,7 @@ func (s *Server) Incidents() []Incident {
 		out[i] = Incident{
 			ID: inc.id, Description: inc.description, Severity: inc.severity, Status: inc.status,
 			Created: inc.created, Modified: inc.modified, Comments: slices.Clone(inc.comments),
+			Users: slices.Clone(inc.users), Alerts: slices.Clone(inc.alerts),
 		}
 	}
 	return out
@@ -132,6 +139,13 @@ type incidentWire struct {
 	ManualSeverity         *string `json:"manual_severity"`
 	XDRURL                 string  `json:"xdr_url"`
 	Starred                bool    `json:"starred"`
+	// Users and hosts, and their counts, as newer tenants send them in
+	// get_incidents and get_incident_extra_data alike (CortexXDRIR's
+	// test data); never null.
+	Users     []string `json:"users"`
+	Hosts     []string `json:"hosts"`
+	UserCount int      `json:"user_count"`
+	HostCount int      `json:"host_count"`
 }
 
 func (inc *incident) wire(base string) incidentWire {
@@ -144,10 +158,14 @@ func (inc *incident) wire(base string) incidentWire {
 		Description:            inc.description,
 		AssignedUserMail:       nullable(inc.assignedUserMail),
 		AssignedUserPrettyName: nullable(inc.assignedUserPretty),
-		AlertCount:             1,
+		AlertCount:             inc.alertCount(),
 		ResolveComment:         nullable(inc.resolveComment),
 		ManualSeverity:         nullable(inc.manualSeverity),
 		XDRURL:                 base + "/incident-view?caseId=" + inc.id,
+		Users:                  append([]string{}, inc.users...),
+		Hosts:                  inc.hosts(),
+		UserCount:              len(inc.users),
+		HostCount:              len(inc.hosts()),
 	}
 }
 

@@ -71,6 +71,7 @@ func TestGetIncidentsShape(t *testing.T) {
 		"assigned_user_mail": nil, "assigned_user_pretty_name": nil, "alert_count": 1.0,
 		"resolve_comment": nil, "manual_severity": nil, "starred": false,
 		"xdr_url": s.URL + "/incident-view?caseId=1",
+		"users":   []any{}, "hosts": []any{}, "user_count": 0.0, "host_count": 0.0,
 	}
 	if diff := cmp.Diff(want, inc); diff != "" {
 		t.Errorf("incident (-want +got):\n%s", diff)
@@ -178,8 +179,8 @@ func TestSeedDemo(t *testing.T) {
 			resolved = append(resolved, inc.ID)
 		}
 	}
-	if !cmp.Equal(open, []string{"1", "2", "3"}) || !cmp.Equal(resolved, []string{"4"}) {
-		t.Errorf("open %v, resolved %v; want 1-3 open and 4 resolved", open, resolved)
+	if !cmp.Equal(open, []string{"1", "2", "3", "5", "6"}) || !cmp.Equal(resolved, []string{"4"}) {
+		t.Errorf("open %v, resolved %v; want 1-3, 5, 6 open and 4 resolved", open, resolved)
 	}
 	if s.Incidents()[0].Description != "Okta: MFA fatigue against jdoe@example.com" {
 		t.Errorf("first incident = %+v", s.Incidents()[0])

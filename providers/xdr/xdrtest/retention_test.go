@@ -42,8 +42,8 @@ func TestCommentsKeepTheNewestMaxAcrossIncidents(t *testing.T) {
 	if got := commentTexts(s.Comments(b)); !slices.Equal(got, []string{"c5", "c6"}) {
 		t.Errorf("incident %s: %v", b, got)
 	}
-	if n := len(s.Incidents()); n != 4 {
-		t.Errorf("%d incidents, want the 4 seeded", n)
+	if n := len(s.Incidents()); n != 6 {
+		t.Errorf("%d incidents, want the 6 seeded", n)
 	}
 }
 

@@ -24,6 +24,9 @@ const (
 	DefaultAPIKeyID = "7"
 	// DefaultAlertsPerMinute is XDR's documented insert_parsed_alerts limit.
 	DefaultAlertsPerMinute = 600
+	// DefaultExtraDataPerMinute is XDR's documented
+	// get_incident_extra_data limit.
+	DefaultExtraDataPerMinute = 10
 )
 
 // Options configures a fake tenant.
@@ -52,6 +55,10 @@ type Options struct {
 	// the oldest comment goes, whichever incident holds it.
 	// DefaultMaxComments if zero or less.
 	MaxComments int
+	// ExtraDataPerMinute is how many get_incident_extra_data requests the
+	// key may make in any 60 seconds before a 429;
+	// DefaultExtraDataPerMinute if zero or less.
+	ExtraDataPerMinute int
 }
 
 // Server is a fake XDR tenant served over HTTP.
@@ -77,6 +84,8 @@ type Server struct {
 	alerts    []ParsedAlertRecord
 	window    alertWindow
 	inserts   int // accepted insert_parsed_alerts requests
+	extraData requestWindow
+	lastAlert int // numbers the alerts AddAlert attaches to incidents
 	// commentOrder names, for every comment kept in the order they were
 	// added, the incident that holds it: for MaxComments.
 	commentOrder []*incident
@@ -113,12 +122,13 @@ func NewHandlerServer(opts Options) *Server {
 	}
 	key, id := cmp.Or(opts.APIKey, DefaultAPIKey), cmp.Or(opts.APIKeyID, DefaultAPIKeyID)
 	return &Server{
-		APIKey:   key,
-		APIKeyID: id,
-		Advanced: opts.Advanced,
-		now:      now,
-		verifier: &cortexkey.Verifier{ID: id, Secret: key, Advanced: opts.Advanced},
-		window:   alertWindow{limit: limit},
+		APIKey:    key,
+		APIKeyID:  id,
+		Advanced:  opts.Advanced,
+		now:       now,
+		verifier:  &cortexkey.Verifier{ID: id, Secret: key, Advanced: opts.Advanced},
+		window:    alertWindow{limit: limit},
+		extraData: requestWindow{limit: positiveOr(opts.ExtraDataPerMinute, DefaultExtraDataPerMinute)},
 
 		alertRetention: positiveOr(opts.AlertRetention, DefaultAlertRetention),
 		maxAlerts:      positiveOr(opts.MaxAlerts, DefaultMaxAlerts),
@@ -193,6 +203,8 @@ func operationFor(name string) operation {
 		return (*Server).updateIncident
 	case "alerts/insert_parsed_alerts":
 		return (*Server).insertParsedAlerts
+	case "incidents/get_incident_extra_data":
+		return (*Server).getIncidentExtraData
 	}
 	return nil
 }

@@ -184,17 +184,16 @@ type createRequest struct {
 	PlaybookID          string         `json:"playbookId"`
 }
 
-// createIncident serves POST /incident. It creates; updating an existing
-// incident by id, which the real endpoint also does, is not faked and
-// answers 400.
-func (s *Server) createIncident(body []byte, _ time.Time) (any, *apiError) {
+// createIncident serves POST /incident. It creates an incident, or with
+// an id updates that one (updateIncident).
+func (s *Server) createIncident(body []byte, now time.Time) (any, *apiError) {
 	var req createRequest
 	if e := decodeBody(body, &req); e != nil {
 		return nil, e
 	}
 	switch {
 	case req.ID != "":
-		return nil, errBadRequest("xsoartest creates incidents only; updating incident " + req.ID + " is not faked")
+		return s.updateIncident(body, now)
 	case req.Severity < SeverityUnknown || req.Severity > SeverityCritical:
 		return nil, errBadRequest(fmt.Sprintf("severity %v is out of range 0-4", req.Severity))
 	case req.RawJSON != "" && !json.Valid([]byte(req.RawJSON)):

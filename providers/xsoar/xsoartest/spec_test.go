@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -227,4 +228,66 @@ func TestSpecSearch(t *testing.T) {
 		t.Errorf("open demo incidents: total %d, %d returned; want 4", got.Total, len(got.Data))
 	}
 	conform(t, srv, "/incidents/search", map[string]any{"filter": map[string]any{"id": []string{"1"}, "size": 1}}, 200)
+}
+
+// TestSpecIncidentUpdate: POST /incident with an id and the current
+// version updates the incident (request and answer checked against the
+// swagger), bumps the version and replaces what the client may set.
+func TestSpecIncidentUpdate(t *testing.T) {
+	srv := NewServer(Options{})
+	defer srv.Close()
+	id := srv.add(Incident{Name: "Okta: suspicious sign-in jdoe@example.com", Severity: SeverityHigh, Status: StatusActive,
+		Details: "new country", Labels: []Label{{Type: "user", Value: "jdoe@example.com"}},
+		CustomFields: map[string]any{"oktauserid": "00u1"}})
+	update := map[string]any{
+		"id": id, "version": 1, "name": "Okta: suspicious sign-in jdoe@example.com", "severity": 4,
+		"labels":       []map[string]string{{"type": "user", "value": "jdoe@example.com"}},
+		"CustomFields": map[string]any{"oktauserid": "00u1"},
+	}
+	r := conform(t, srv, "/incident", update, 200)
+	var got struct {
+		ID       string  `json:"id"`
+		Version  int64   `json:"version"`
+		Severity float64 `json:"severity"`
+	}
+	if err := json.Unmarshal(r.body, &got); err != nil || got.ID != id || got.Version != 2 || got.Severity != 4 {
+		t.Fatalf("update answered %s (%v), want the incident at version 2 and severity 4", r.body, err)
+	}
+	in, _ := srv.Incident(id)
+	if in.Severity != SeverityCritical || in.Version != 2 || in.Status != StatusActive || len(in.Labels) != 1 ||
+		in.CustomFields["oktauserid"] != "00u1" || in.Details != "" {
+		t.Errorf("after the update: %+v; want severity 4, version 2, status kept, labels and fields sent, details (left out) cleared", in)
+	}
+
+	// A stale version is a DB version conflict and changes nothing.
+	stale := post(t, srv, "/incident", map[string]any{"id": id, "version": 1, "name": "x", "severity": 1})
+	var e struct {
+		ID     string `json:"id"`
+		Detail string `json:"detail"`
+		Error  string `json:"error"`
+	}
+	if err := json.Unmarshal(stale.body, &e); err != nil || stale.status != 400 || e.Detail != "DB version conflict" ||
+		!strings.Contains(e.Error, "current version 2") {
+		t.Errorf("stale version: %d %s", stale.status, stale.body)
+	}
+	if none := post(t, srv, "/incident", map[string]any{"id": id, "name": "x"}); none.status != 400 {
+		t.Errorf("no version: %d, want a conflict", none.status)
+	}
+	if in2, _ := srv.Incident(id); in2.Version != 2 || in2.Name != in.Name {
+		t.Errorf("refused writes changed the incident: %+v", in2)
+	}
+
+	// version -1 forces the write.
+	if forced := post(t, srv, "/incident", map[string]any{"id": id, "version": -1, "name": "forced", "severity": 1}); forced.status != 200 {
+		t.Errorf("version -1: %d %s", forced.status, forced.body)
+	}
+	if in3, _ := srv.Incident(id); in3.Name != "forced" || in3.Version != 3 {
+		t.Errorf("after a forced write: %+v", in3)
+	}
+	if unknown := post(t, srv, "/incident", map[string]any{"id": "999", "version": 1, "name": "x"}); unknown.status != 404 {
+		t.Errorf("unknown id: %d %s", unknown.status, unknown.body)
+	}
+	if bad := post(t, srv, "/incident", map[string]any{"id": id, "version": -1, "name": "x", "severity": 7}); bad.status != 400 {
+		t.Errorf("severity 7: %d", bad.status)
+	}
 }
