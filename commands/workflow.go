@@ -54,7 +54,7 @@ type StepResult struct {
 	Detail string `json:"Detail,omitempty"`
 	// The step's record in the audit log.
 	AuditID int64 `json:"AuditID,omitempty" example:"1043"`
-	// The approval a held step waits for.
+	// The approval a held step waits for, or the approval of the workflow it ran under.
 	ApprovalID string `json:"ApprovalID,omitempty" example:"apr_3k2j4h5g6f7d8s9a0q1w"`
 
 	result *Result
@@ -133,9 +133,15 @@ func (s *Steps) Approve(ctx context.Context, steps ...Step) error {
 func (s *Steps) Run(ctx context.Context, purpose string, st Step) StepResult {
 	info := st.Command.Info()
 	out := StepResult{Step: purpose, Command: info.Name}
-	res, err := s.inv.Invoke(ctx, s.child(info.Name, st.Args))
+	req := s.child(info.Name, st.Args)
+	res, err := s.inv.Invoke(ctx, req)
 	if info.Risk.ChangesState() {
 		s.acted = true
+	}
+	// A step that ran under the workflow's approval names it, as its audit
+	// record does.
+	if req.approval != nil {
+		out.ApprovalID = req.approval.ID
 	}
 	switch {
 	case err != nil:
@@ -158,15 +164,27 @@ func (s *Steps) Run(ctx context.Context, purpose string, st Step) StepResult {
 
 // child is a step's call: the workflow's caller, incident, request ID and
 // automated flag; no write-back of its own; an idempotency key derived from
-// the workflow's, so a retried workflow replays the steps already done.
+// the workflow's and the step's arguments, so a retried workflow replays
+// the steps already done, and two steps of one command with different
+// arguments (deleting each of a user's MFA devices) are two keys, not a
+// reuse of one key with another body.
 func (s *Steps) child(name string, args any) Request {
 	r := Request{Command: name, Args: args, Incident: s.parent.Incident, Caller: s.parent.Caller, RequestID: s.parent.RequestID,
 		Automated: s.parent.Automated, NoWriteBack: true, workflow: s.parent.Command}
-	if s.covered[name] {
+	switch {
+	case s.covered[name]:
 		r.approval = s.parent.approval
+	case s.parent.approval != nil:
+		// An approved workflow runs for its requester with no token: the
+		// scope it was asked with (its own, checked then) is what a step
+		// Approve did not cover is authorized by, so that step reaches
+		// the gate on its own instead of being refused for a scope.
+		if wf, err := s.inv.Lookup(s.parent.Command); err == nil {
+			r.Caller.Scopes = []string{wf.Info().Risk.Scope()}
+		}
 	}
 	if s.parent.IdempotencyKey != "" {
-		r.IdempotencyKey = s.parent.IdempotencyKey + "/" + s.parent.Command
+		r.IdempotencyKey = s.parent.IdempotencyKey + "/" + s.parent.Command + "/" + requestHash(name, args, nil)[:16]
 	}
 	return r
 }

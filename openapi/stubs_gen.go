@@ -6,6 +6,7 @@ import (
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/problem"
 	"github.com/idcmd/idcmd/providers/okta"
+	"github.com/idcmd/idcmd/workflows"
 )
 
 // AddToGroupRequest is the body of add-to-group: its arguments and the optional incident.
@@ -142,6 +143,51 @@ type ClearSessionsResult struct {
 // @x-idcmd-risk {"level": "write", "scope": "commands:write"}
 // @Router       /api/v1/commands/clear-sessions [post]
 func clearSessions() {}
+
+// ContainUserRequest is the body of contain-user: its arguments and the optional incident.
+type ContainUserRequest struct {
+	workflows.ContainUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// ContainUserResult is the result of contain-user.
+type ContainUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Identity.Containment.
+	Outputs workflows.UserContainment `json:"outputs"`
+}
+
+// containUser godoc
+//
+// @ID           contain-user
+// @Summary      Contain a compromised user: stop sign-in, end every session, revoke OAuth tokens, optionally reset MFA
+// @Description  One call that contains a compromised identity at Okta or PingOne. Okta: okta-suspend-user, then okta-clear-sessions (with oauth_tokens when revoke_tokens), and okta-reset-factors when reset_factors. PingOne: pingone-lock-user, pingone-terminate-sessions, and pingone-delete-device for each MFA device when reset_factors; PingOne has no per-user token revocation, so that step is reported skipped. A user who already cannot sign in (Okta SUSPENDED, LOCKED_OUT, STAGED or DEPROVISIONED; PingOne disabled or locked without an end) is not suspended again: that step is skipped. Okta suspends ACTIVE users only, so a PASSWORD_EXPIRED, RECOVERY or PROVISIONED user, who can still get in, is reported with that step failed and what to do instead. Each step runs as its own command through the Invoker, with its own audit record; when the approval policy would hold any step, the whole call waits for one approval (202) and nothing is done until a second person approves. A step that fails leaves the others done: outputs list every step and the outcome says contained, partially_contained or not_contained. release-user undoes what can be undone. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body ContainUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} ContainUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/contain-user [post]
+func containUser() {}
 
 // GetUserRequest is the body of get-user: its arguments and the optional incident.
 type GetUserRequest struct {
@@ -2873,6 +2919,51 @@ type PrismaSnoozeAlertResult struct {
 // @Router       /api/v1/commands/prisma-snooze-alert [post]
 func prismaSnoozeAlert() {}
 
+// ReleaseUserRequest is the body of release-user: its arguments and the optional incident.
+type ReleaseUserRequest struct {
+	commands.IdentityUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// ReleaseUserResult is the result of release-user.
+type ReleaseUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Identity.Release.
+	Outputs workflows.UserRelease `json:"outputs"`
+}
+
+// releaseUser godoc
+//
+// @ID           release-user
+// @Summary      Release a contained user: let them sign in again, and report what cannot be undone
+// @Description  Undoes contain-user where it can: lets the user sign in again through unlock-user (Okta: okta-unsuspend-user for a SUSPENDED user, okta-unlock-user for a LOCKED_OUT one; PingOne: pingone-unlock-user). A PingOne user who is disabled stays disabled: contain-user never disables, so release-user does not enable (pingone-enable-user does, if that is meant). Ended sessions, revoked OAuth tokens and reset MFA factors cannot be undone: they are reported as skipped steps with the reason (the user signs in again, and enrols MFA again). The same approval behaviour as contain-user: when policy would hold the unlock, the call waits for one approval (202). Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body ReleaseUserRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} ReleaseUserResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/release-user [post]
+func releaseUser() {}
+
 // RemoveFromGroupRequest is the body of remove-from-group: its arguments and the optional incident.
 type RemoveFromGroupRequest struct {
 	commands.GroupMembershipArgs
@@ -3060,6 +3151,7 @@ var (
 		addToGroup,
 		blockIp,
 		clearSessions,
+		containUser,
 		getUser,
 		getUserEvents,
 		getUserGroups,
@@ -3124,6 +3216,7 @@ var (
 		prismaListIdentityAlerts,
 		prismaReopenAlert,
 		prismaSnoozeAlert,
+		releaseUser,
 		removeFromGroup,
 		resetPassword,
 		unblockIp,

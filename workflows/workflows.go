@@ -25,5 +25,8 @@ func Defaults() Settings {
 
 // Commands are the workflow commands, built for s.
 func Commands(s Settings) []commands.Command {
-	return []commands.Command{}
+	return []commands.Command{
+		ContainUser,
+		ReleaseUser,
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/providers/prisma"
 	"github.com/idcmd/idcmd/providers/prisma/prismatest"
+	"github.com/idcmd/idcmd/store"
 )
 
 // outputSandbox is one fresh pair of seeded fakes (Okta org, PingOne
@@ -277,6 +278,25 @@ var outputCases = []outputCase{
 	{command: "add-to-group", body: `{"provider":"pingone","user":"jdoe@example.com","group":"Quarantine"}`},
 	{command: "remove-from-group", body: `{"provider":"okta","user":"awong@example.com","group":"Okta Admins"}`},
 	{command: "remove-from-group", body: `{"provider":"pingone","user":"dlee@example.com","group":"Finance Approvers"}`},
+	{command: "contain-user", body: `{"provider":"okta","user":"jdoe@example.com","reset_factors":true}`, setup: withAuditStore},
+	{command: "contain-user", body: `{"provider":"pingone","user":"jdoe@example.com","reset_factors":true}`, setup: withAuditStore},
+	{command: "release-user", body: `{"provider":"okta","user":"jdoe@example.com"}`, setup: func(t *testing.T, sb *outputSandbox) {
+		withAuditStore(t, sb)
+		sb.run(t, "contain-user", `{"provider":"okta","user":"jdoe@example.com"}`)
+	}},
+	{command: "release-user", body: `{"provider":"pingone","user":"kpatel@example.com"}`, setup: withAuditStore},
+}
+
+// withAuditStore gives the sandbox's Invoker a store, so a workflow's
+// steps have audit records and report their ids (AuditID).
+func withAuditStore(t *testing.T, sb *outputSandbox) {
+	t.Helper()
+	st, err := store.Open(context.Background(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	sb.inv.Store = st
 }
 
 // cannotAppear are declared outputs that no real result of that command
@@ -307,6 +327,12 @@ var cannotAppear = map[string]string{
 	"prisma-reopen-alert PrismaCloud.Alert.SnoozedUntil":  "a reopened alert has no snooze end",
 	"prisma-reopen-alert PrismaCloud.Alert.DismissalNote": "reopening clears the dismissal",
 	"prisma-reopen-alert PrismaCloud.Alert.DismissedBy":   "reopening clears the dismissal",
+	// workflows/contain.go, release.go: commands.StepResult is every
+	// workflow's step; its approval is set only for a step held or run
+	// under an approval, and contain-user runs provider commands only.
+	"contain-user Identity.Containment.Step.ApprovalID":       "set only under an approval; the sandbox approves nothing",
+	"contain-user Identity.Containment.Step.EffectiveCommand": "contain-user runs provider commands, never a neutral one",
+	"release-user Identity.Release.Step.ApprovalID":           "set only under an approval; the sandbox approves nothing",
 }
 
 // contextLeaves adds the path of every value in v, as XSOAR context holds

@@ -183,7 +183,8 @@ func activationToken(base string, sendEmail bool) any {
 // session gone, and a user.session.clear event. {userId} is an ID only.
 func (s *Server) clearSessions(w http.ResponseWriter, r *http.Request, c *call) *apiError {
 	q := r.URL.Query()
-	if _, err := boolParam(q, "oauthTokens", false); err != nil {
+	oauthTokens, err := boolParam(q, "oauthTokens", false)
+	if err != nil {
 		return err
 	}
 	if _, err := boolParam(q, "forgetDevices", true); err != nil {
@@ -197,6 +198,9 @@ func (s *Server) clearSessions(w http.ResponseWriter, r *http.Request, c *call) 
 		return errNotFound(c.param, "User")
 	}
 	s.clearSessionsLocked(r, c, u, o.now())
+	if oauthTokens {
+		u.oauthTokens = 0
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -90,6 +90,7 @@ type user struct {
 	apps             []*assignment
 	factors          []*factor
 	sessions         []session
+	oauthTokens      int // OAuth tokens issued to the user (oauthtokens.go)
 }
 
 func (u *user) login() string { return u.profile["login"] }

@@ -75,17 +75,18 @@ type Server struct {
 	// Token is the SSWS API token the fake accepts.
 	Token string
 
-	now      func() time.Time
-	org      *Org
-	base     atomic.Pointer[string]
-	cursors  cursorSealer
-	logScan  int
-	limiter  *rateLimiter
-	inject   fault.Queue
-	latency  atomic.Int64 // time.Duration
-	requests atomic.Int64
-	oauth    *oauthServer
-	hooks    *hookHub // event hooks (eventhooks*.go)
+	now         func() time.Time
+	org         *Org
+	base        atomic.Pointer[string]
+	cursors     cursorSealer
+	logScan     int
+	limiter     *rateLimiter
+	inject      fault.Queue
+	routeFaults routeFaults  // failures injected on one operation (inject_route.go)
+	latency     atomic.Int64 // time.Duration
+	requests    atomic.Int64
+	oauth       *oauthServer
+	hooks       *hookHub // event hooks (eventhooks*.go)
 	// sswsPrincipal is the caller behind the SSWS token.
 	sswsPrincipal *principal
 
@@ -327,7 +328,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeAPIError(w, errNotFound(path, "Resource"))
 		return
 	}
-	if status := s.inject.Next(); status != 0 {
+	if status := s.injectedStatus(r); status != 0 {
 		if status == http.StatusTooManyRequests {
 			rateState{limit: rate.limit, remaining: 0, reset: now.Add(time.Second)}.setHeaders(h)
 		}
