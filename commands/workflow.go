@@ -68,6 +68,14 @@ func (r StepResult) Outputs() any {
 	return r.result.Outputs
 }
 
+// Raw is the step command's raw_response; nil unless it is done.
+func (r StepResult) Raw() any {
+	if r.result == nil {
+		return nil
+	}
+	return r.result.RawResponse
+}
+
 // Skipped reports a step the workflow chose not to run, and why.
 func Skipped(purpose string, cmd Command, why string) StepResult {
 	return StepResult{Step: purpose, Command: cmd.Info().Name, Status: StepSkipped, Detail: why}

@@ -189,6 +189,46 @@ type ContainUserResult struct {
 // @Router       /api/v1/commands/contain-user [post]
 func containUser() {}
 
+// CorrelateIncidentRequest is the body of correlate-incident: its arguments and the optional incident.
+type CorrelateIncidentRequest struct {
+	workflows.CorrelateArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// CorrelateIncidentResult is the result of correlate-incident.
+type CorrelateIncidentResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under IDCMD.Correlation.
+	Outputs workflows.IncidentCorrelation `json:"outputs"`
+}
+
+// correlateIncident godoc
+//
+// @ID           correlate-incident
+// @Summary      Correlate an XSOAR or XDR incident with its user's identity events and risk, scored 0-1
+// @Description  For the incident of the call's incident context and its user (found on the incident as respond-to-incident does, or given): the user's security events within an hour of the incident, their high and critical risk events in the two hours before it, and their state now, with a correlation score from 0 to 1 and its reasons (PingOne SOP 3.4: 0.1 per related event up to 0.4, 0.2 per risk event up to 0.4, 0.1 if locked, 0.1 if disabled). The answer is written to the incident. Read-only; needs commands:read.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body CorrelateIncidentRequest true "Arguments"
+// @Success      200 {object} CorrelateIncidentResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/correlate-incident [post]
+func correlateIncident() {}
+
 // GetUserRequest is the body of get-user: its arguments and the optional incident.
 type GetUserRequest struct {
 	commands.IdentityUserArgs
@@ -3054,6 +3094,51 @@ type ResetPasswordResult struct {
 // @Router       /api/v1/commands/reset-password [post]
 func resetPassword() {}
 
+// RespondToIncidentRequest is the body of respond-to-incident: its arguments and the optional incident.
+type RespondToIncidentRequest struct {
+	workflows.RespondArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// RespondToIncidentResult is the result of respond-to-incident.
+type RespondToIncidentResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under IDCMD.IncidentResponse.
+	Outputs workflows.IncidentResponse `json:"outputs"`
+}
+
+// respondToIncident godoc
+//
+// @ID           respond-to-incident
+// @Summary      Respond to an XDR or XSOAR incident about an identity: find the user, act by severity and risk, comment on the incident
+// @Description  Reads the incident of the call's incident context (XDR: get_incident_extra_data, with its alerts; XSOAR: the incident with its labels and fields), decides whether it is about an identity and whose (idcmd's own marker first, then the identity alerts' user_name, then the incident's users or user labels), chooses the action from the incident's severity and the user's risk (workflows.respond: critical → lock_user, high → clear_sessions, MFA failure → reset_password, otherwise monitor), runs it as its own command through the approval gate, and writes what was done and why to the incident. XDR incidents have no okta_user_id custom field: the user comes from what XDR really returns. Changes state; needs commands:write.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body RespondToIncidentRequest true "Arguments"
+// @Param        Idempotency-Key header string false "Makes a retried call run at most once: the same key and body replay the stored outcome (kept 24 h)"
+// @Success      200 {object} RespondToIncidentResult
+// @Header       200 {string} Idempotent-Replayed "true when the outcome was replayed from the Idempotency-Key"
+// @Success      202 {object} ApprovalPendingResult "Held for a second person's approval; nothing was done yet"
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:write scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      409 {object} problem.Problem "Not allowed in the user's current state, or a request with the same Idempotency-Key is still running"
+// @Failure      422 {object} problem.Problem "Idempotency-Key reused with a different request"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "write", "scope": "commands:write"}
+// @Router       /api/v1/commands/respond-to-incident [post]
+func respondToIncident() {}
+
 // UnblockIpRequest is the body of unblock-ip: its arguments and the optional incident.
 type UnblockIpRequest struct {
 	commands.IPBlockArgs
@@ -3152,6 +3237,7 @@ var (
 		blockIp,
 		clearSessions,
 		containUser,
+		correlateIncident,
 		getUser,
 		getUserEvents,
 		getUserGroups,
@@ -3219,6 +3305,7 @@ var (
 		releaseUser,
 		removeFromGroup,
 		resetPassword,
+		respondToIncident,
 		unblockIp,
 		unlockUser,
 	}

@@ -16,11 +16,13 @@ import "github.com/idcmd/idcmd/commands"
 
 // Settings are the workflows' configurable parts.
 type Settings struct {
+	// Respond is respond-to-incident's action for each case.
+	Respond Respond
 }
 
 // Defaults are the SOPs' own settings.
 func Defaults() Settings {
-	return Settings{}
+	return Settings{Respond: DefaultRespond()}
 }
 
 // Commands are the workflow commands, built for s.
@@ -28,5 +30,7 @@ func Commands(s Settings) []commands.Command {
 	return []commands.Command{
 		ContainUser,
 		ReleaseUser,
+		respondToIncident(s),
+		correlateIncident(),
 	}
 }
