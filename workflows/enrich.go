@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,7 +23,7 @@ type EnrichUserArgs struct {
 }
 
 // enrichContext is where an enrichment lands in XSOAR context.
-var enrichContext = commands.Context{Prefix: "IDCMD.Enrichment", Key: "UserID"}
+var enrichContext = commands.Context{Prefix: "Identity.Enrichment", Key: "UserID"}
 
 // enrichUser is enrich-user, scoring with model.
 func enrichUser(model risk.Model) commands.Spec[EnrichUserArgs, UserEnrichment] {
@@ -41,7 +42,7 @@ func enrichUser(model risk.Model) commands.Spec[EnrichUserArgs, UserEnrichment] 
 			if err != nil {
 				return commands.Reply[UserEnrichment]{}, err
 			}
-			return commands.Reply[UserEnrichment]{Outputs: *e, Readable: enrichmentReadable(e)}, nil
+			return commands.Reply[UserEnrichment]{Outputs: *e, Readable: enrichmentReadable(e), Raw: rawEvents(e)}, nil
 		},
 	}
 }
@@ -167,6 +168,18 @@ func enrichmentReadable(e *UserEnrichment) string {
 		b.WriteString(table("Missing parts", []string{"Part", "Why"}, rows))
 	}
 	return b.String()
+}
+
+// rawEvents is the raw response: the events exactly as the provider sent
+// them (the outputs keep the normalized form only).
+func rawEvents(e *UserEnrichment) map[string]any {
+	raws := make([]json.RawMessage, 0, len(e.Events))
+	for _, ev := range e.Events {
+		if len(ev.Raw) > 0 {
+			raws = append(raws, ev.Raw)
+		}
+	}
+	return map[string]any{"events": raws}
 }
 
 func yesNo(v bool) string {

@@ -60,7 +60,7 @@ func investigateUser(s Settings) commands.Spec[EnrichUserArgs, UserInvestigation
 			"otherwise monitor. With incident context the answer is one war-room entry or XDR comment; with an XSOAR incident and a score of at " +
 			"least workflows.investigate.critical_score the incident's severity is raised to critical (workflows.investigate.raise_severity).",
 		Provider: commands.Neutral,
-		Context:  commands.Context{Prefix: "IDCMD.Investigation", Key: "UserID"},
+		Context:  commands.Context{Prefix: "Identity.Investigation", Key: "UserID"},
 		Risk:     commands.Read,
 		Workflow: func(ctx context.Context, steps *commands.Steps, a EnrichUserArgs) (commands.Reply[UserInvestigation], error) {
 			e, err := enrich(ctx, steps.Providers(), s.Risk, a, time.Now())
@@ -73,7 +73,7 @@ func investigateUser(s Settings) commands.Spec[EnrichUserArgs, UserInvestigation
 				r := severityFor(ctx, steps.Providers(), s.Investigate, inc.ID, e.Risk.Score)
 				out.Severity = &r
 			}
-			return commands.Reply[UserInvestigation]{Outputs: out, Readable: investigationReadable(&out)}, nil
+			return commands.Reply[UserInvestigation]{Outputs: out, Readable: investigationReadable(&out), Raw: rawEvents(e)}, nil
 		},
 	}
 }
