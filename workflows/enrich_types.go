@@ -15,8 +15,8 @@ type UserEnrichment struct {
 	// okta or pingone.
 	Provider string `json:"Provider" example:"okta"`
 	// The window of recent events read, in hours.
-	Hours   int              `json:"Hours" example:"24"`
-	Account commands.Account `json:"Account"`
+	Hours   int                     `json:"Hours" example:"24"`
+	Account commands.Account        `json:"Account"`
 	Groups  []commands.AccountGroup `json:"Groups"`
 	// Admin roles: Okta admin role assignments, PingOne role assignments.
 	Roles []UserRole `json:"Roles"`
