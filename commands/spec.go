@@ -201,14 +201,14 @@ type Command interface {
 // Info implements Command.
 func (s Spec[A, R]) Info() Info {
 	return Info{
-		Name:        s.Name,
-		Summary:     s.Summary,
-		Description: s.Description,
-		Provider:    s.Provider,
-		Context:     s.Context,
-		Risk:        s.Risk,
-		ArgsType:    reflect.TypeFor[A](),
-		ResultType:  reflect.TypeFor[R](),
+		Name:          s.Name,
+		Summary:       s.Summary,
+		Description:   s.Description,
+		Provider:      s.Provider,
+		Context:       s.Context,
+		Risk:          s.Risk,
+		ArgsType:      reflect.TypeFor[A](),
+		ResultType:    reflect.TypeFor[R](),
 		Delegates:     s.Delegate != nil,
 		Runs:          s.Run != nil,
 		Workflow:      s.Workflow != nil,

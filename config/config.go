@@ -16,6 +16,7 @@ import (
 
 	"github.com/idcmd/idcmd/auth"
 	"github.com/idcmd/idcmd/providers/okta"
+	"github.com/idcmd/idcmd/risk"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -33,6 +34,10 @@ type Config struct {
 	Events             Events              `yaml:"events"`
 	EventRouting       map[string][]string `yaml:"event_routing"`
 	AutomatedResponses AutomatedResponses  `yaml:"automated_responses"`
+	// Risk is the risk model of the workflows (config/risk.go).
+	Risk risk.Model `yaml:"risk"`
+	// Workflows configures the workflow commands (config/workflows.go).
+	Workflows Workflows `yaml:"workflows"`
 }
 
 // Server holds listener and request settings.
@@ -301,6 +306,8 @@ func Defaults() Config {
 		Events:    defaultEvents(),
 		Okta:      Okta{WebhookHeader: "Authorization"},
 		PingOne:   PingOne{WebhookHeader: "Authorization"},
+		Risk:      risk.Defaults(),
+		Workflows: defaultWorkflows(),
 	}
 }
 
@@ -509,6 +516,12 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.validateEvents(); err != nil {
+		return err
+	}
+	if err := c.validateRisk(); err != nil {
+		return err
+	}
+	if err := c.validateWorkflows(); err != nil {
 		return err
 	}
 	for p := range c.Approvals.Providers {

@@ -191,3 +191,15 @@ func TestPrismaCloudSection(t *testing.T) {
 		t.Errorf("sync_users: false: watched %v, %v", offCfg.Integrations.PrismaCloud.WatchesOktaPull(true), err)
 	}
 }
+
+func TestWorkflowsRespondRefusesUnknownActions(t *testing.T) {
+	c := defaultWorkflows()
+	if err := (Config{Workflows: c}).validateWorkflows(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	c.Respond.High = "delete_user"
+	err := (Config{Workflows: c}).validateWorkflows()
+	if err == nil || !strings.Contains(err.Error(), "workflows.respond.high") {
+		t.Fatalf("err = %v, want it to name workflows.respond.high", err)
+	}
+}

@@ -23,16 +23,9 @@ type Respond struct {
 // RespondActions are the values workflows.respond accepts.
 var RespondActions = []string{"lock_user", "clear_sessions", "reset_password", "contain_user", "monitor"}
 
-// applyDefaults fills in the SOPs' mapping where a case is not set.
-func (r *Respond) applyDefaults() {
-	for _, f := range []struct {
-		v   *string
-		def string
-	}{{&r.Critical, "lock_user"}, {&r.High, "clear_sessions"}, {&r.MFAFailure, "reset_password"}, {&r.Other, "monitor"}} {
-		if *f.v == "" {
-			*f.v = f.def
-		}
-	}
+// defaultRespond is the SOPs' mapping.
+func defaultRespond() Respond {
+	return Respond{Critical: "lock_user", High: "clear_sessions", MFAFailure: "reset_password", Other: "monitor"}
 }
 
 func (r Respond) validate() error {

@@ -199,7 +199,7 @@ type CorrelateIncidentRequest struct {
 // CorrelateIncidentResult is the result of correlate-incident.
 type CorrelateIncidentResult struct {
 	commands.ResultMeta
-	// Typed outputs, stored in XSOAR context under IDCMD.Correlation.
+	// Typed outputs, stored in XSOAR context under Identity.Correlation.
 	Outputs workflows.IncidentCorrelation `json:"outputs"`
 }
 
@@ -228,6 +228,46 @@ type CorrelateIncidentResult struct {
 // @x-idcmd-risk {"level": "read", "scope": "commands:read"}
 // @Router       /api/v1/commands/correlate-incident [post]
 func correlateIncident() {}
+
+// EnrichUserRequest is the body of enrich-user: its arguments and the optional incident.
+type EnrichUserRequest struct {
+	workflows.EnrichUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// EnrichUserResult is the result of enrich-user.
+type EnrichUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Identity.Enrichment.
+	Outputs workflows.UserEnrichment `json:"outputs"`
+}
+
+// enrichUser godoc
+//
+// @ID           enrich-user
+// @Summary      Gather a user's account, groups, roles, apps, MFA, sessions, events and provider risk at once, with one risk score and its reasons
+// @Description  Reads every part concurrently (about as long as the slowest single call): Okta user, groups, admin roles, app links, factors, System Log events and user risk; PingOne user, groups, role assignments, MFA devices, sessions, audit activities and the risk evaluations they name. A part that fails (a 403 for one scope, a timeout) is listed under Missing and the rest still comes back; only an unknown user fails the call. The risk score (0-10) is the configured risk model's, with each factor's points and evidence. Read-only; needs commands:read.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body EnrichUserRequest true "Arguments"
+// @Success      200 {object} EnrichUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/enrich-user [post]
+func enrichUser() {}
 
 // GetUserRequest is the body of get-user: its arguments and the optional incident.
 type GetUserRequest struct {
@@ -348,6 +388,46 @@ type GetUserGroupsResult struct {
 // @x-idcmd-risk {"level": "read", "scope": "commands:read"}
 // @Router       /api/v1/commands/get-user-groups [post]
 func getUserGroups() {}
+
+// InvestigateUserRequest is the body of investigate-user: its arguments and the optional incident.
+type InvestigateUserRequest struct {
+	workflows.EnrichUserArgs
+	// Incident the result is written back to (XSOAR war room or XDR incident).
+	Incident *commands.Incident `json:"incident,omitempty"`
+}
+
+// InvestigateUserResult is the result of investigate-user.
+type InvestigateUserResult struct {
+	commands.ResultMeta
+	// Typed outputs, stored in XSOAR context under Identity.Investigation.
+	Outputs workflows.UserInvestigation `json:"outputs"`
+}
+
+// investigateUser godoc
+//
+// @ID           investigate-user
+// @Summary      Enrich a user and recommend what to do by risk score (the SOP's three tiers), as one entry on the incident
+// @Description  Runs enrich-user, then recommends by score: at the critical level (8) suspend (Okta) or lock (PingOne) now, review activity, check for exfiltration, notify the security team; at the high level (5) require a password reset, review groups, add MFA; otherwise monitor. With incident context the answer is one war-room entry or XDR comment; with an XSOAR incident and a score of at least workflows.investigate.critical_score the incident's severity is raised to critical (workflows.investigate.raise_severity). Read-only; needs commands:read.
+// @Tags         neutral
+// @Accept       json
+// @Produce      json
+// @Produce      application/problem+json
+// @Security     BearerAuth
+// @Param        body body InvestigateUserRequest true "Arguments"
+// @Success      200 {object} InvestigateUserResult
+// @Failure      400 {object} problem.Problem "Invalid arguments, malformed JSON, unknown field, or input the provider rejected"
+// @Failure      401 {object} problem.Problem "Missing, expired or invalid bearer token"
+// @Failure      403 {object} problem.Problem "The token lacks the commands:read scope"
+// @Failure      404 {object} problem.Problem "The user or object does not exist"
+// @Failure      413 {object} problem.Problem "Request body over 1 MiB"
+// @Failure      415 {object} problem.Problem "Content-Type is not application/json"
+// @Failure      429 {object} problem.Problem "Provider rate limit reached; see Retry-After"
+// @Failure      502 {object} problem.Problem "Provider failed or refused idcmd's credentials"
+// @Failure      503 {object} problem.Problem "Provider not configured"
+// @Failure      504 {object} problem.Problem "Provider timed out"
+// @x-idcmd-risk {"level": "read", "scope": "commands:read"}
+// @Router       /api/v1/commands/investigate-user [post]
+func investigateUser() {}
 
 // LockUserRequest is the body of lock-user: its arguments and the optional incident.
 type LockUserRequest struct {
@@ -3104,7 +3184,7 @@ type RespondToIncidentRequest struct {
 // RespondToIncidentResult is the result of respond-to-incident.
 type RespondToIncidentResult struct {
 	commands.ResultMeta
-	// Typed outputs, stored in XSOAR context under IDCMD.IncidentResponse.
+	// Typed outputs, stored in XSOAR context under Identity.IncidentResponse.
 	Outputs workflows.IncidentResponse `json:"outputs"`
 }
 
@@ -3238,9 +3318,11 @@ var (
 		clearSessions,
 		containUser,
 		correlateIncident,
+		enrichUser,
 		getUser,
 		getUserEvents,
 		getUserGroups,
+		investigateUser,
 		lockUser,
 		oktaActivateUser,
 		oktaAddToGroup,

@@ -136,7 +136,15 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	if err != nil {
 		return nil, err
 	}
-	policy, err := approvalPolicy(cfg)
+	settings, err := workflowSettings(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := catalog.New(settings)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := approvalPolicy(cfg, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +170,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	worker := &writeback.Worker{Store: st, Targets: targets, Owner: replicaName(), Log: log, Observe: m.ObserveWriteBack,
 		BaseBackoff: cfg.WriteBack.BaseBackoff, MaxBackoff: cfg.WriteBack.MaxBackoff, MaxAttempts: cfg.WriteBack.MaxAttempts, Lease: cfg.WriteBack.Lease,
 		Timeout: min(15*time.Second, cfg.WriteBack.Lease/2)}
-	inv := commands.NewInvoker(catalog.Default, providers)
+	inv := commands.NewInvoker(cat, providers)
 	inv.Observe = m.ObserveCommand
 	inv.Store = st
 	inv.Policy = policy
@@ -269,7 +277,7 @@ func replicaName() string {
 
 // approvalPolicy turns the approvals and automated_responses sections into
 // the Invoker's policy.
-func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
+func approvalPolicy(cfg config.Config, cat *commands.Catalog) (commands.ApprovalPolicy, error) {
 	p := commands.ApprovalPolicy{Destructive: true, Commands: map[string]bool{}, Providers: map[commands.Provider]bool{},
 		PrivilegedSecrets: true, PrivilegedGrants: true, PrivilegedGroups: cfg.Approvals.PrivilegedGroups}
 	if cfg.Approvals.Destructive != nil {
@@ -285,7 +293,7 @@ func approvalPolicy(cfg config.Config) (commands.ApprovalPolicy, error) {
 		return p, errors.New("approvals.privileged_groups has no effect with approvals.privileged_secrets and approvals.privileged_grants both false; remove one of them")
 	}
 	for name, req := range cfg.Approvals.Commands {
-		cmd, ok := catalog.Default.Lookup(name)
+		cmd, ok := cat.Lookup(name)
 		if !ok {
 			return p, fmt.Errorf("approvals.commands: unknown command %q", name)
 		}

@@ -179,3 +179,20 @@ func TestRespondNeedsAnIncident(t *testing.T) {
 	r = e.run("respond-to-incident", `{"incident":{"platform":"xdr","id":"999"}}`)
 	mustStatus(t, r, 404)
 }
+
+// TestRespondMappingIsConfigured: workflows.respond changes what a case
+// does; here a high incident contains the user (contain-user as the step).
+func TestRespondMappingIsConfigured(t *testing.T) {
+	e := newEnv(t, envOptions{xdr: true, configure: func(c *config.Config) { c.Workflows.Respond.High = "contain_user" }})
+	inc := e.xdr.AddIncident("Okta: impossible travel", "high")
+	e.xdr.AddAlert(inc, xdrtest.Alert{Name: "Okta impossible travel", Source: "Okta", UserName: oktatest.DemoActiveUser})
+
+	out := e.respond("xdr", inc, "")
+	step := out["Step"].(map[string]any)
+	if out["Action"] != "contain_user" || step["Command"] != "contain-user" || step["Status"] != "done" {
+		t.Fatalf("outputs: %v", out)
+	}
+	if got := e.oktaStatus(oktatest.DemoActiveUser); got != "SUSPENDED" {
+		t.Errorf("status = %s", got)
+	}
+}

@@ -311,10 +311,3 @@ func containReadable(o UserContainment) string {
 	}
 	return s
 }
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}

@@ -68,12 +68,6 @@ type CorrelationContext struct {
 	Groups  int  `json:"Groups"`
 }
 
-// MissingPart is a part of an answer that could not be read.
-type MissingPart struct {
-	Part  string `json:"Part" example:"risk"`
-	Error string `json:"Error" example:"pingone: 403 Forbidden"`
-}
-
 // correlateIncident is the correlate-incident command.
 func correlateIncident() commands.Spec[CorrelateArgs, IncidentCorrelation] {
 	return commands.Spec[CorrelateArgs, IncidentCorrelation]{
@@ -84,7 +78,7 @@ func correlateIncident() commands.Spec[CorrelateArgs, IncidentCorrelation] {
 			"with a correlation score from 0 to 1 and its reasons (PingOne SOP 3.4: 0.1 per related event up to 0.4, 0.2 per risk event up to 0.4, 0.1 if locked, 0.1 if disabled). " +
 			"The answer is written to the incident.",
 		Provider:      commands.Neutral,
-		Context:       commands.Context{Prefix: "IDCMD.Correlation", Key: "IncidentID"},
+		Context:       commands.Context{Prefix: "Identity.Correlation", Key: "IncidentID"},
 		Risk:          commands.Read,
 		NeedsIncident: true,
 		Workflow: func(ctx context.Context, steps *commands.Steps, a CorrelateArgs) (commands.Reply[IncidentCorrelation], error) {
@@ -240,12 +234,6 @@ func userState(ctx context.Context, p commands.Providers, who identity) (*Correl
 	}
 }
 
-// identityEvent is an event in the commands' IdentityEvent shape.
-func identityEvent(e events.Event) commands.IdentityEvent {
-	return commands.IdentityEvent{ID: e.ID, Time: e.Time, Type: e.Type, Outcome: e.Outcome, Reason: e.Reason, Actor: e.Actor, ActorID: e.ActorID,
-		Target: e.Target, TargetID: e.TargetID, IP: e.IP, Location: e.Location, UserAgent: e.UserAgent, Provider: e.Provider}
-}
-
 // correlationReply is the answer; its raw_response is the incident as the
 // platform sent it.
 func correlationReply(out IncidentCorrelation, incident json.RawMessage) commands.Reply[IncidentCorrelation] {
@@ -262,7 +250,7 @@ func correlationReply(out IncidentCorrelation, incident json.RawMessage) command
 	b.WriteString(eventsTable(fmt.Sprintf("Risk events (%d, two hours before)", len(out.RiskEvents)), out.RiskEvents))
 	if c := out.Context; c != nil {
 		b.WriteString(commands.Table("User context", []string{"Status", "Locked", "Can sign in", "Groups"},
-			[][]string{{c.Status, yes(c.Locked), yes(c.Enabled), strconv.Itoa(c.Groups)}}))
+			[][]string{{c.Status, yesNo(c.Locked), yesNo(c.Enabled), strconv.Itoa(c.Groups)}}))
 	}
 	for _, m := range out.Missing {
 		fmt.Fprintf(&b, "\nMissing %s: %s\n", m.Part, m.Error)

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/risk"
 )
 
 // Respond is respond-to-incident's mapping from what an incident is to what
@@ -25,9 +27,6 @@ const (
 	ActionContain       = "contain_user"
 	ActionMonitor       = "monitor"
 )
-
-// Actions are the response actions and the commands they run.
-var Actions = []string{ActionLock, ActionClearSessions, ActionResetPassword, ActionContain, ActionMonitor}
 
 // DefaultRespond is the SOPs' mapping (Okta SOP 2.2, PingOne SOP 2.4):
 // critical → suspend (Okta) or lock (PingOne), high → end the sessions,
@@ -97,7 +96,7 @@ func respondToIncident(s Settings) commands.Spec[RespondArgs, IncidentResponse] 
 			"chooses the action from the incident's severity and the user's risk (workflows.respond: critical → lock_user, high → clear_sessions, MFA failure → reset_password, otherwise monitor), " +
 			"runs it as its own command through the approval gate, and writes what was done and why to the incident. XDR incidents have no okta_user_id custom field: the user comes from what XDR really returns.",
 		Provider:      commands.Neutral,
-		Context:       commands.Context{Prefix: "IDCMD.IncidentResponse", Key: "IncidentID"},
+		Context:       commands.Context{Prefix: "Identity.IncidentResponse", Key: "IncidentID"},
 		Risk:          commands.Write,
 		NeedsIncident: true,
 		Workflow: func(ctx context.Context, steps *commands.Steps, a RespondArgs) (commands.Reply[IncidentResponse], error) {
@@ -236,7 +235,7 @@ func respondReply(out IncidentResponse, incident json.RawMessage) commands.Reply
 		}
 	}
 	rows := [][]string{
-		{"About an identity", yes(out.Identity) + whyText(out.Why)},
+		{"About an identity", yesNo(out.Identity) + whyText(out.Why)},
 		{"User", user},
 		{"Severity", orDash(out.Severity)},
 		{"Risk", risk},
@@ -245,13 +244,6 @@ func respondReply(out IncidentResponse, incident json.RawMessage) commands.Reply
 		{"Done", done},
 	}
 	return commands.Reply[IncidentResponse]{Outputs: out, Readable: commands.Table(title, []string{"", ""}, rows), Raw: raw}
-}
-
-func yes(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 func whyText(why string) string {
@@ -266,4 +258,13 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// assess scores the user with the risk model, as enrich-user does.
+func (s Settings) assess(ctx context.Context, p commands.Providers, who identity) (risk.Assessment, error) {
+	e, err := enrich(ctx, p, s.Risk, EnrichUserArgs{Provider: who.Provider, User: who.ID}, time.Now())
+	if err != nil {
+		return risk.Assessment{}, err
+	}
+	return e.Risk, nil
 }

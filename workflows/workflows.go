@@ -12,22 +12,44 @@
 // list: the catalog of a running idcmd is built from its configuration.
 package workflows
 
-import "github.com/idcmd/idcmd/commands"
+import (
+	"github.com/idcmd/idcmd/commands"
+	"github.com/idcmd/idcmd/risk"
+)
 
 // Settings are the workflows' configurable parts.
 type Settings struct {
 	// Respond is respond-to-incident's action for each case.
 	Respond Respond
+	// Risk is the risk model enrich-user and investigate-user score with.
+	Risk risk.Model
+	// Investigate configures investigate-user.
+	Investigate InvestigateSettings
+}
+
+// InvestigateSettings configure investigate-user.
+type InvestigateSettings struct {
+	// CriticalScore is the score at and above which an XSOAR incident's
+	// severity is raised to critical.
+	CriticalScore int
+	// RaiseSeverity turns that raise on.
+	RaiseSeverity bool
 }
 
 // Defaults are the SOPs' own settings.
 func Defaults() Settings {
-	return Settings{Respond: DefaultRespond()}
+	return Settings{
+		Respond:     DefaultRespond(),
+		Risk:        risk.Defaults(),
+		Investigate: InvestigateSettings{CriticalScore: 8, RaiseSeverity: true},
+	}
 }
 
 // Commands are the workflow commands, built for s.
 func Commands(s Settings) []commands.Command {
 	return []commands.Command{
+		enrichUser(s.Risk),
+		investigateUser(s),
 		ContainUser,
 		ReleaseUser,
 		respondToIncident(s),
