@@ -532,6 +532,7 @@ var fieldDocs = map[string]string{
 	"UserEnrichment.Roles":                         "Admin roles: Okta admin role assignments, PingOne role assignments.",
 	"UserEnrichment.Sessions":                      "PingOne sessions (Okta has no API that lists a user's sessions).",
 	"UserEnrichment.UserID":                        "The provider's user ID.",
+	"UserEnrichment.normalized":                    "normalized are Events as package events normalized them (with the provider's risk level and the SOPs' names), for correlate-incident.",
 	"UserEventsArgs.Cursor":                        "next_cursor of a previous call with the same other arguments (limit may differ); next_cursor is set only when more remain.",
 	"UserEventsArgs.EventTypes":                    "Only these event types, in the provider's names (Okta user.session.start; PingOne USER.LOCKED or SOP names such as MFA_VERIFY_FAILED).",
 	"UserEventsArgs.Hours":                         "Look back this many hours (1-336); default 24.",

@@ -6,13 +6,19 @@ import (
 	"unicode/utf8"
 )
 
+// Table, Cell and Stamp are table, escapeCell and stamp for the workflows,
+// so their war-room text is escaped and formatted as every command's is.
+func Table(title string, headers []string, rows [][]string) string { return table(title, headers, rows) }
+
+// Cell escapes provider text for a table cell or a line of Markdown.
+func Cell(s string) string { return escapeCell(s) }
+
+// Stamp formats an optional time for a table cell.
+func Stamp(t *time.Time) string { return stamp(t) }
+
 // table renders a compact Markdown table for a war room: a heading, then one
 // row per item. Cells are escaped so a display name with a pipe or a newline
 // cannot break the table.
-// Table is a Markdown table with a title, its cells escaped: the war-room
-// form of every command's answer, for the workflows too.
-func Table(title string, headers []string, rows [][]string) string { return table(title, headers, rows) }
-
 func table(title string, headers []string, rows [][]string) string {
 	var b strings.Builder
 	b.Grow(tableSize(title, headers, rows))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
@@ -50,5 +51,38 @@ func TestCorrelateScoresALockedAccount(t *testing.T) {
 	ctx := out["Context"].(map[string]any)
 	if ctx["Locked"] != true || !strings.Contains(fmt.Sprint(out["Reasons"]), "+0.1: the account is locked") {
 		t.Fatalf("outputs: %v", out)
+	}
+}
+
+// TestCorrelateCountsPingOneRiskEvaluations: PingOne's risk is in Protect's
+// evaluations, which its audit activities name; a HIGH one in the two hours
+// before the incident is a risk event of the correlation.
+func TestCorrelateCountsPingOneRiskEvaluations(t *testing.T) {
+	e := newEnv(t, envOptions{pingone: true, xsoar: true})
+	r := e.run("pingone-get-risk-events", `{"user":"rbrown@example.com","hours":48,"min_level":"HIGH"}`)
+	mustStatus(t, r, 200)
+	evals := r.json(t)["outputs"].([]any)
+	if len(evals) == 0 {
+		t.Fatal("the seed has no HIGH evaluation of rbrown in 48 hours")
+	}
+	first := evals[0].(map[string]any)
+	at, err := time.Parse(time.RFC3339, first["Time"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := e.xsoar.AddIncidentWith(xsoartest.Incident{Name: "PingOne: risky sign-in", Severity: xsoartest.SeverityHigh, Status: xsoartest.StatusActive,
+		Occurred: at.Add(30 * time.Minute), Labels: []xsoartest.Label{{Type: "user", Value: "rbrown@example.com"}}})
+
+	r = e.run("correlate-incident", fmt.Sprintf(`{"provider":"pingone","incident":{"platform":"xsoar","id":%q}}`, inc))
+	mustStatus(t, r, 200)
+	out := r.json(t)["outputs"].(map[string]any)
+	var found bool
+	for _, ev := range out["RiskEvents"].([]any) {
+		if ev.(map[string]any)["ID"] == first["EvaluationID"] {
+			found = true
+		}
+	}
+	if !found || !strings.Contains(fmt.Sprint(out["Reasons"]), "high or critical risk event(s)") {
+		t.Fatalf("evaluation %v not among the risk events: %v %v", first["EvaluationID"], out["RiskEvents"], out["Reasons"])
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/events"
+	"github.com/idcmd/idcmd/risk"
 )
 
 // The correlation windows of PingOne SOP 3.4: the user's events within an
@@ -69,7 +69,7 @@ type CorrelationContext struct {
 }
 
 // correlateIncident is the correlate-incident command.
-func correlateIncident() commands.Spec[CorrelateArgs, IncidentCorrelation] {
+func correlateIncident(model risk.Model) commands.Spec[CorrelateArgs, IncidentCorrelation] {
 	return commands.Spec[CorrelateArgs, IncidentCorrelation]{
 		Name:    "correlate-incident",
 		Summary: "Correlate an XSOAR or XDR incident with its user's identity events and risk, scored 0-1",
@@ -102,64 +102,68 @@ func correlateIncident() commands.Spec[CorrelateArgs, IncidentCorrelation] {
 			}
 			u := incidentUser(who)
 			out.User = &u
-			correlate(ctx, p, who, &out)
+			correlate(ctx, p, model, who, &out)
 			return correlationReply(out, f.Raw), nil
 		},
 	}
 }
 
-// correlate reads the windows and the user's state concurrently, and
-// scores them.
-func correlate(ctx context.Context, p commands.Providers, who identity, out *IncidentCorrelation) {
+// correlate reads the user as enrich-user does, over the three hours from
+// two hours before the incident to one after (or to now, when that is
+// sooner), and keeps what the SOP correlates: the security events within
+// the hour either side, the high and critical risk in the two hours
+// before (events carrying the provider's verdict, and PingOne Protect's
+// evaluations), and the account's state now.
+func correlate(ctx context.Context, p commands.Providers, model risk.Model, who identity, out *IncidentCorrelation) {
 	at := out.IncidentTime
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		window    []events.Event
-		truncated bool
-		state     *CorrelationContext
-	)
-	miss := func(part string, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		out.Missing = append(out.Missing, MissingPart{Part: part, Error: err.Error()})
+	until := at.Add(relatedWindow)
+	if now := time.Now(); until.After(now) {
+		until = now
 	}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		// One read covers both windows: from two hours before to an hour
-		// after the incident.
-		evs, more, err := userEventsBetween(ctx, p, who, at.Add(-riskLookback), at.Add(relatedWindow))
-		if err != nil {
-			miss("events", err)
-			return
-		}
-		window, truncated = evs, more
-	}()
-	go func() {
-		defer wg.Done()
-		st, err := userState(ctx, p, who)
-		if err != nil {
-			miss("context", err)
-			return
-		}
-		state = st
-	}()
-	wg.Wait()
-	out.Truncated, out.Context = truncated, state
-	for _, e := range window {
-		if !e.Time.Before(at.Add(-relatedWindow)) && securityRelevant(e) {
-			out.RelatedEvents = append(out.RelatedEvents, identityEvent(e))
-		}
-		if !e.Time.After(at) && (e.RiskLevel == "HIGH" || e.RiskLevel == "CRITICAL") {
-			out.RiskEvents = append(out.RiskEvents, identityEvent(e))
+	e, err := enrich(ctx, p, model, EnrichUserArgs{Provider: who.Provider, User: who.ID, Hours: correlationHours}, until)
+	if err != nil {
+		out.Missing = append(out.Missing, MissingPart{Part: "user", Error: err.Error()})
+		out.Score, out.Reasons = correlationScore(0, 0, nil)
+		out.Reasons = append(out.Reasons, "the user could not be read (see Missing): the score is made of nothing")
+		return
+	}
+	for _, m := range e.Missing {
+		if m.Part == "events" || m.Part == "provider_risk" || m.Part == "groups" {
+			out.Missing = append(out.Missing, m)
 		}
 	}
-	out.Score, out.Reasons = correlationScore(len(out.RelatedEvents), len(out.RiskEvents), state)
+	out.Truncated = len(e.normalized) >= maxEvents
+	status := e.Account.Status
+	out.Context = &CorrelationContext{Status: status, Locked: status == "LOCKED_OUT" || status == "LOCKED",
+		Enabled: status != "SUSPENDED" && status != "DEPROVISIONED" && status != "DISABLED", Groups: len(e.Groups)}
+	inRiskWindow := func(t time.Time) bool { return !t.Before(at.Add(-riskLookback)) && !t.After(at) }
+	for _, ev := range slices.Backward(e.normalized) { // oldest first
+		if !ev.Time.Before(at.Add(-relatedWindow)) && !ev.Time.After(at.Add(relatedWindow)) && securityRelevant(ev) {
+			out.RelatedEvents = append(out.RelatedEvents, identityEvent(ev))
+		}
+		if inRiskWindow(ev.Time) && highRisk(ev.RiskLevel) {
+			out.RiskEvents = append(out.RiskEvents, identityEvent(ev))
+		}
+	}
+	for _, v := range e.ProviderRisk {
+		// Okta's user risk is a standing verdict with no time: the user's
+		// state, not an event of the window.
+		if v.Time != nil && inRiskWindow(*v.Time) && highRisk(v.Level) {
+			out.RiskEvents = append(out.RiskEvents, commands.IdentityEvent{ID: v.ID, Time: *v.Time, Type: "RISK_EVALUATION", Outcome: v.Level,
+				Reason: v.Reason, Provider: e.Provider})
+		}
+	}
+	out.Score, out.Reasons = correlationScore(len(out.RelatedEvents), len(out.RiskEvents), out.Context)
 	if len(out.Missing) > 0 {
 		out.Reasons = append(out.Reasons, "parts could not be read (see Missing): the score is made of the rest")
 	}
 }
+
+// correlationHours is the window correlate reads: two hours before the
+// incident to one after.
+const correlationHours = 3
+
+func highRisk(level string) bool { return level == "HIGH" || level == "CRITICAL" }
 
 // correlationScore is PingOne SOP 3.4's score, with its reasons.
 func correlationScore(related, risky int, st *CorrelationContext) (float64, []string) {
@@ -197,41 +201,6 @@ func securityRelevant(e events.Event) bool {
 	}
 	o := strings.ToUpper(e.Outcome)
 	return o == "FAILURE" || o == "DENY" || o == "FAILED"
-}
-
-// userState reads the user's status and group count.
-func userState(ctx context.Context, p commands.Providers, who identity) (*CorrelationContext, error) {
-	switch who.Provider {
-	case "okta":
-		u, err := p.Okta.GetUser(ctx, who.ID)
-		if err != nil {
-			return nil, err
-		}
-		gs, err := p.Okta.ListUserGroups(ctx, who.ID)
-		if err != nil {
-			return nil, err
-		}
-		s := u.Status
-		return &CorrelationContext{Status: s, Locked: s == "LOCKED_OUT", Enabled: s != "SUSPENDED" && s != "DEPROVISIONED", Groups: len(gs)}, nil
-	default:
-		u, err := p.PingOne.GetUser(ctx, who.ID)
-		if err != nil {
-			return nil, err
-		}
-		gs, err := p.PingOne.ListGroupMemberships(ctx, who.ID)
-		if err != nil {
-			return nil, err
-		}
-		locked := u.Account.Status == "LOCKED"
-		status := "ACTIVE"
-		switch {
-		case !u.Enabled:
-			status = "DISABLED"
-		case locked:
-			status = "LOCKED"
-		}
-		return &CorrelationContext{Status: status, Locked: locked, Enabled: u.Enabled, Groups: len(gs)}, nil
-	}
 }
 
 // correlationReply is the answer; its raw_response is the incident as the

@@ -126,14 +126,14 @@ func normalize(e *UserEnrichment) {
 func enrichmentReadable(e *UserEnrichment) string {
 	var b strings.Builder
 	a := e.Account
-	fmt.Fprintf(&b, "## Risk %d/10 (%s): %s (%s)\n", e.Risk.Score, e.Risk.Level, cell(a.Username), e.Provider)
+	fmt.Fprintf(&b, "## Risk %d/10 (%s): %s (%s)\n", e.Risk.Score, e.Risk.Level, commands.Cell(a.Username), e.Provider)
 	rows := make([][]string, 0, len(e.Risk.Factors))
 	for _, f := range e.Risk.Factors {
 		rows = append(rows, []string{f.Name, "+" + strconv.Itoa(f.Points), f.Evidence})
 	}
-	b.WriteString(table("Risk factors", []string{"Factor", "Points", "Evidence"}, rows))
-	b.WriteString(table("Account", []string{"ID", "Username", "Display name", "Status", "Can sign in", "Last sign-in"},
-		[][]string{{a.ID, a.Username, a.DisplayName, a.Status, yesNo(a.CanSignIn), stamp(a.LastSignIn)}}))
+	b.WriteString(commands.Table("Risk factors", []string{"Factor", "Points", "Evidence"}, rows))
+	b.WriteString(commands.Table("Account", []string{"ID", "Username", "Display name", "Status", "Can sign in", "Last sign-in"},
+		[][]string{{a.ID, a.Username, a.DisplayName, a.Status, yesNo(a.CanSignIn), commands.Stamp(a.LastSignIn)}}))
 	names := func(n int, name func(int) string) string {
 		parts := make([]string, 0, n)
 		for i := range min(n, 15) {
@@ -159,13 +159,13 @@ func enrichmentReadable(e *UserEnrichment) string {
 		{"Events (" + strconv.Itoa(e.Hours) + " h)", strconv.Itoa(len(e.Events)), strconv.Itoa(failed) + " failed"},
 		{"Provider risk", strconv.Itoa(len(e.ProviderRisk)), names(len(e.ProviderRisk), func(i int) string { return e.ProviderRisk[i].Level })},
 	}
-	b.WriteString(table("What was read", []string{"Part", "Count", "Items"}, parts))
+	b.WriteString(commands.Table("What was read", []string{"Part", "Count", "Items"}, parts))
 	if len(e.Missing) > 0 {
 		rows := make([][]string, 0, len(e.Missing))
 		for _, m := range e.Missing {
 			rows = append(rows, []string{m.Part, m.Error})
 		}
-		b.WriteString(table("Missing parts", []string{"Part", "Why"}, rows))
+		b.WriteString(commands.Table("Missing parts", []string{"Part", "Why"}, rows))
 	}
 	return b.String()
 }

@@ -77,6 +77,7 @@ func enrichOkta(ctx context.Context, c *okta.Client, user string, since, until t
 	for _, e := range logs {
 		ev := events.FromOktaEvent(e)
 		out.Events = append(out.Events, identityEvent(ev))
+		out.normalized = append(out.normalized, ev)
 		if ev.ActorID == id && oktaSignIn(ev.Type) {
 			s := risk.SignIn{ID: ev.ID, Time: ev.Time, Failed: ev.Outcome == "FAILURE" || ev.Outcome == "DENY"}
 			if ev.Geo != nil {

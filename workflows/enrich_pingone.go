@@ -95,6 +95,7 @@ func enrichPingOne(ctx context.Context, c *pingone.Client, user string, since, u
 	for _, a := range acts {
 		ev := events.FromPingOneActivity(a)
 		out.Events = append(out.Events, identityEvent(ev))
+		out.normalized = append(out.normalized, ev)
 		if ev.ActorID == id && pingOneSignIn(ev.SOPTypes) {
 			signIns = append(signIns, risk.SignIn{ID: ev.ID, Time: ev.Time, Failed: ev.Outcome == "FAILED"})
 		}

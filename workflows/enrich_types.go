@@ -3,6 +3,8 @@ package workflows
 import (
 	"time"
 
+	"github.com/idcmd/idcmd/events"
+
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/risk"
 )
@@ -34,6 +36,10 @@ type UserEnrichment struct {
 	Risk risk.Assessment `json:"Risk"`
 	// The parts that could not be read, and why; everything else is complete.
 	Missing []MissingPart `json:"Missing"`
+
+	// normalized are Events as package events normalized them (with the
+	// provider's risk level and the SOPs' names), for correlate-incident.
+	normalized []events.Event
 }
 
 // UserRole is one admin role assignment.

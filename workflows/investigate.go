@@ -116,15 +116,15 @@ func severityFor(ctx context.Context, p commands.Providers, s InvestigateSetting
 // the recommendations, then the enrichment.
 func investigationReadable(v *UserInvestigation) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Investigation of %s (%s): risk %d/10, %s\n", cell(v.Enrichment.Account.Username), v.Provider, v.Score, v.Level)
+	fmt.Fprintf(&b, "## Investigation of %s (%s): risk %d/10, %s\n", commands.Cell(v.Enrichment.Account.Username), v.Provider, v.Score, v.Level)
 	fmt.Fprintf(&b, "### Recommendations (%s)\n", v.Tier)
 	for i, r := range v.Recommendations {
-		b.WriteString(strconv.Itoa(i+1) + ". " + cell(r) + "\n")
+		b.WriteString(strconv.Itoa(i+1) + ". " + commands.Cell(r) + "\n")
 	}
 	if v.Severity != nil {
 		fmt.Fprintf(&b, "\n**Incident severity:** %s", v.Severity.Status)
 		if v.Severity.Detail != "" {
-			b.WriteString(" (" + cell(v.Severity.Detail) + ")")
+			b.WriteString(" (" + commands.Cell(v.Severity.Detail) + ")")
 		}
 		b.WriteString("\n")
 	}

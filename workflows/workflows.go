@@ -53,6 +53,6 @@ func Commands(s Settings) []commands.Command {
 		ContainUser,
 		ReleaseUser,
 		respondToIncident(s),
-		correlateIncident(),
+		correlateIncident(s.Risk),
 	}
 }
