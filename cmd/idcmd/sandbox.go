@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/idcmd/idcmd/providers/prisma/prismatest"
 	"github.com/idcmd/idcmd/providers/xdr/xdrtest"
 	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
+	"github.com/idcmd/idcmd/risk"
 )
 
 // sandboxEnv is the embedded demo: fake providers on loopback, seeded with a
@@ -112,14 +114,17 @@ func startSandbox() (*sandboxEnv, error) {
 // approvals.privileged_groups, they are the SOPs' groups and the seeded
 // orgs' own (Super Admins, PingOne Admins, ...), so the sandbox holds a
 // reset link for awong, or adding someone to Super Admins, as a deployment
-// that lists its real groups would.
+// that lists its real groups would. The risk model's privileged groups,
+// unless the file changes them, get the seeded orgs' groups too.
 func (s *sandboxEnv) configure(cfg *config.Config) {
+	seeded := append(oktatest.PrivilegedGroups(), pingonetest.PrivilegedGroups()...)
+	if pa := &cfg.Risk.Factors.PrivilegedAccess; slices.Equal(pa.Groups, risk.Defaults().Factors.PrivilegedAccess.Groups) {
+		pa.Groups = append(slices.Clone(pa.Groups), seeded...)
+	}
 	if cfg.Approvals.PrivilegedGroups != nil {
 		return
 	}
-	groups := append([]string{}, commands.DefaultPrivilegedGroups...)
-	groups = append(groups, oktatest.PrivilegedGroups()...)
-	cfg.Approvals.PrivilegedGroups = append(groups, pingonetest.PrivilegedGroups()...)
+	cfg.Approvals.PrivilegedGroups = append(slices.Clone(commands.DefaultPrivilegedGroups), seeded...)
 }
 
 // getenv overlays the sandbox's variables on the real environment; the

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/idcmd/idcmd/config"
+	"github.com/idcmd/idcmd/providers/okta/oktatest"
 	"github.com/idcmd/idcmd/providers/pingone/pingonetest"
 	"github.com/idcmd/idcmd/server"
 )
@@ -235,5 +237,23 @@ func TestSandboxHoldsGrantsOfItsOwnPrivilegedGroups(t *testing.T) {
 		if status, body := a.post(t, tok, c.command, c.body); status != c.want {
 			t.Errorf("%s %s: %d, want %d: %v", c.command, c.body, status, c.want, body)
 		}
+	}
+}
+
+// TestSandboxRiskModelKnowsItsPrivilegedGroups: the seeded orgs' privileged
+// groups count in the risk model too, unless the config file lists its own.
+func TestSandboxRiskModelKnowsItsPrivilegedGroups(t *testing.T) {
+	cfg := config.Defaults()
+	(&sandboxEnv{}).configure(&cfg)
+	for _, g := range append(oktatest.PrivilegedGroups(), pingonetest.PrivilegedGroups()...) {
+		if !slices.Contains(cfg.Risk.Factors.PrivilegedAccess.Groups, g) {
+			t.Errorf("risk groups %v lack %q", cfg.Risk.Factors.PrivilegedAccess.Groups, g)
+		}
+	}
+	own := config.Defaults()
+	own.Risk.Factors.PrivilegedAccess.Groups = []string{"Domain Admins"}
+	(&sandboxEnv{}).configure(&own)
+	if got := own.Risk.Factors.PrivilegedAccess.Groups; !slices.Equal(got, []string{"Domain Admins"}) {
+		t.Errorf("a configured list was changed: %v", got)
 	}
 }
