@@ -65,6 +65,9 @@ type rowInserts struct {
 	audit, writeBacks map[int]string
 	// events end with ON CONFLICT DO NOTHING: the log's dedup.
 	events map[int]string
+	// decisions have no ON CONFLICT: an event is decided once, and a
+	// second decision is an error.
+	decisions map[int]string
 }
 
 var (
@@ -77,6 +80,7 @@ func newRowInserts(d dialect) *rowInserts {
 		audit:      multiRowInserts(d, "audit", auditColumns),
 		writeBacks: multiRowInserts(d, "writebacks", writeBackInsertColumns),
 		events:     multiRowInserts(d, "events", eventInsertColumns),
+		decisions:  multiRowInserts(d, "event_decisions", decisionColumns),
 	}
 	for rows, q := range r.events {
 		r.events[rows] = q + eventConflict

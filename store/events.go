@@ -100,8 +100,10 @@ const eventColumns = `seq, provider, event_id, type, source, outcome, user_id, u
 	ip, occurred_at, received_at, rejected, body, raw`
 
 // eventInsertColumns are eventColumns but seq, which the database assigns.
+// decided is set to false explicitly: the column's default marks the
+// events stored before the rules existed as decided (migration 00007).
 const eventInsertColumns = `provider, event_id, type, source, outcome, user_id, user_name, actor_id, actor_name,
-	ip, occurred_at, received_at, rejected, body, raw`
+	ip, occurred_at, received_at, rejected, body, raw, decided`
 
 // eventConflict makes an insert of an event already stored do nothing.
 const eventConflict = " ON CONFLICT (provider, event_id) DO NOTHING"
@@ -136,7 +138,7 @@ func checkEvent(e Event) (Event, error) {
 
 func appendEventArgs(args []any, d dialect, e Event) []any {
 	return append(args, e.Provider, e.ID, e.Type, string(e.Source), e.Outcome, e.UserID, e.UserName, e.ActorID,
-		e.ActorName, e.IP, d.ts(e.Time), d.ts(e.ReceivedAt), e.Rejected, string(e.Body), e.Raw)
+		e.ActorName, e.IP, d.ts(e.Time), d.ts(e.ReceivedAt), e.Rejected, string(e.Body), e.Raw, false)
 }
 
 func scanEvent(row rowScanner) (Event, error) {
@@ -180,7 +182,7 @@ func (s *sqlStore) AppendEvents(ctx context.Context, events []Event, cp *PollChe
 				return err
 			}
 		}
-		args := make([]any, 0, 64*15)
+		args := make([]any, 0, 64*16)
 		err := inChunks(len(checked), func(lo, hi int) error {
 			args = args[:0]
 			for _, e := range checked[lo:hi] {
@@ -306,18 +308,34 @@ func (s *sqlStore) PurgeEvents(ctx context.Context, receivedBefore time.Time) (i
 		query = "DELETE FROM events WHERE seq = ANY(ARRAY(" + pick + "))"
 	}
 	before := s.d.ts(dbTimeOf(receivedBefore))
+	total, err := s.purgeChunks(ctx, query, before)
+	if err != nil {
+		return total, fmt.Errorf("store: purge events: %w", err)
+	}
+	// A decision goes with its event: decided after it was received, it
+	// is purged by the same horizon, a little later at most.
+	pickDecisions := "SELECT provider, event_id FROM event_decisions WHERE decided_at < $1 ORDER BY decided_at LIMIT $2"
+	if _, err := s.purgeChunks(ctx, "DELETE FROM event_decisions WHERE (provider, event_id) IN ("+pickDecisions+")", before); err != nil {
+		return total, fmt.Errorf("store: purge decisions: %w", err)
+	}
+	return total, nil
+}
+
+// purgeChunks runs a chunked DELETE (parameters: the horizon and the chunk
+// size) until a chunk deletes less than a whole one.
+func (s *sqlStore) purgeChunks(ctx context.Context, query string, before any) (int64, error) {
 	var total int64
 	for {
 		n, err := rowsAffected(s.exec(ctx, query, before, purgeChunk))
 		total += n
 		if err != nil {
-			return total, fmt.Errorf("store: purge events: %w", err)
+			return total, err
 		}
 		if n < purgeChunk {
 			return total, nil
 		}
 		if err := ctx.Err(); err != nil {
-			return total, fmt.Errorf("store: purge events: %w", err)
+			return total, err
 		}
 	}
 }

@@ -113,7 +113,7 @@ func (s *sqlStore) prepareWriter(ctx context.Context, wdb *sql.DB) error {
 	queries := []string{auditHeadQuery, auditHeadUpdate, idemInsert, idemComplete,
 		savepointOp, savepointRollbackOp, savepointReleaseOp, pollCursorUpsert}
 	for _, rows := range insertChunks {
-		queries = append(queries, s.d.inserts().audit[rows], s.d.inserts().writeBacks[rows], s.d.inserts().events[rows])
+		queries = append(queries, s.d.inserts().audit[rows], s.d.inserts().writeBacks[rows], s.d.inserts().events[rows], s.d.inserts().decisions[rows])
 	}
 	for _, q := range queries {
 		st, err := wdb.PrepareContext(ctx, q)

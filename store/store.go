@@ -189,6 +189,23 @@ type Store interface {
 	// take it at once; nothing happens when owner does not hold it.
 	ReleaseLease(ctx context.Context, name, owner string) error
 
+	// UndecidedEvents returns up to limit (at most MaxDecisionsPerRecord)
+	// events the rules have not decided, in Seq order.
+	UndecidedEvents(ctx context.Context, limit int) ([]Event, error)
+	// DecidedEvents returns up to limit decided events with Seq > afterSeq
+	// that happened at or after since, in Seq order.
+	DecidedEvents(ctx context.Context, afterSeq int64, since time.Time, limit int) ([]Event, error)
+	// RecordDecisions stores decisions, queues their deliveries and marks
+	// their events decided in one transaction, only while lease.Owner
+	// holds lease.Name (else ErrLeaseLost, nothing stored). Deciding an
+	// event twice is an error.
+	RecordDecisions(ctx context.Context, lease DecisionLease, ds []Decision) ([]Decision, error)
+	// GetDecision returns the decision on an event, or ErrNotFound.
+	GetDecision(ctx context.Context, provider, id string) (Decision, error)
+	// GroupDecisions returns up to limit decisions of a group decided at or
+	// after since, first decided first.
+	GroupDecisions(ctx context.Context, key string, since time.Time, limit int) ([]Decision, error)
+
 	// Close waits for queued writes to commit and closes the database.
 	Close() error
 }
@@ -419,6 +436,18 @@ const (
 const (
 	PlatformXSOAR = "xsoar"
 	PlatformXDR   = "xdr"
+	// PlatformIdcmd is a delivery idcmd makes to itself: an automated
+	// response, run through the Invoker.
+	PlatformIdcmd = "idcmd"
+)
+
+// Write-back kinds: what a WriteBack delivers. Packages that deliver
+// other kinds name their own; the store only requires an entry to name
+// its incident.
+const (
+	// KindEntry is an XSOAR war-room entry or an XDR incident comment
+	// about a command's outcome (the default).
+	KindEntry = "entry"
 )
 
 // MaxWriteBackMarkdown bounds WriteBack.Markdown in bytes. Longer Markdown is
@@ -434,11 +463,25 @@ const WriteBackTruncatedNote = "\n\n… truncated by idcmd"
 // on its own) and delivered by a worker, so the command's response never
 // waits on the incident platform and the entry survives a restart.
 type WriteBack struct {
-	ID              string `json:"id"`        // "wb_" and 20 base32 characters
-	AuditSeq        int64  `json:"audit_seq"` // the audit record the entry is about, 0 if none
-	Platform        string `json:"platform"`  // PlatformXSOAR or PlatformXDR
-	IncidentID      string `json:"incident_id"`
-	InvestigationID string `json:"investigation_id,omitempty"`
+	ID string `json:"id"` // "wb_" and 20 base32 characters
+	// Kind is what is delivered: KindEntry, or a delivery of the event
+	// rules (an XDR alert, an XSOAR incident, an automated response).
+	Kind     string `json:"kind"`
+	AuditSeq int64  `json:"audit_seq"` // the audit record the entry is about, 0 if none
+	Platform string `json:"platform"`  // PlatformXSOAR, PlatformXDR or PlatformIdcmd
+	// IncidentID is the incident an entry goes to; "" for a delivery that
+	// creates one.
+	IncidentID string `json:"incident_id,omitempty"`
+	// EventProvider and EventID name the identity event a delivery of the
+	// event rules is for; "" for a command's entry.
+	EventProvider string `json:"event_provider,omitempty"`
+	EventID       string `json:"event_id,omitempty"`
+	// Payload is what the delivery needs beyond the event (JSON; its
+	// kind's shape); Result what it produced (JSON: the incident it
+	// created, the audit record of a response), at most 64 KiB.
+	Payload         json.RawMessage `json:"payload,omitempty"`
+	Result          json.RawMessage `json:"result,omitempty"`
+	InvestigationID string          `json:"investigation_id,omitempty"`
 	// Markdown is the entry, at most MaxWriteBackMarkdown bytes.
 	Markdown string          `json:"markdown"`
 	Note     bool            `json:"note"` // XSOAR: flag the entry as a note
@@ -461,8 +504,12 @@ type WriteBack struct {
 type WriteBackFilter struct {
 	Status     WriteBackStatus
 	IncidentID string
-	Limit      int    // default 50, at most 500
-	Cursor     string // the next value of the previous page
+	// EventID (with EventProvider, when set) keeps the deliveries for one
+	// identity event.
+	EventProvider, EventID string
+	Kind                   string
+	Limit                  int    // default 50, at most 500
+	Cursor                 string // the next value of the previous page
 }
 
 // WriteBackOutcome is the outcome of one delivery attempt.
@@ -471,6 +518,9 @@ type WriteBackOutcome struct {
 	// delivered and keeps RemoteID.
 	Delivered bool
 	RemoteID  string
+	// Result is what the attempt produced (JSON), kept whatever the
+	// outcome; nil keeps the one stored.
+	Result json.RawMessage
 	// Err is why the attempt failed, shown as LastError.
 	Err string
 	// Permanent: a failure a retry cannot heal (a closed investigation);

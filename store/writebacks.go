@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,21 +19,39 @@ import (
 const (
 	maxWriteBackError    = 4 << 10
 	maxWriteBackRemoteID = 1 << 10
+	maxWriteBackResult   = 64 << 10
 )
 
+// NewWriteBackID returns a new write-back id, "wb_" and 20 random base32
+// characters. A caller that queues deliveries which name each other (a
+// response that waits for the incident it runs in) picks their ids first.
+func NewWriteBackID() string { return newID("wb_") }
+
 const writeBackColumns = `id, audit_seq, platform, incident_id, investigation_id, markdown, note, status,
-	attempts, next_attempt_at, last_error, remote_id, created_at, delivered_at`
+	attempts, next_attempt_at, last_error, remote_id, created_at, delivered_at, kind, event_provider, event_id, payload, result`
 
 // newWriteBack checks in and returns it as a new write-back to queue: a new
-// ID, status queued, text made storable and Markdown cut to its bound, and
+// ID (a decision's deliveries keep the ids their caller chose), status queued, text made storable and Markdown cut to its bound, and
 // AuditSeq as given. The caller fills in CreatedAt and NextAttemptAt (and
 // AppendAudit the AuditSeq of its record).
 func newWriteBack(in WriteBack) (WriteBack, error) {
-	if in.Platform != PlatformXSOAR && in.Platform != PlatformXDR {
-		return WriteBack{}, fmt.Errorf("store: write-back platform must be %s or %s, got %q", PlatformXSOAR, PlatformXDR, in.Platform)
+	if in.Platform != PlatformXSOAR && in.Platform != PlatformXDR && in.Platform != PlatformIdcmd {
+		return WriteBack{}, fmt.Errorf("store: write-back platform must be %s, %s or %s, got %q", PlatformXSOAR, PlatformXDR, PlatformIdcmd, in.Platform)
+	}
+	if in.Kind == "" {
+		in.Kind = KindEntry
+	}
+	if len(in.Payload) > 0 {
+		if err := checkJSON("write-back payload", in.Payload); err != nil {
+			return WriteBack{}, err
+		}
 	}
 	wb := WriteBack{
-		ID:              newID("wb_"),
+		ID:              NewWriteBackID(),
+		Kind:            cleanText(in.Kind),
+		EventProvider:   cleanText(in.EventProvider),
+		EventID:         cleanText(in.EventID),
+		Payload:         in.Payload,
 		AuditSeq:        in.AuditSeq,
 		Platform:        in.Platform,
 		IncidentID:      cleanText(in.IncidentID),
@@ -42,8 +61,8 @@ func newWriteBack(in WriteBack) (WriteBack, error) {
 		Note:     in.Note,
 		Status:   WriteBackQueued,
 	}
-	if wb.IncidentID == "" {
-		return WriteBack{}, errors.New("store: a write-back needs an incident ID")
+	if wb.IncidentID == "" && wb.Kind == KindEntry {
+		return WriteBack{}, errors.New("store: a write-back entry needs an incident ID")
 	}
 	if wb.AuditSeq < 0 {
 		return WriteBack{}, fmt.Errorf("store: write-back audit seq must not be negative, got %d", wb.AuditSeq)
@@ -67,22 +86,30 @@ func truncateText(s string, limit int, note string) string {
 
 // writeBackInsertColumns are the columns a new write-back is inserted with
 // (the INSERTs are rowInserts.writeBacks).
-const writeBackInsertColumns = "id, audit_seq, platform, incident_id, investigation_id, markdown, note, status, next_attempt_at, created_at"
+const writeBackInsertColumns = "id, audit_seq, platform, incident_id, investigation_id, markdown, note, status, next_attempt_at, created_at, kind, event_provider, event_id, payload"
 
 // appendWriteBackArgs appends the writeBackInsertColumns values of wb.
 func appendWriteBackArgs(args []any, d dialect, wb WriteBack) []any {
 	return append(args, wb.ID, wb.AuditSeq, wb.Platform, wb.IncidentID, wb.InvestigationID, wb.Markdown, wb.Note,
-		string(wb.Status), d.ts(wb.NextAttemptAt), d.ts(wb.CreatedAt))
+		string(wb.Status), d.ts(wb.NextAttemptAt), d.ts(wb.CreatedAt), wb.Kind, wb.EventProvider, wb.EventID, string(wb.Payload))
 }
 
 func scanWriteBack(row rowScanner) (WriteBack, error) {
 	var wb WriteBack
 	var next, created, delivered scanTime
 	var attempts int64
+	var payload, result string
 	err := row.Scan(&wb.ID, &wb.AuditSeq, &wb.Platform, &wb.IncidentID, &wb.InvestigationID, &wb.Markdown,
-		&wb.Note, &wb.Status, &attempts, &next, &wb.LastError, &wb.RemoteID, &created, &delivered)
+		&wb.Note, &wb.Status, &attempts, &next, &wb.LastError, &wb.RemoteID, &created, &delivered,
+		&wb.Kind, &wb.EventProvider, &wb.EventID, &payload, &result)
 	if err != nil {
 		return WriteBack{}, err
+	}
+	if payload != "" {
+		wb.Payload = json.RawMessage(payload)
+	}
+	if result != "" {
+		wb.Result = json.RawMessage(result)
 	}
 	wb.Attempts = int(attempts)
 	wb.NextAttemptAt = next.t
@@ -206,8 +233,16 @@ func (s *sqlStore) FinishWriteBack(ctx context.Context, id, owner string, o Writ
 	if o.Delivered && o.Permanent {
 		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an outcome cannot be both delivered and a permanent failure", id)
 	}
-	if o.Interrupted && (o.Delivered || o.Permanent || o.Err != "" || o.RemoteID != "" || !o.RetryAt.IsZero()) {
+	if o.Interrupted && (o.Delivered || o.Permanent || o.Err != "" || o.RemoteID != "" || len(o.Result) > 0 || !o.RetryAt.IsZero()) {
 		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an interrupted attempt has no other outcome", id)
+	}
+	if len(o.Result) > 0 {
+		if err := checkJSON("write-back result", o.Result); err != nil {
+			return WriteBack{}, err
+		}
+		if len(o.Result) > maxWriteBackResult {
+			return WriteBack{}, fmt.Errorf("store: finish write-back %s: result is %d bytes, at most %d", id, len(o.Result), maxWriteBackResult)
+		}
 	}
 	now = nowOr(now)
 	errText := truncateText(cleanText(o.Err), maxWriteBackError, "…")
@@ -237,6 +272,11 @@ func (s *sqlStore) FinishWriteBack(ctx context.Context, id, owner string, o Writ
 			retry = dbTimeOf(o.RetryAt)
 		}
 		set = "status = 'queued', last_error = " + arg(errText) + ", next_attempt_at = " + arg(s.d.ts(retry))
+	}
+	if len(o.Result) > 0 {
+		// A result is what the attempt produced (the incident it created,
+		// the audit record of a response), whatever its outcome.
+		set += ", result = " + arg(string(o.Result))
 	}
 	query := "UPDATE writebacks SET " + set + ", lease_until = NULL" +
 		" WHERE id = $1 AND status = 'delivering' AND lease_owner = $2 RETURNING " + writeBackColumns
@@ -276,6 +316,15 @@ func (s *sqlStore) ListWriteBacks(ctx context.Context, f WriteBackFilter) ([]Wri
 	}
 	if f.IncidentID != "" {
 		w.add("incident_id = ?", f.IncidentID)
+	}
+	if f.EventID != "" {
+		w.add("event_id = ?", f.EventID)
+		if f.EventProvider != "" {
+			w.add("event_provider = ?", f.EventProvider)
+		}
+	}
+	if f.Kind != "" {
+		w.add("kind = ?", f.Kind)
 	}
 	if f.Cursor != "" {
 		parts, err := decodeCursor("w", f.Cursor, 2)

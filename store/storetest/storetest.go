@@ -89,6 +89,7 @@ func Run(t *testing.T, open Opener) {
 	}
 	tests = append(tests, retentionTests...)
 	tests = append(tests, eventTests...)
+	tests = append(tests, decisionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}

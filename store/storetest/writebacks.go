@@ -88,7 +88,7 @@ func testWriteBackWithAudit(t *testing.T, s store.Store) {
 		t.Errorf("write-back ID %q, record's WriteBackID %q: want wb_ and 20 characters, the same in both", wb.ID, got.WriteBackID)
 	}
 	want := store.WriteBack{
-		ID: wb.ID, AuditSeq: got.Seq, Platform: "xsoar", IncidentID: "4711", InvestigationID: "4711",
+		ID: wb.ID, Kind: store.KindEntry, AuditSeq: got.Seq, Platform: "xsoar", IncidentID: "4711", InvestigationID: "4711",
 		Markdown: in.WriteBack.Markdown, Note: true, Status: store.WriteBackQueued,
 		NextAttemptAt: in.Time, CreatedAt: in.Time,
 	}
