@@ -530,10 +530,11 @@ type WriteBackOutcome struct {
 	// write-back goes back to queued, due at RetryAt (now when zero).
 	RetryAt time.Time
 	// Interrupted: the attempt was cut off by this replica's shutdown, or
-	// never started (claimed, then released). It does not count: the
-	// write-back goes back to queued, due now, with the claim's increment of
-	// Attempts undone and the lease cleared; LastError is kept. It cannot be
-	// combined with any other field. An attempt cut off after the platform
+	// never started (claimed, then released, or put off because what it
+	// needs is not there yet). It does not count: the write-back goes back
+	// to queued, due at RetryAt (now when zero), with the claim's increment
+	// of Attempts undone and the lease cleared; LastError is kept, or set
+	// to Err. It cannot be delivered, permanent or produce anything. An attempt cut off after the platform
 	// received the entry is delivered again: delivery is at least once.
 	Interrupted bool
 }

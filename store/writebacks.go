@@ -233,8 +233,8 @@ func (s *sqlStore) FinishWriteBack(ctx context.Context, id, owner string, o Writ
 	if o.Delivered && o.Permanent {
 		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an outcome cannot be both delivered and a permanent failure", id)
 	}
-	if o.Interrupted && (o.Delivered || o.Permanent || o.Err != "" || o.RemoteID != "" || len(o.Result) > 0 || !o.RetryAt.IsZero()) {
-		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an interrupted attempt has no other outcome", id)
+	if o.Interrupted && (o.Delivered || o.Permanent || o.RemoteID != "" || len(o.Result) > 0) {
+		return WriteBack{}, fmt.Errorf("store: finish write-back %s: an interrupted attempt is not delivered, failed or produced", id)
 	}
 	if len(o.Result) > 0 {
 		if err := checkJSON("write-back result", o.Result); err != nil {
@@ -259,7 +259,14 @@ func (s *sqlStore) FinishWriteBack(ctx context.Context, id, owner string, o Writ
 	case o.Interrupted:
 		// The attempt is given back: the claim counted it, so the count
 		// is undone (never below zero), and it is due at once.
-		set = "status = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = " + arg(s.d.ts(now))
+		due := now
+		if !o.RetryAt.IsZero() {
+			due = dbTimeOf(o.RetryAt)
+		}
+		set = "status = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = " + arg(s.d.ts(due))
+		if o.Err != "" {
+			set += ", last_error = " + arg(errText)
+		}
 	case o.Delivered:
 		remoteID := truncateText(cleanText(o.RemoteID), maxWriteBackRemoteID, "")
 		t := arg(s.d.ts(now))

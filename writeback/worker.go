@@ -8,6 +8,7 @@ package writeback
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,11 +27,56 @@ type Target interface {
 	Deliver(ctx context.Context, wb store.WriteBack) (remoteID string, err error)
 }
 
+// Produced is what a delivery made: the platform's id for it and a result
+// (JSON) kept with the write-back (the incident it created, the audit
+// record of a response).
+type Produced struct {
+	RemoteID string
+	Result   json.RawMessage
+}
+
+// ResultTarget is a Target whose deliveries report a result. The worker
+// calls DeliverResult instead of Deliver. A result returned with an error
+// is kept too (what a failed response did record).
+type ResultTarget interface {
+	Target
+	DeliverResult(ctx context.Context, wb store.WriteBack) (Produced, error)
+}
+
+// BatchTarget is a Target that takes several deliveries of its kind in one
+// call (XDR alerts: up to 60 a request). The worker hands it every
+// write-back of its kind that one claim brought, and it returns one
+// Attempt per write-back, in order.
+type BatchTarget interface {
+	Target
+	DeliverBatch(ctx context.Context, wbs []store.WriteBack) []Attempt
+}
+
+// Attempt is the outcome of one write-back of a batch.
+type Attempt struct {
+	Produced
+	Err error
+}
+
+// Later is the error of a delivery that must wait for something it needs
+// (the incident a response runs in): the write-back is queued again, due
+// At, and the attempt does not count towards MaxAttempts.
+type Later struct {
+	At  time.Time
+	Why string
+}
+
+func (l *Later) Error() string { return "waiting: " + l.Why }
+
 // Worker delivers queued write-backs.
 type Worker struct {
 	Store store.Store
-	// Targets maps a platform (xsoar, xdr) to its delivery.
+	// Targets maps a platform (xsoar, xdr) to the delivery of its entries
+	// (kind entry).
 	Targets map[string]Target
+	// Kinds maps every other kind (an XDR alert, an XSOAR incident, an
+	// automated response) to its delivery.
+	Kinds map[string]Target
 	// Owner names this replica in the store's leases.
 	Owner string
 	Log   *slog.Logger
@@ -151,7 +197,7 @@ func (w *Worker) Run(ctx context.Context) {
 	defer close(w.done)
 	defer abort()
 	poll := w.Poll
-	if len(w.Targets) == 0 {
+	if len(w.Targets) == 0 && len(w.Kinds) == 0 {
 		poll = w.IdlePoll
 	}
 	t := time.NewTicker(poll)
@@ -240,6 +286,25 @@ func (w *Worker) runOnce(ctx, dctx context.Context) (int, error) {
 	sem := make(chan struct{}, w.Parallel)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	claimed, batches := w.batches(claimed)
+	for _, b := range batches {
+		select {
+		case sem <- struct{}{}:
+		case <-w.stop:
+		}
+		if w.stopping() {
+			w.release(b.wbs)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_ = panics.Contain(w.Log, "write-back batch of "+b.kind, func() error {
+				w.deliverBatch(dctx, b.target, b.wbs)
+				return nil
+			})
+		}()
+	}
 	for i, wb := range claimed {
 		select {
 		case sem <- struct{}{}:
@@ -277,29 +342,47 @@ func (w *Worker) deliver(ctx context.Context, wb store.WriteBack) {
 		w.record(wb, store.WriteBackOutcome{Interrupted: true}, "interrupted")
 		return
 	}
-	target, ok := w.Targets[wb.Platform]
-	var remoteID string
+	target, ok := w.target(wb)
+	var made Produced
 	var err error
 	if !ok {
-		err = fmt.Errorf("%w: %s is not configured in idcmd", errPermanent, wb.Platform)
+		err = fmt.Errorf("%w: %s is not configured in idcmd", errPermanent, targetName(wb))
 	} else {
 		dctx, cancel := context.WithTimeout(ctx, w.Timeout)
-		err = panics.Contain(w.Log, "delivery of "+wb.ID+" to "+wb.Platform, func() (err error) {
-			remoteID, err = target.Deliver(dctx, withFooter(wb))
+		err = panics.Contain(w.Log, "delivery of "+wb.ID+" to "+targetName(wb), func() (err error) {
+			if rt, ok := target.(ResultTarget); ok {
+				made, err = rt.DeliverResult(dctx, wb)
+				return err
+			}
+			made.RemoteID, err = target.Deliver(dctx, withFooter(wb))
 			return err
 		})
 		cancel()
 	}
+	w.finish(ctx, wb, made, err)
+}
+
+// finish records the outcome of one attempt: delivered, put off (Later),
+// retried with backoff, failed, or interrupted by shutdown.
+func (w *Worker) finish(ctx context.Context, wb store.WriteBack, made Produced, err error) {
+	var later *Later
+	if errors.As(err, &later) && ctx.Err() == nil {
+		w.record(wb, store.WriteBackOutcome{Interrupted: true, RetryAt: later.At, Err: later.Error()}, "waiting")
+		return
+	}
 	if err != nil && ctx.Err() != nil {
 		// Cut off by shutdown, not failed: whether the platform took the
 		// entry is unknown, and the next attempt is the first that counts.
-		w.Log.Warn("write-back attempt interrupted by shutdown", "writeback", wb.ID, "platform", wb.Platform,
+		w.Log.Warn("write-back attempt interrupted by shutdown", "writeback", wb.ID, "platform", wb.Platform, "kind", wb.Kind,
 			"incident", wb.IncidentID, "error", err)
 		w.record(wb, store.WriteBackOutcome{Interrupted: true}, "interrupted")
 		return
 	}
 	now := w.Now()
-	o := store.WriteBackOutcome{Delivered: err == nil, RemoteID: remoteID}
+	o := store.WriteBackOutcome{Delivered: err == nil, RemoteID: made.RemoteID, Result: made.Result}
+	if err != nil {
+		o.RemoteID = ""
+	}
 	outcome := "delivered"
 	if err != nil {
 		o.Err = err.Error()
@@ -315,7 +398,7 @@ func (w *Worker) deliver(ctx context.Context, wb store.WriteBack) {
 	}
 	w.record(wb, o, outcome)
 	if outcome != "delivered" {
-		w.Log.Warn("write-back not delivered", "writeback", wb.ID, "platform", wb.Platform, "incident", wb.IncidentID,
+		w.Log.Warn("write-back not delivered", "writeback", wb.ID, "platform", wb.Platform, "kind", wb.Kind, "incident", wb.IncidentID,
 			"attempt", wb.Attempts, "outcome", outcome, "error", o.Err)
 	}
 }
@@ -368,4 +451,81 @@ func withFooter(wb store.WriteBack) store.WriteBack {
 		wb.Markdown += fmt.Sprintf("\n*idcmd audit record #%d (GET /api/v1/audit)*\n", wb.AuditSeq)
 	}
 	return wb
+}
+
+// target is the delivery of wb: its platform's for an entry, its kind's
+// for anything else.
+func (w *Worker) target(wb store.WriteBack) (Target, bool) {
+	if wb.Kind == "" || wb.Kind == store.KindEntry {
+		t, ok := w.Targets[wb.Platform]
+		return t, ok
+	}
+	t, ok := w.Kinds[wb.Kind]
+	return t, ok
+}
+
+// targetName names wb's delivery in errors and logs.
+func targetName(wb store.WriteBack) string {
+	if wb.Kind == "" || wb.Kind == store.KindEntry {
+		return wb.Platform
+	}
+	return wb.Platform + " " + wb.Kind
+}
+
+// batch is the write-backs of one claim that go to one BatchTarget.
+type batch struct {
+	kind   string
+	target BatchTarget
+	wbs    []store.WriteBack
+}
+
+// batches takes the write-backs whose kind has a BatchTarget out of
+// claimed, one batch per kind, and returns the rest.
+func (w *Worker) batches(claimed []store.WriteBack) ([]store.WriteBack, []batch) {
+	var rest []store.WriteBack
+	var out []batch
+	index := map[string]int{}
+	for _, wb := range claimed {
+		t, ok := w.target(wb)
+		bt, isBatch := t.(BatchTarget)
+		if !ok || !isBatch {
+			rest = append(rest, wb)
+			continue
+		}
+		i, seen := index[wb.Kind]
+		if !seen {
+			i = len(out)
+			index[wb.Kind] = i
+			out = append(out, batch{kind: wb.Kind, target: bt})
+		}
+		out[i].wbs = append(out[i].wbs, wb)
+	}
+	return rest, out
+}
+
+// deliverBatch makes one attempt of each write-back in wbs through t and
+// records each outcome. A panic in the target, or a wrong number of
+// attempts back, fails every write-back of the batch (retried as usual).
+func (w *Worker) deliverBatch(ctx context.Context, t BatchTarget, wbs []store.WriteBack) {
+	if ctx.Err() != nil {
+		w.release(wbs)
+		return
+	}
+	var attempts []Attempt
+	dctx, cancel := context.WithTimeout(ctx, w.Timeout)
+	err := panics.Contain(w.Log, "batch delivery of "+wbs[0].Kind, func() error {
+		attempts = t.DeliverBatch(dctx, wbs)
+		if len(attempts) != len(wbs) {
+			return fmt.Errorf("batch delivery of %s returned %d outcomes for %d write-backs", wbs[0].Kind, len(attempts), len(wbs))
+		}
+		return nil
+	})
+	cancel()
+	for i, wb := range wbs {
+		if err != nil {
+			w.finish(ctx, wb, Produced{}, err)
+			continue
+		}
+		w.finish(ctx, wb, attempts[i].Produced, attempts[i].Err)
+	}
 }

@@ -17,6 +17,7 @@ var decisionTests = []struct {
 	{"DecisionsNeedLease", testDecisionsNeedLease},
 	{"DecisionsQueueDeliveries", testDecisionsQueueDeliveries},
 	{"DecisionsGroup", testDecisionsGroup},
+	{"WriteBackPutOff", testWriteBackPutOff},
 }
 
 const decisionLeaseName = "rules"

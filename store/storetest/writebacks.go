@@ -413,10 +413,10 @@ func testWriteBackInterrupted(t *testing.T, s store.Store) {
 
 	for _, o := range []store.WriteBackOutcome{
 		{Interrupted: true, Delivered: true}, {Interrupted: true, Permanent: true},
-		{Interrupted: true, Err: "x"}, {Interrupted: true, RetryAt: t1.Add(time.Hour)}, {Interrupted: true, RemoteID: "1@1"},
+		{Interrupted: true, RemoteID: "1@1"}, {Interrupted: true, Result: []byte(`{}`)},
 	} {
 		if _, err := s.FinishWriteBack(ctx(t), cut.ID, "w", o, t1); err == nil {
-			t.Errorf("FinishWriteBack(%+v) succeeded, want an error: an interrupted attempt has no other outcome", o)
+			t.Errorf("FinishWriteBack(%+v) succeeded, want an error: an interrupted attempt is not delivered, failed or produced", o)
 		}
 	}
 	if cur := getWriteBack(t, s, cut.ID); cur.Status != store.WriteBackDelivering || cur.Attempts != 2 {
@@ -652,5 +652,20 @@ func testSharedWriteBacks(t *testing.T, a, b store.Store) {
 	}
 	if v := verify(t, a); !v.OK || v.Checked != n/2 {
 		t.Errorf("VerifyAudit = %+v, want OK with %d checked", v, n/2)
+	}
+}
+
+// testWriteBackPutOff: an attempt put off (what it needs is not there yet)
+// gives its attempt back too, due when it said, with why.
+func testWriteBackPutOff(t *testing.T, s store.Store) {
+	wb := enqueue(t, s, *newWriteBack("put-off"))
+	t0 := time.Now().Add(time.Second).UTC().Truncate(time.Microsecond)
+	if got := claim(t, s, "w", 10, time.Minute, t0); len(got) != 1 || got[0].ID != wb.ID {
+		t.Fatalf("claimed %v, want %s", wbIDs(got), wb.ID)
+	}
+	due := t0.Add(time.Hour)
+	got := finish(t, s, wb.ID, "w", store.WriteBackOutcome{Interrupted: true, RetryAt: due, Err: "waiting: for wb_x"}, t0)
+	if got.Status != store.WriteBackQueued || got.Attempts != 0 || !got.NextAttemptAt.Equal(due) || got.LastError != "waiting: for wb_x" {
+		t.Errorf("put off = %+v, want queued, due in an hour, attempt given back, with why", got)
 	}
 }
