@@ -17,6 +17,7 @@ import (
 	"github.com/idcmd/idcmd/auth"
 	"github.com/idcmd/idcmd/providers/okta"
 	"github.com/idcmd/idcmd/risk"
+	"github.com/idcmd/idcmd/rules"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -32,8 +33,13 @@ type Config struct {
 	PingOne            PingOne             `yaml:"pingone"`
 	Integrations       Integrations        `yaml:"integrations"`
 	Events             Events              `yaml:"events"`
-	EventRouting       map[string][]string `yaml:"event_routing"`
-	AutomatedResponses AutomatedResponses  `yaml:"automated_responses"`
+	// EventRouting is the SOPs' event_routing: event type → destinations
+	// (config/rules.go).
+	EventRouting       map[string][]rules.RouteRule `yaml:"event_routing"`
+	AutomatedResponses AutomatedResponses           `yaml:"automated_responses"`
+	// Rules are idcmd's own event rules: severity, detectors, grouping
+	// (config/rules.go).
+	Rules rules.Config `yaml:"rules"`
 	// Risk is the risk model of the workflows (config/risk.go).
 	Risk risk.Model `yaml:"risk"`
 	// Workflows configures the workflow commands (config/workflows.go).
@@ -221,8 +227,12 @@ type CortexXDR struct {
 	BaseURL  string `yaml:"base_url"`
 	// Advanced marks an advanced API key (nonce, timestamp and hash per request).
 	Advanced            bool   `yaml:"advanced"`
-	AutoCreateIncidents bool   `yaml:"auto_create_incidents"`
-	SeverityThreshold   string `yaml:"severity_threshold"`
+	// AutoCreateIncidents: event_routing's cortex_xdr routes are taken
+	// (as alerts: XDR groups them into incidents itself).
+	AutoCreateIncidents bool `yaml:"auto_create_incidents"`
+	// SeverityThreshold is the least severity an event needs to reach
+	// XDR (default low).
+	SeverityThreshold string `yaml:"severity_threshold"`
 }
 
 // XSOAR is the seeds' integrations.xsoar section.
@@ -238,9 +248,20 @@ type XSOAR struct {
 	// PathPrefix overrides the XSOAR 8 API path prefix (default /xsoar).
 	PathPrefix *string `yaml:"path_prefix"`
 	// NoteEntries marks war-room entries as notes.
-	NoteEntries         bool `yaml:"note_entries"`
+	NoteEntries bool `yaml:"note_entries"`
+	// AutoCreateIncidents: event_routing's xsoar routes are taken.
 	AutoCreateIncidents bool `yaml:"auto_create_incidents"`
-	TriggerPlaybooks    bool `yaml:"trigger_playbooks"`
+	// SeverityThreshold is the least severity an event needs to become an
+	// XSOAR incident (default low).
+	SeverityThreshold string `yaml:"severity_threshold"`
+	// TriggerPlaybooks runs the SOPs' playbook per event type on the
+	// incidents idcmd creates (playbookId), not the incident type's.
+	TriggerPlaybooks bool `yaml:"trigger_playbooks"`
+	// Playbooks overrides the SOPs' playbook per event type (the
+	// provider's type or the SOP's name → playbook id).
+	Playbooks map[string]string `yaml:"playbooks"`
+	// IncidentTypes overrides the SOPs' incident type per event type.
+	IncidentTypes map[string]string `yaml:"incident_types"`
 }
 
 // Configured reports whether XSOAR write-back (and later incident creation) is on.
@@ -271,8 +292,12 @@ type PrismaCloud struct {
 	// not watched; true: watched, and the Prisma credentials are required.
 	SyncUsers *bool `yaml:"sync_users"`
 	// SyncEvents and SyncRiskEvents: Prisma Cloud has no API that accepts
-	// events (the SOP's POST /v2/event). Validate refuses true until the
-	// event pipeline's prisma_cloud route exists.
+	// events (the SOP's POST /v2/event does not exist). They gate
+	// event_routing's prisma_cloud routes instead, as auto_create_incidents
+	// gates the others: the route reads the user's cloud blast radius from
+	// Prisma and attaches it to the event, its XDR alert and its XSOAR
+	// incident. SyncRiskEvents gates the routes of risk events (PingOne
+	// RISK_EVENT), SyncEvents those of every other event.
 	SyncEvents     bool `yaml:"sync_events"`
 	SyncRiskEvents bool `yaml:"sync_risk_events"`
 }
@@ -282,10 +307,34 @@ func (p PrismaCloud) Configured() bool {
 	return p.APIURL != "" && p.AccessKey != "" && p.SecretKey != "" && (p.Enabled == nil || *p.Enabled)
 }
 
-// AutomatedResponses is the seeds' automated_responses section.
+// AutomatedResponses is the seeds' automated_responses section, and the
+// safety a SOC needs around it (config/rules.go).
 type AutomatedResponses struct {
-	Enabled bool                      `yaml:"enabled"`
-	Actions map[string]ResponseAction `yaml:"actions"`
+	// Enabled is the kill switch: false takes no automated response, and
+	// runs none already queued.
+	Enabled bool `yaml:"enabled"`
+	// DryRun records on each event what would have been done, and does
+	// nothing.
+	DryRun bool `yaml:"dry_run"`
+	// Scope is suspicious (default: answer only the events a detector
+	// flagged) or all.
+	Scope string `yaml:"scope"`
+	// ProtectedUsers are accounts automation never touches (break-glass
+	// admins): logins or provider user ids.
+	ProtectedUsers []string `yaml:"protected_users"`
+	// RateLimit bounds automated runs per action (default 10 in 10m); past
+	// it a response is held for a person and an alert raised.
+	RateLimit RateLimit `yaml:"rate_limit"`
+	// WaitForIncident is how long a response waits for the XSOAR incident
+	// idcmd creates for its event, to run in its context (default 1m).
+	WaitForIncident time.Duration             `yaml:"wait_for_incident"`
+	Actions         map[string]ResponseAction `yaml:"actions"`
+}
+
+// RateLimit is at most Max runs in Window; max 0 turns it off.
+type RateLimit struct {
+	Max    int           `yaml:"max"`
+	Window time.Duration `yaml:"window"`
 }
 
 // ResponseAction is one automated action's trigger and approval rule.
@@ -308,6 +357,9 @@ func Defaults() Config {
 		PingOne:   PingOne{WebhookHeader: "Authorization"},
 		Risk:      risk.Defaults(),
 		Workflows: defaultWorkflows(),
+		Rules:     rules.Defaults(),
+		AutomatedResponses: AutomatedResponses{Scope: "suspicious", WaitForIncident: time.Minute,
+			RateLimit: RateLimit{Max: 10, Window: 10 * time.Minute}},
 	}
 }
 
@@ -524,6 +576,9 @@ func (c Config) Validate() error {
 	if err := c.validateWorkflows(); err != nil {
 		return err
 	}
+	if _, err := c.RulesConfig(); err != nil {
+		return err
+	}
 	for p := range c.Approvals.Providers {
 		if p != "okta" && p != "pingone" && p != "prisma" {
 			return fmt.Errorf("approvals.providers: unknown provider %q (okta, pingone or prisma)", p)
@@ -570,9 +625,8 @@ func (p PrismaCloud) validate() error {
 		return errors.New("integrations.prisma_cloud.sync_users: needs the Prisma Cloud credentials (PRISMA_API_URL, PRISMA_ACCESS_KEY, PRISMA_SECRET_KEY)")
 	}
 	for key, on := range map[string]bool{"sync_events": p.SyncEvents, "sync_risk_events": p.SyncRiskEvents} {
-		if on {
-			return fmt.Errorf("integrations.prisma_cloud.%s: Prisma Cloud has no API that accepts events (the SOP's POST /v2/event does not exist); "+
-				"idcmd gets identity alerts into Prisma with prisma-create-identity-policy instead. Remove the key or set it to false", key)
+		if on && !p.Configured() {
+			return fmt.Errorf("integrations.prisma_cloud.%s: needs the Prisma Cloud credentials (PRISMA_API_URL, PRISMA_ACCESS_KEY, PRISMA_SECRET_KEY)", key)
 		}
 	}
 	return nil

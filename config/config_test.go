@@ -169,10 +169,16 @@ func TestPrismaCloudSection(t *testing.T) {
 	if err != nil || off.Integrations.PrismaCloud.Configured() {
 		t.Errorf("enabled: false: configured %v, %v", off.Integrations.PrismaCloud.Configured(), err)
 	}
+	// sync_events and sync_risk_events gate event_routing's prisma_cloud
+	// routes (Prisma takes no events; the route reads the blast radius).
 	for _, key := range []string{"sync_events", "sync_risk_events"} {
-		_, err := Load(write("integrations:\n  prisma_cloud:\n    "+key+": true\n"), env(creds))
-		if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "no API") {
-			t.Errorf("%s: true: %v, want an error that names the key and says why", key, err)
+		c, err := Load(write("integrations:\n  prisma_cloud:\n    "+key+": true\n"), env(creds))
+		if err != nil {
+			t.Fatalf("%s: true: %v", key, err)
+		}
+		r, _ := c.RulesConfig()
+		if got := map[string]bool{"sync_events": r.Prisma.AutoCreate, "sync_risk_events": r.Prisma.AutoCreateRisk}; !got[key] || len(got) != 2 {
+			t.Errorf("%s: true: prisma gate %+v", key, r.Prisma)
 		}
 	}
 	if _, err := Load(write("integrations:\n  prisma_cloud:\n    sync_users: true\n"), env(map[string]string{"IDCMD_JWT_SECRET": secret})); err == nil || !strings.Contains(err.Error(), "sync_users") {

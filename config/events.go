@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"time"
 )
 
@@ -127,37 +126,4 @@ func (c Config) validateEvents() error {
 		}
 	}
 	return nil
-}
-
-// NotActedOn lists the keys of the SOPs' event half that are set but that
-// idcmd does not act on yet: events are stored and listed, not routed or
-// answered, until the rules engine lands. They are accepted, so an SOP
-// config file loads, and named at start (server.Build logs them) rather
-// than ignored in silence.
-func (c Config) NotActedOn() []string {
-	var keys []string
-	if len(c.EventRouting) > 0 {
-		keys = append(keys, "event_routing")
-	}
-	if c.AutomatedResponses.Enabled {
-		keys = append(keys, "automated_responses.enabled")
-	}
-	for name, a := range c.AutomatedResponses.Actions {
-		if a.TriggerSeverity != "" {
-			keys = append(keys, "automated_responses.actions."+name+".trigger_severity")
-		}
-	}
-	x, s := c.Integrations.CortexXDR, c.Integrations.XSOAR
-	for key, set := range map[string]bool{
-		"integrations.cortex_xdr.auto_create_incidents": x.AutoCreateIncidents,
-		"integrations.cortex_xdr.severity_threshold":    x.SeverityThreshold != "",
-		"integrations.xsoar.auto_create_incidents":      s.AutoCreateIncidents,
-		"integrations.xsoar.trigger_playbooks":          s.TriggerPlaybooks,
-	} {
-		if set {
-			keys = append(keys, key)
-		}
-	}
-	slices.Sort(keys)
-	return keys
 }

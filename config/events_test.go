@@ -106,27 +106,3 @@ func TestEventsRefused(t *testing.T) {
 		})
 	}
 }
-
-func TestNotActedOn(t *testing.T) {
-	c, err := loadYAML(t, withProviders, `
-event_routing:
-  user.account.lock: [cortex_xdr, xsoar]
-automated_responses:
-  enabled: true
-  actions:
-    suspend_user: {trigger_severity: critical, require_approval: true}
-integrations:
-  xsoar:
-    trigger_playbooks: true
-`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "automated_responses.actions.suspend_user.trigger_severity automated_responses.enabled event_routing integrations.xsoar.trigger_playbooks"
-	if got := strings.Join(c.NotActedOn(), " "); got != want {
-		t.Fatalf("NotActedOn = %s\nwant %s", got, want)
-	}
-	if c, _ := Load("", env(withProviders)); len(c.NotActedOn()) != 0 {
-		t.Fatalf("defaults: %v", c.NotActedOn())
-	}
-}

@@ -17,6 +17,9 @@ type Intake struct {
 	Observe func(provider, source, result string, n int)
 	// Now is the clock of ReceivedAt; nil is time.Now.
 	Now func() time.Time
+	// Stored is called after new events are stored (the rules' decider
+	// is woken); nil calls nothing.
+	Stored func()
 }
 
 // Stored is what one Add did.
@@ -67,11 +70,17 @@ func (in *Intake) Add(ctx context.Context, source store.EventSource, evs []Event
 		hi := min(lo+store.MaxEventsPerAppend, len(recs))
 		n, err := in.Store.AppendEvents(ctx, recs[lo:hi], cp)
 		if err != nil {
+			if out.New > 0 && in.Stored != nil {
+				in.Stored() // the parts stored before are decided all the same
+			}
 			return out, fmt.Errorf("events: store %d events: %w", hi-lo, err)
 		}
 		out.New += n
 	}
 	in.observe(evs, source, out, rejectedBy)
+	if out.New > 0 && in.Stored != nil {
+		in.Stored()
+	}
 	return out, nil
 }
 

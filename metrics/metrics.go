@@ -26,6 +26,7 @@ type Metrics struct {
 	events           *prometheus.CounterVec
 	polls            *prometheus.CounterVec
 	pollFailing      *prometheus.GaugeVec
+	decisions        *prometheus.CounterVec
 }
 
 // latencyBuckets span a sub-millisecond cache hit to a rate-limited wait.
@@ -62,9 +63,12 @@ func New() *Metrics {
 		pollFailing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "idcmd_event_poll_consecutive_failures", Help: "Poller rounds that failed in a row, by provider (0 once one succeeds).",
 		}, []string{"provider"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idcmd_event_decisions_total", Help: "Identity events decided by the rules, by provider, severity and whether a detector flagged them (suspicious true or false).",
+		}, []string{"provider", "severity", "suspicious"}),
 	}
 	m.registry.MustRegister(m.commandRuns, m.commandErrors, m.commandDuration, m.providerCalls, m.providerDuration, m.writeBacks,
-		m.events, m.polls, m.pollFailing,
+		m.events, m.polls, m.pollFailing, m.decisions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -95,6 +99,11 @@ func (m *Metrics) ObserveEvents(provider, source, result string, n int) {
 	if n > 0 {
 		m.events.WithLabelValues(provider, source, result).Add(float64(n))
 	}
+}
+
+// ObserveDecision records one event decided by the rules.
+func (m *Metrics) ObserveDecision(provider, severity string, suspicious bool) {
+	m.decisions.WithLabelValues(provider, severity, strconv.FormatBool(suspicious)).Inc()
 }
 
 // ObservePoll records one poller round and how many have failed in a row.

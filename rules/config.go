@@ -38,8 +38,11 @@ type Integration struct {
 	// Configured: idcmd has its URL and credentials.
 	Configured bool
 	// AutoCreate is auto_create_incidents: routes to it are taken (for
-	// Prisma, always true when configured).
+	// Prisma, sync_events).
 	AutoCreate bool
+	// AutoCreateRisk gates the routes of risk events instead (Prisma's
+	// sync_risk_events); unused elsewhere.
+	AutoCreateRisk bool
 	// Threshold is severity_threshold: the least severity it gets.
 	Threshold Severity
 }

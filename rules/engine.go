@@ -208,12 +208,12 @@ func (e *Engine) routes(d Decision, ev events.Event, repeat *openGroup) []Route 
 	var out []Route
 	for _, to := range order {
 		r := Route{To: to}
-		integ, key := e.integration(to)
+		integ, key, gate := e.integration(to, ev)
 		switch {
 		case !integ.Configured:
 			r.Why = key + " is not configured"
 		case !integ.AutoCreate:
-			r.Why = "integrations." + key + ".auto_create_incidents is false"
+			r.Why = "integrations." + key + "." + gate + " is false"
 		case d.Severity < integ.Threshold:
 			r.Why = fmt.Sprintf("severity %s is below integrations.%s.severity_threshold (%s)", d.Severity, key, integ.Threshold)
 		default:
@@ -233,16 +233,21 @@ func (e *Engine) routes(d Decision, ev events.Event, repeat *openGroup) []Route 
 	return out
 }
 
-func (e *Engine) integration(to string) (Integration, string) {
+// integration is the gate of a destination: the integration, its key and
+// the key that turns its routes on.
+func (e *Engine) integration(to string, ev events.Event) (Integration, string, string) {
 	switch to {
 	case ToXDR:
-		return e.cfg.XDR, "cortex_xdr"
+		return e.cfg.XDR, "cortex_xdr", "auto_create_incidents"
 	case ToXSOAR:
-		return e.cfg.XSOAR, "xsoar"
+		return e.cfg.XSOAR, "xsoar", "auto_create_incidents"
 	default:
 		p := e.cfg.Prisma
-		p.AutoCreate = true // Prisma takes nothing: the route reads it
-		return p, "prisma_cloud"
+		if isRiskEvent(ev) {
+			p.AutoCreate = p.AutoCreateRisk
+			return p, "prisma_cloud", "sync_risk_events"
+		}
+		return p, "prisma_cloud", "sync_events"
 	}
 }
 

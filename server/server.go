@@ -31,6 +31,7 @@ import (
 	"github.com/idcmd/idcmd/providers/prisma"
 	"github.com/idcmd/idcmd/providers/xdr"
 	"github.com/idcmd/idcmd/providers/xsoar"
+	"github.com/idcmd/idcmd/rules"
 	"github.com/idcmd/idcmd/store"
 	"github.com/idcmd/idcmd/writeback"
 )
@@ -115,9 +116,9 @@ func (a *App) Serve(ctx context.Context, h http.Handler, ln net.Listener) error 
 // Build wires configuration into a ready App: provider clients, the store,
 // metrics, token verification, the Invoker and the Echo routes.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version string) (*App, error) {
-	if keys := cfg.NotActedOn(); len(keys) > 0 {
-		log.Warn("these keys are read but not acted on yet: events are stored and listed (GET /api/v1/events), not routed or answered",
-			"keys", keys)
+	rulesConfig, err := cfg.RulesConfig()
+	if err != nil {
+		return nil, err
 	}
 	m := metrics.New()
 	providers, checks, err := buildProviders(cfg, m, version)
@@ -181,7 +182,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	inv.Log = log
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	app := &App{Invoker: inv, Store: st, worker: worker, stop: stop, server: cfg.Server, log: log}
-	intake := &events.Intake{Store: st, Observe: m.ObserveEvents}
+	decider := &rules.Decider{Store: st, Config: rulesConfig, Owner: worker.Owner, Log: log, Queued: worker.Notify, Observe: m.ObserveDecision}
+	intake := &events.Intake{Store: st, Observe: m.ObserveEvents, Stored: decider.Notify}
 	for _, p := range eventPollers(cfg, providers, intake, worker.Owner, log, m) {
 		checks["events_poll_"+p.Provider] = handlers.Advisory(p.Check)
 		app.background.Add(1)
@@ -190,10 +192,14 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 			supervise(bg, log, p.Provider+" event poller", housekeepingRestart, p.Run)
 		}()
 	}
-	app.background.Add(2)
+	app.background.Add(3)
 	go func() {
 		defer app.background.Done()
 		worker.Run(bg) // contains its own panics, per delivery and per pass
+	}()
+	go func() {
+		defer app.background.Done()
+		decider.Run(bg) // contains its own panics, per batch
 	}()
 	go func() {
 		defer app.background.Done()

@@ -439,6 +439,8 @@ const (
 	// PlatformIdcmd is a delivery idcmd makes to itself: an automated
 	// response, run through the Invoker.
 	PlatformIdcmd = "idcmd"
+	// PlatformPrisma is Prisma Cloud, read for a user's cloud blast radius.
+	PlatformPrisma = "prisma"
 )
 
 // Write-back kinds: what a WriteBack delivers. Packages that deliver

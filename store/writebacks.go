@@ -35,8 +35,10 @@ const writeBackColumns = `id, audit_seq, platform, incident_id, investigation_id
 // AuditSeq as given. The caller fills in CreatedAt and NextAttemptAt (and
 // AppendAudit the AuditSeq of its record).
 func newWriteBack(in WriteBack) (WriteBack, error) {
-	if in.Platform != PlatformXSOAR && in.Platform != PlatformXDR && in.Platform != PlatformIdcmd {
-		return WriteBack{}, fmt.Errorf("store: write-back platform must be %s, %s or %s, got %q", PlatformXSOAR, PlatformXDR, PlatformIdcmd, in.Platform)
+	switch in.Platform {
+	case PlatformXSOAR, PlatformXDR, PlatformIdcmd, PlatformPrisma:
+	default:
+		return WriteBack{}, fmt.Errorf("store: write-back platform must be %s, %s, %s or %s, got %q", PlatformXSOAR, PlatformXDR, PlatformIdcmd, PlatformPrisma, in.Platform)
 	}
 	if in.Kind == "" {
 		in.Kind = KindEntry

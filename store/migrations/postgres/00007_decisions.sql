@@ -42,6 +42,6 @@ ALTER TABLE writebacks
     ADD COLUMN event_id       text NOT NULL DEFAULT '',
     ADD COLUMN payload        text NOT NULL DEFAULT '',
     ADD COLUMN result         text NOT NULL DEFAULT '';
-ALTER TABLE writebacks ADD CONSTRAINT writebacks_platform_check CHECK (platform IN ('xsoar', 'xdr', 'idcmd'));
+ALTER TABLE writebacks ADD CONSTRAINT writebacks_platform_check CHECK (platform IN ('xsoar', 'xdr', 'idcmd', 'prisma'));
 ALTER TABLE writebacks ADD CONSTRAINT writebacks_incident_id_check CHECK (kind <> 'entry' OR incident_id <> '');
 CREATE INDEX writebacks_event ON writebacks (event_provider, event_id) WHERE event_id <> '';

@@ -38,7 +38,7 @@ CREATE INDEX event_decisions_decided ON event_decisions (decided_at);
 CREATE TABLE writebacks_v7 (
     id               TEXT    PRIMARY KEY,
     audit_seq        INTEGER NOT NULL DEFAULT 0,
-    platform         TEXT    NOT NULL CHECK (platform IN ('xsoar', 'xdr', 'idcmd')),
+    platform         TEXT    NOT NULL CHECK (platform IN ('xsoar', 'xdr', 'idcmd', 'prisma')),
     kind             TEXT    NOT NULL DEFAULT 'entry' CHECK (kind <> ''),
     incident_id      TEXT    NOT NULL DEFAULT '' CHECK (kind <> 'entry' OR incident_id <> ''),
     investigation_id TEXT    NOT NULL DEFAULT '',
