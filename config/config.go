@@ -23,16 +23,16 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	Server             Server              `yaml:"server"`
-	Auth               Auth                `yaml:"auth"`
-	Store              Store               `yaml:"store"`
-	WriteBack          WriteBack           `yaml:"writeback"`
-	Audit              Audit               `yaml:"audit"`
-	Approvals          Approvals           `yaml:"approvals"`
-	Okta               Okta                `yaml:"okta"`
-	PingOne            PingOne             `yaml:"pingone"`
-	Integrations       Integrations        `yaml:"integrations"`
-	Events             Events              `yaml:"events"`
+	Server       Server       `yaml:"server"`
+	Auth         Auth         `yaml:"auth"`
+	Store        Store        `yaml:"store"`
+	WriteBack    WriteBack    `yaml:"writeback"`
+	Audit        Audit        `yaml:"audit"`
+	Approvals    Approvals    `yaml:"approvals"`
+	Okta         Okta         `yaml:"okta"`
+	PingOne      PingOne      `yaml:"pingone"`
+	Integrations Integrations `yaml:"integrations"`
+	Events       Events       `yaml:"events"`
 	// EventRouting is the SOPs' event_routing: event type → destinations
 	// (config/rules.go).
 	EventRouting       map[string][]rules.RouteRule `yaml:"event_routing"`
@@ -226,7 +226,7 @@ type CortexXDR struct {
 	APIKeyID string `yaml:"api_key_id"`
 	BaseURL  string `yaml:"base_url"`
 	// Advanced marks an advanced API key (nonce, timestamp and hash per request).
-	Advanced            bool   `yaml:"advanced"`
+	Advanced bool `yaml:"advanced"`
 	// AutoCreateIncidents: event_routing's cortex_xdr routes are taken
 	// (as alerts: XDR groups them into incidents itself).
 	AutoCreateIncidents bool `yaml:"auto_create_incidents"`
