@@ -21,6 +21,7 @@ import (
 	"github.com/idcmd/idcmd/providers/xdr/xdrtest"
 	"github.com/idcmd/idcmd/providers/xsoar/xsoartest"
 	"github.com/idcmd/idcmd/risk"
+	"github.com/idcmd/idcmd/rules"
 )
 
 // sandboxEnv is the embedded demo: fake providers on loopback, seeded with a
@@ -117,6 +118,9 @@ func startSandbox() (*sandboxEnv, error) {
 // that lists its real groups would. The risk model's privileged groups,
 // unless the file changes them, get the seeded orgs' groups too.
 func (s *sandboxEnv) configure(cfg *config.Config) {
+	if cfg.EventRouting == nil && !cfg.AutomatedResponses.Enabled {
+		sandboxRules(cfg)
+	}
 	seeded := append(oktatest.PrivilegedGroups(), pingonetest.PrivilegedGroups()...)
 	if pa := &cfg.Risk.Factors.PrivilegedAccess; slices.Equal(pa.Groups, risk.Defaults().Factors.PrivilegedAccess.Groups) {
 		pa.Groups = append(slices.Clone(pa.Groups), seeded...)
@@ -285,4 +289,46 @@ func (s *sandboxEnv) handler(app http.Handler) http.Handler {
 	mux.Handle("/sandbox/events/", s.burstsHandler())
 	mux.Handle("/", app)
 	return mux
+}
+
+// sandboxRules are the SOPs' event half (both SOPs' section 7.2), for a
+// config file that sets none of it: the Okta SOP's event_routing and the
+// PingOne SOP's, with its comments ("only if suspicious", "only if HIGH or
+// CRITICAL") as conditions; XDR and XSOAR creating alerts and incidents,
+// XSOAR running the SOPs' playbooks; Prisma's blast radius on the events
+// routed there; and the automated responses, suspensions and locks held
+// for a person. So an attack from POST /sandbox/events/{kind} ends as XDR
+// alerts, XSOAR incidents with playbooks and a held suspension on
+// /sandbox/incidents.
+func sandboxRules(cfg *config.Config) {
+	to := func(dests ...string) []rules.RouteRule {
+		out := make([]rules.RouteRule, len(dests))
+		for i, d := range dests {
+			out[i] = rules.RouteRule{To: d}
+		}
+		return out
+	}
+	cfg.EventRouting = map[string][]rules.RouteRule{
+		"user.account.lock":            to(rules.ToXDR, rules.ToXSOAR, rules.ToPrisma),
+		"user.mfa.factor.attempt_fail": to(rules.ToXDR, rules.ToXSOAR),
+		"user.session.start":           {{To: rules.ToXSOAR, Suspicious: true}},
+		"user.lifecycle.delete":        to(rules.ToXDR, rules.ToXSOAR, rules.ToPrisma),
+		"USER_LOCKED":                  to(rules.ToXDR),
+		"USER_DELETED":                 to(rules.ToXDR),
+		"MFA_VERIFY_FAILED":            to(rules.ToXDR, rules.ToXSOAR),
+		"USER_LOGIN":                   {{To: rules.ToXDR, Suspicious: true}, {To: rules.ToXSOAR, Suspicious: true}},
+		"USER_LOGIN_FAILED":            {{To: rules.ToXSOAR, Suspicious: true}},
+		"RISK_EVENT":                   {{To: rules.ToXDR, Risk: []string{"HIGH", "CRITICAL"}}},
+	}
+	x, xs, p := &cfg.Integrations.CortexXDR, &cfg.Integrations.XSOAR, &cfg.Integrations.PrismaCloud
+	x.AutoCreateIncidents, x.SeverityThreshold = true, "medium"
+	xs.AutoCreateIncidents, xs.TriggerPlaybooks = true, true
+	p.SyncEvents = true
+	cfg.AutomatedResponses.Enabled = true
+	cfg.AutomatedResponses.Actions = map[string]config.ResponseAction{
+		"suspend_user":       {TriggerSeverity: "critical", RequireApproval: true},
+		"lock_user":          {TriggerSeverity: "critical", RequireApproval: true},
+		"clear_sessions":     {TriggerSeverity: "high"},
+		"terminate_sessions": {TriggerSeverity: "high"},
+	}
 }
