@@ -207,11 +207,7 @@ func (m *Memory) prune() {
 			delete(m.users, k)
 			continue
 		}
-		i := 0
-		for i < len(u.mfaFailures) && u.mfaFailures[i].Before(m.latest.Add(-m.burstWindow)) {
-			i++
-		}
-		u.mfaFailures = u.mfaFailures[i:]
+		u.mfaFailures = slices.DeleteFunc(u.mfaFailures, func(at time.Time) bool { return at.Before(m.latest.Add(-m.burstWindow)) })
 	}
 	for k, ip := range m.ips {
 		if ip.seen.Before(m.latest.Add(-m.burstWindow)) {
@@ -241,19 +237,27 @@ func trim[V any](m map[string]V, seen func(V) time.Time) {
 	}
 }
 
-// placesSeen returns the entries of seen within window before t, not
-// counting t itself (the event being decided is not yet remembered).
+// within reports whether at is within window of t, before or after it:
+// arrival order is not always time order (a PingOne poll page comes
+// newest first, a hook delivery may be late), and an event seen a minute
+// after this one, decided before it, still counts.
+func within(at, t time.Time, window time.Duration) bool {
+	return !at.Before(t.Add(-window)) && !at.After(t.Add(window))
+}
+
+// placesSeen returns the entries of seen within window of t (the event
+// being decided is not yet remembered).
 func placesSeen[K comparable](seen map[K]time.Time, t time.Time, window time.Duration) map[K]time.Time {
 	out := map[K]time.Time{}
 	for k, at := range seen {
-		if !at.Before(t.Add(-window)) && !at.After(t) {
+		if within(at, t, window) {
 			out[k] = at
 		}
 	}
 	return out
 }
 
-// mfaFailuresWithin counts ev's user's failed MFA in (t-window, t].
+// mfaFailuresWithin counts ev's user's failed MFA within window of ev.
 func (m *Memory) mfaFailuresWithin(ev events.Event, window time.Duration) (int, time.Time) {
 	u := m.user(ev, false)
 	if u == nil {
@@ -261,7 +265,7 @@ func (m *Memory) mfaFailuresWithin(ev events.Event, window time.Duration) (int, 
 	}
 	n, first := 0, time.Time{}
 	for _, at := range u.mfaFailures {
-		if !at.Before(ev.Time.Add(-window)) && !at.After(ev.Time) {
+		if within(at, ev.Time, window) {
 			n++
 			if first.IsZero() || at.Before(first) {
 				first = at
@@ -272,7 +276,7 @@ func (m *Memory) mfaFailuresWithin(ev events.Event, window time.Duration) (int, 
 }
 
 // sprayedUsers returns the users with failed sign-ins from ev's IP within
-// window before ev.
+// window of ev.
 func (m *Memory) sprayedUsers(ev events.Event, window time.Duration) map[string]time.Time {
 	ip := m.ips[ipKey(ev)]
 	if ip == nil {
