@@ -149,11 +149,11 @@ func TestPrivilegedUser(t *testing.T) {
 func TestNewCountry(t *testing.T) {
 	d := DefaultDetectors()
 	fs := run(t, d, DetectNewCountry, nil,
-		signIn("a", t0, "Russia", 0, 55.7, 37.6),                 // no history: not flagged
-		signIn("a", t0.Add(time.Hour), "Russia", 0, 55.7, 37.6),  // seen
-		signIn("a", t0.Add(2*time.Hour), "Brazil", 0, -23, -46),  // new
-		signIn("a", t0.Add(3*time.Hour), "brazil", 0, -23, -46),  // seen now (case)
-		signIn("a", t0.Add(4*time.Hour), "", 0, 0, 0),            // no geo
+		signIn("a", t0, "Russia", 0, 55.7, 37.6),                  // no history: not flagged
+		signIn("a", t0.Add(time.Hour), "Russia", 0, 55.7, 37.6),   // seen
+		signIn("a", t0.Add(2*time.Hour), "Brazil", 0, -23, -46),   // new
+		signIn("a", t0.Add(3*time.Hour), "brazil", 0, -23, -46),   // seen now (case)
+		signIn("a", t0.Add(4*time.Hour), "", 0, 0, 0),             // no geo
 		signIn("a", t0.Add(31*24*time.Hour), "Japan", 0, 35, 139), // history outside the window: nothing to compare with
 		signIn("a", t0.Add(31*24*time.Hour+time.Hour), "Russia", 0, 55.7, 37.6),
 	)
@@ -242,7 +242,7 @@ func TestPasswordSpray(t *testing.T) {
 		failedSignIn("a", ip, t0.Add(time.Second)), // the same user again: still one
 		failedSignIn("b", ip, t0.Add(2*time.Second)),
 		failedSignIn("c", "192.0.2.5", t0.Add(3*time.Second)), // another IP
-		failedSignIn("c", ip, t0.Add(4*time.Second)),           // exactly Count
+		failedSignIn("c", ip, t0.Add(4*time.Second)),          // exactly Count
 		failedSignIn("d", ip, t0.Add(5*time.Second)),
 		signIn("e", t0.Add(6*time.Second), "", 0, 0, 0), // from 198.51.100.7: not the spraying IP
 	)
