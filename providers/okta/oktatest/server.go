@@ -249,6 +249,8 @@ func route(segs []string) (methods, string, string) {
 		return zoneRoute(segs)
 	case segs[0] == "eventHooks":
 		return eventHookRoute(segs)
+	case segs[0] == "iam":
+		return iamRoute(segs)
 	case segs[0] != "users":
 		return nil, "", ""
 	case n == 1:
