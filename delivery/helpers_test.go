@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -167,9 +168,15 @@ func newXDR(t *testing.T, clk *clock, perMinute int) (*xdrtest.Server, *xdr.Clie
 // newXSOAR is a fake XSOAR on clk and a client for it.
 func newXSOAR(t *testing.T, clk *clock) (*xsoartest.Server, *xsoar.Client) {
 	t.Helper()
+	return newXSOARWith(t, clk, nil)
+}
+
+// newXSOARWith is newXSOAR with the client's HTTP client (nil: default).
+func newXSOARWith(t *testing.T, clk *clock, hc *http.Client) (*xsoartest.Server, *xsoar.Client) {
+	t.Helper()
 	srv := xsoartest.NewServer(xsoartest.Options{Now: clk.Now})
 	t.Cleanup(srv.Close)
-	cfg := xsoar.Config{BaseURL: srv.URL, APIKey: srv.APIKey, APIKeyID: srv.APIKeyID, Advanced: srv.Advanced, MaxRetries: -1}
+	cfg := xsoar.Config{BaseURL: srv.URL, APIKey: srv.APIKey, APIKeyID: srv.APIKeyID, Advanced: srv.Advanced, MaxRetries: -1, HTTPClient: hc}
 	if srv.APIKeyID != "" {
 		p := srv.PathPrefix
 		cfg.PathPrefix = &p
