@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/idcmd/idcmd/providers/upstream"
 	"github.com/idcmd/idcmd/providers/xdr"
 	"github.com/idcmd/idcmd/rules"
 	"github.com/idcmd/idcmd/store"
@@ -174,11 +173,3 @@ func truncate(s string, n int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// upstreamKind is err's upstream kind, for tests and logs.
-func upstreamKind(err error) upstream.Kind {
-	if ue := upstream.As(err); ue != nil {
-		return ue.Kind
-	}
-	return upstream.Unknown
-}
