@@ -286,6 +286,7 @@ func (w *Worker) runOnce(ctx, dctx context.Context) (int, error) {
 	sem := make(chan struct{}, w.Parallel)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	total := len(claimed) // batches take some out of claimed
 	claimed, batches := w.batches(claimed)
 	for _, b := range batches {
 		select {
@@ -323,7 +324,7 @@ func (w *Worker) runOnce(ctx, dctx context.Context) (int, error) {
 			})
 		}()
 	}
-	return len(claimed), nil
+	return total, nil
 }
 
 // release gives back write-backs claimed but not started.

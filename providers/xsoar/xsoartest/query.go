@@ -3,6 +3,7 @@ package xsoartest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,7 +21,7 @@ type term struct {
 // understands, so a test that needs more fails with a clear message
 // rather than with a silently wrong result.
 var errQuerySyntax = errors.New(`xsoartest understands queries made of field:value terms, each optionally negated with "-" ` +
-	`and quoted with "...", on id, name, type, status, severity and category; all must hold`)
+	`and quoted with "...", on id, name, type, status, severity, category, labels.type and labels.value; all must hold`)
 
 // parseQuery parses the subset of XSOAR's Lucene-like query language
 // (reference §4.3) that a search for one's own incidents needs, such as
@@ -67,6 +68,8 @@ func knownField(f string) bool {
 	switch strings.ToLower(f) {
 	case "id", "name", "type", "status", "severity", "category":
 		return true
+	case "labels.type", "labels.value": // any label's type or value, as XSOAR's de-duplication scripts query
+		return true
 	}
 	return false
 }
@@ -111,6 +114,10 @@ func (t term) holds(in *incident) bool {
 	case "severity":
 		v, _ := severityValue(t.value)
 		return in.Severity == v
+	case "labels.type", "labels.value":
+		return slices.ContainsFunc(in.Labels, func(l Label) bool {
+			return t.field == "labels.type" && l.Type == t.value || t.field == "labels.value" && l.Value == t.value
+		})
 	default: // category: the fake's incidents have none
 		return t.value == ""
 	}
