@@ -29,6 +29,8 @@ type Options struct {
 	// Hooks serves /okta/webhook and /pingone/webhook; a provider whose
 	// secret is empty has no hook route (404).
 	Hooks *handlers.Hooks
+	// Rules are the rules POST /api/v1/rules/replay runs: the decider's.
+	Rules handlers.RulesOptions
 	// XSOARIntegration is the file GET /api/v1/xsoar/integration.yml
 	// serves, stamped with the binary's version; the committed one if nil.
 	XSOARIntegration []byte
@@ -120,6 +122,9 @@ func New(o Options) *echo.Echo {
 	evs := &handlers.Events{Store: o.Invoker.Store}
 	v1.GET("/events", evs.List, requireScope(commands.ScopeEventsRead))
 	v1.GET("/events/:id", evs.Get, requireScope(commands.ScopeEventsRead))
+	// Replay reads the event log and changes nothing: the log's scope.
+	replay := &handlers.Rules{Store: o.Invoker.Store, RulesOptions: o.Rules}
+	v1.POST("/rules/replay", replay.Replay, requireScope(commands.ScopeEventsRead))
 	return e
 }
 

@@ -87,7 +87,8 @@ func (h *Events) List(c echo.Context) error {
 	return c.JSON(http.StatusOK, EventList{Events: list, NextCursor: next})
 }
 
-// Get returns one event by the provider's event id, with its raw payload.
+// Get returns one event by the provider's event id, with its raw payload
+// and what the rules decided about it (EventDetail).
 func (h *Events) Get(c echo.Context) error {
 	provider := c.QueryParam("provider")
 	switch provider {
@@ -102,5 +103,9 @@ func (h *Events) Get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, events.FromRecord(r, true))
+	d, status, err := eventDecision(c.Request().Context(), h.Store, r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, EventDetail{Event: events.FromRecord(r, true), Decision: d, DecisionStatus: status})
 }

@@ -91,15 +91,15 @@ func listEvents() {}
 // getEvent godoc
 //
 // @ID           get-event
-// @Summary      One identity event with its raw payload
-// @Description  One event by the provider's event ID (Okta uuid, PingOne activity id), with the provider's event exactly as it arrived. Needs events:read.
+// @Summary      One identity event with its raw payload and the rules' decision on it
+// @Description  One event by the provider's event ID (Okta uuid, PingOne activity id), with the provider's event exactly as it arrived, and what the rules decided about it: severity and why, the detectors that fired with their evidence, the group of repeats, the routes and automated responses with why, and every delivery queued for it (XDR alert, XSOAR incident, responses with their audit record and approval) as it stands. decision is null while decision_status is pending (the decider has not reached the event yet) or none (the event was stored before the rules existed, or its decision was purged). Needs events:read.
 // @Tags         events
 // @Produce      json
 // @Produce      application/problem+json
 // @Security     BearerAuth
 // @Param        id        path   string  true   "The provider's event ID"
 // @Param        provider  query  string  false  "The provider, when both could have the ID"  Enums(okta, pingone)
-// @Success      200  {object}  events.Event
+// @Success      200  {object}  handlers.EventDetail
 // @Failure      400  {object}  problem.Problem  "Invalid query"
 // @Failure      401  {object}  problem.Problem  "Missing or invalid token"
 // @Failure      403  {object}  problem.Problem  "Needs events:read"
@@ -111,4 +111,5 @@ var (
 	_ = []func(){verifyOktaHook, deliverOktaHook, deliverPingOneHook, listEvents, getEvent}
 	_ events.Event
 	_ handlers.EventList
+	_ handlers.EventDetail
 )

@@ -218,6 +218,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		Hooks: &handlers.Hooks{Intake: intake, Log: log,
 			Okta:    handlers.HookSecret{Header: cfg.Okta.WebhookHeader, Secret: cfg.Okta.WebhookSecret},
 			PingOne: handlers.HookSecret{Header: cfg.PingOne.WebhookHeader, Secret: cfg.PingOne.WebhookSecret}},
+		Rules: handlers.RulesOptions{Config: rulesConfig, Directory: decider.Directory},
 		// The served integration names this binary's version.
 		XSOARIntegration: integration,
 	})

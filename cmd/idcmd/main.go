@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,6 +44,9 @@ var subcommands = []subcommand{
 		"write kept audit records as JSON lines, one record per line, each re-hashing to its hash", audit},
 	{"audit", "prune --before TIME --export-dir DIR [--config FILE]",
 		"export the records older than TIME (RFC 3339, or an age such as 2160h) to DIR, then delete them and move the anchor", audit},
+	{"rules", "replay --since TIME [--until TIME] [--limit N] [--config FILE]",
+		"print (JSON) what the configured rules would have done with the stored events of a range (TIME: RFC 3339, or an age such as 24h);\n" +
+			"      nothing is queued, recorded or audited", rulesCmd},
 	{"export", "xsoar [-o FILE]",
 		"write the XSOAR integration file (unified YAML)", export},
 	{"version", "", "print the version",
@@ -109,6 +113,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := s.run(args[1:], stdout); err != nil {
 		fmt.Fprintln(stderr, "idcmd:", err)
+		if errors.As(err, new(usageError)) {
+			return 2 // a mistake in the command line, as flag's
+		}
 		return 1
 	}
 	return 0

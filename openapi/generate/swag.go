@@ -8,7 +8,7 @@ import (
 
 // SwagDirs are the packages swag reads: the stubs first (they hold the
 // general API info), then every package whose types the stubs name.
-var SwagDirs = "./openapi,./commands,./workflows,./risk,./problem,./handlers,./store,./events,./providers/okta"
+var SwagDirs = "./openapi,./commands,./workflows,./risk,./problem,./handlers,./store,./events,./rules,./providers/okta"
 
 // Swag runs the pinned swag tool (go tool swag) from root, writing
 // swagger.json and swagger.yaml into outDir. No docs.go: swag's Go output
