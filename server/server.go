@@ -182,7 +182,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	inv.Log = log
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	app := &App{Invoker: inv, Store: st, worker: worker, stop: stop, server: cfg.Server, log: log}
-	decider := &rules.Decider{Store: st, Config: rulesConfig, Owner: worker.Owner, Log: log, Queued: worker.Notify, Observe: m.ObserveDecision}
+	worker.Kinds = ruleDeliveries(cfg, providers, inv, st)
+	decider := &rules.Decider{Store: st, Config: rulesConfig, Owner: worker.Owner, Log: log, Queued: worker.Notify, Observe: m.ObserveDecision,
+		Directory: startRoster(bg, &app.background, rulesConfig, providers, log)}
 	intake := &events.Intake{Store: st, Observe: m.ObserveEvents, Stored: decider.Notify}
 	for _, p := range eventPollers(cfg, providers, intake, worker.Owner, log, m) {
 		checks["events_poll_"+p.Provider] = handlers.Advisory(p.Check)
