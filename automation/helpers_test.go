@@ -154,3 +154,6 @@ func at(wb store.WriteBack, d time.Duration) func() time.Time {
 
 var _ writeback.ResultTarget = (*automation.Responses)(nil)
 var _ writeback.ResultTarget = (*automation.Alerts)(nil)
+
+// rulesPolicy is the approval policy of a server with no approvals set.
+func rulesPolicy() commands.ApprovalPolicy { return commands.ApprovalPolicy{} }

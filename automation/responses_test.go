@@ -258,3 +258,78 @@ func TestArgsNeverAskForASecret(t *testing.T) {
 		t.Error("Check accepted actions whose commands are not in the catalog")
 	}
 }
+
+// TestProviderErrors: a provider's failure is kept in the result and
+// returned as the provider's error, so the worker retries what a retry can
+// heal (the key is released: the retry runs) and gives up on a user that
+// does not exist.
+func TestProviderErrors(t *testing.T) {
+	t.Run("not found is permanent", func(t *testing.T) {
+		e := newEnv(t, commands.ApprovalPolicy{})
+		wb := e.queue("ev10", suspend("00unosuchuser", ""))
+		res, err := deliver(t, automation.NewResponses(e.st, e.inv, cfg(), at(wb, time.Second)), wb)
+		if !upstream.IsKind(err, upstream.NotFound) || res.Status != automation.StatusFailed || res.AuditID == 0 || res.Detail == "" {
+			t.Fatalf("result %+v, err %v", res, err)
+		}
+	})
+	t.Run("unavailable is retried", func(t *testing.T) {
+		e := newEnv(t, commands.ApprovalPolicy{})
+		id := e.userID(oktatest.DemoActiveUser)
+		wb := e.queue("ev11", suspend(id, ""))
+		r := automation.NewResponses(e.st, e.inv, cfg(), at(wb, time.Second))
+		e.okta.InjectStatusAt("POST", "/lifecycle/suspend", 1, 503)
+		res, err := deliver(t, r, wb)
+		ue := upstream.As(err)
+		if ue == nil || ue.Kind == upstream.NotFound || ue.Kind == upstream.Invalid || ue.Kind == upstream.Conflict || res.Status != automation.StatusFailed {
+			t.Fatalf("result %+v, err %v: want a retryable provider error", res, err)
+		}
+		res, err = deliver(t, r, wb)
+		if err != nil || res.Status != automation.StatusDone || res.Replayed {
+			t.Fatalf("retry %+v, err %v", res, err)
+		}
+		if st, _ := e.okta.Org().UserStatus(id); st != "SUSPENDED" {
+			t.Errorf("user status %s after the retry", st)
+		}
+	})
+}
+
+// TestContainUser: the contain_user action runs the contain-user workflow
+// for the event's provider, its steps under the automation's caller.
+func TestContainUser(t *testing.T) {
+	e := newEnv(t, commands.ApprovalPolicy{})
+	id := e.userID(oktatest.DemoActiveUser)
+	wb := e.queue("ev12", rules.ResponsePayload{Action: "contain_user", Command: "contain-user", User: id})
+	res, err := deliver(t, automation.NewResponses(e.st, e.inv, cfg(), at(wb, time.Second)), wb)
+	if err != nil || res.Status != automation.StatusDone {
+		t.Fatalf("result %+v, err %v", res, err)
+	}
+	if st, _ := e.okta.Org().UserStatus(id); st != "SUSPENDED" {
+		t.Errorf("user status %s after contain-user", st)
+	}
+	for _, rec := range e.audit() {
+		if rec.Subject != "automation:contain_user" || rec.Outcome != "success" {
+			t.Errorf("record %s by %s: %s %s", rec.Command, rec.Subject, rec.Outcome, rec.Detail)
+		}
+	}
+}
+
+// TestSafetyChangedSinceDecided: dry_run turned on, or the account made
+// protected, after the response was queued: it is refused, nothing runs.
+func TestSafetyChangedSinceDecided(t *testing.T) {
+	for name, change := range map[string]func(*rules.Automation, string){
+		"dry_run":   func(a *rules.Automation, _ string) { a.DryRun = true },
+		"protected": func(a *rules.Automation, id string) { a.Protected = []string{strings.ToUpper(id)} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, commands.ApprovalPolicy{})
+			id := e.userID(oktatest.DemoActiveUser)
+			wb := e.queue("ev13", suspend(id, ""))
+			a := cfg()
+			change(&a, id)
+			res, err := deliver(t, automation.NewResponses(e.st, e.inv, a, at(wb, time.Second)), wb)
+			if !upstream.IsKind(err, upstream.Invalid) || res.Status != automation.StatusRejected || e.lifecycle.Load() != 0 {
+				t.Fatalf("result %+v, err %v, %d lifecycle calls", res, err, e.lifecycle.Load())
+			}
+		})
+	}
+}
