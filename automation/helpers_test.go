@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,7 +32,15 @@ type env struct {
 	inv       *commands.Invoker
 	okta      *oktatest.Server
 	lifecycle atomic.Int64 // POST .../lifecycle/* received
-	requests  []string     // paths of lifecycle calls, with their query
+	mu        sync.Mutex
+	requests  []string // paths of lifecycle calls, with their query
+}
+
+// lifecycleCalls are the lifecycle calls received, with their query.
+func (e *env) lifecycleCalls() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.requests)
 }
 
 func newEnv(t *testing.T, policy commands.ApprovalPolicy) *env {
@@ -46,7 +56,9 @@ func newEnv(t *testing.T, policy commands.ApprovalPolicy) *env {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/lifecycle/") {
 			e.lifecycle.Add(1)
+			e.mu.Lock()
 			e.requests = append(e.requests, r.URL.Path+"?"+r.URL.RawQuery)
+			e.mu.Unlock()
 		}
 		e.okta.Handler().ServeHTTP(w, r)
 	}))

@@ -210,8 +210,8 @@ func TestResetPasswordStoresNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.requests) != 1 || !strings.Contains(e.requests[0], "sendEmail=true") {
-		t.Fatalf("lifecycle calls %v, want one reset_password with sendEmail=true", e.requests)
+	if calls := e.lifecycleCalls(); len(calls) != 1 || !strings.Contains(calls[0], "sendEmail=true") {
+		t.Fatalf("lifecycle calls %v, want one reset_password with sendEmail=true", calls)
 	}
 	again, err := r.DeliverResult(t.Context(), wb)
 	if err != nil {
