@@ -94,6 +94,11 @@ func TestRequireApproval(t *testing.T) {
 	if res.Status != automation.StatusPendingApproval || res.ApprovalID == "" || e.lifecycle.Load() != 0 {
 		t.Fatalf("result %+v, %d lifecycle calls", res, e.lifecycle.Load())
 	}
+	// A redelivery before anyone decides answers with the same approval.
+	again, err := deliver(t, automation.NewResponses(e.st, e.inv, cfg(), at(wb, 2*time.Second)), wb)
+	if err != nil || again.Status != automation.StatusPendingApproval || again.ApprovalID != res.ApprovalID || !again.Replayed {
+		t.Fatalf("redelivery %+v, err %v", again, err)
+	}
 	a, err := e.inv.Decide(t.Context(), res.ApprovalID, commands.Caller{Subject: "alice", Scopes: []string{commands.ScopeApprovalsDecide}}, true, "ok")
 	if err != nil {
 		t.Fatal(err)
