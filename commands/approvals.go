@@ -116,6 +116,9 @@ var (
 // the user to does not exist): the call fails with it instead of waiting.
 func (inv *Invoker) approvalReason(ctx context.Context, req Request, pl plan) (string, error) {
 	info := pl.runs.Info()
+	if req.Hold != "" && info.Risk.ChangesState() {
+		return req.Hold, nil
+	}
 	if inv.Policy.Requires(info, info.Provider, req.Automated) {
 		return "the approval policy holds " + info.Name, nil
 	}

@@ -460,6 +460,7 @@ var fieldDocs = map[string]string{
 	"Reply.Secrets":                                "Secrets are the one-time secrets (a reset link, a temporary password) this reply hands to the caller. They go into the one HTTP answer of the call that ran the command and nowhere else: every stored copy (approval result, idempotency replay, write-back) has them replaced by a marker.",
 	"Request.Args":                                 "from Command.NewArgs, decoded and validated",
 	"Request.Automated":                            "Automated marks a run started by an event rule, not a person.",
+	"Request.Hold":                                 "Hold is a reason the caller asks the gate to hold the call for approval (the automation rate limit): it can only add a hold, never remove one, and is ignored for a call that changes nothing.",
 	"Request.IdempotencyKey":                       "IdempotencyKey makes a state-changing call run at most once.",
 	"Request.NoWriteBack":                          "NoWriteBack keeps the call's outcome out of the incident while the audit record still names the incident: a call from idcmd's own XSOAR integration already is an entry in that war room.",
 	"Request.approval":                             "approval is set when an approved call runs; only Decide (and a workflow's steps under an approved workflow) set it.",

@@ -83,6 +83,10 @@ type Request struct {
 	IdempotencyKey string
 	// Automated marks a run started by an event rule, not a person.
 	Automated bool
+	// Hold is a reason the caller asks the gate to hold the call for
+	// approval (the automation rate limit): it can only add a hold, never
+	// remove one, and is ignored for a call that changes nothing.
+	Hold string
 	// NoWriteBack keeps the call's outcome out of the incident while the
 	// audit record still names the incident: a call from idcmd's own XSOAR
 	// integration already is an entry in that war room.
