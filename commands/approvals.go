@@ -71,6 +71,10 @@ var automatedActions = map[string][]string{
 	"reset_password":     {"okta-reset-password", "pingone-reset-password"},
 	"disable_user":       {"pingone-disable-user"},
 	"deactivate_user":    {"okta-deactivate-user"},
+	// contain-user is a workflow: the gate judges each step it runs, so
+	// its setting holds those steps (and, merged, any other action's).
+	"contain_user": {"okta-suspend-user", "okta-clear-sessions", "okta-reset-factors",
+		"pingone-lock-user", "pingone-terminate-sessions", "pingone-delete-device"},
 }
 
 // AutomatedPolicy turns automated_responses.actions.<action>.require_approval

@@ -18,6 +18,7 @@ import (
 
 	"github.com/idcmd/idcmd/api"
 	"github.com/idcmd/idcmd/auth"
+	"github.com/idcmd/idcmd/automation"
 	"github.com/idcmd/idcmd/catalog"
 	"github.com/idcmd/idcmd/commands"
 	"github.com/idcmd/idcmd/config"
@@ -182,7 +183,15 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 	inv.Log = log
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	app := &App{Invoker: inv, Store: st, worker: worker, stop: stop, server: cfg.Server, log: log}
+	if err := automation.Check(cat, rulesConfig.Automation); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	worker.Kinds = ruleDeliveries(cfg, providers, inv, st)
+	worker.Kinds[rules.KindResponse] = automation.NewResponses(st, inv, rulesConfig.Automation, nil)
+	if providers.XSOAR != nil || providers.XDR != nil {
+		worker.Kinds[rules.KindAutomationAlert] = automation.NewAlerts(st, providers.XSOAR, providers.XDR, rulesConfig.Automation, nil)
+	}
 	decider := &rules.Decider{Store: st, Config: rulesConfig, Owner: worker.Owner, Log: log, Queued: worker.Notify, Observe: m.ObserveDecision,
 		Directory: startRoster(bg, &app.background, rulesConfig, providers, log)}
 	intake := &events.Intake{Store: st, Observe: m.ObserveEvents, Stored: decider.Notify}
