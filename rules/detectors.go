@@ -97,7 +97,7 @@ func DefaultDetectors() Detectors {
 		Privileged:       Privileged{Enabled: true, Groups: []string{"Administrators", "Security Team", "IT Admins"}, AdminRoles: true, Raises: High},
 		NewLocation:      NewLocation{Enabled: true, Window: 30 * 24 * time.Hour, Country: true, ASN: true, Raises: Medium},
 		ImpossibleTravel: ImpossibleTravel{Enabled: true, MaxSpeedKmh: 1000, MinDistanceKm: 500, Raises: High},
-		MFAFatigue:       Burst{Enabled: true, Count: 5, Window: 10 * time.Minute, Raises: High},
+		MFAFatigue:       Burst{Enabled: true, Count: 5, Window: 10 * time.Minute, Raises: Critical},
 		PasswordSpray:    Burst{Enabled: true, Count: 10, Window: 10 * time.Minute, Raises: High},
 		DenyList:         DenyList{Enabled: true, Raises: Critical},
 		ProviderRisk:     ProviderRisk{Enabled: true, Levels: []string{"HIGH", "CRITICAL"}, Raises: High},
