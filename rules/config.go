@@ -24,6 +24,10 @@ type Config struct {
 	GroupWindow time.Duration `yaml:"group_window"`
 	// Detectors are the suspicious-sign-in rules.
 	Detectors Detectors `yaml:"detectors"`
+	// Lease is how long a replica stays the decider without renewing it
+	// (default 30s): after a crash, another replica (or the restarted
+	// process) decides once it runs out.
+	Lease time.Duration `yaml:"lease"`
 
 	// Routing is event_routing: event type → destinations.
 	Routing map[string][]RouteRule `yaml:"-"`
@@ -139,7 +143,7 @@ func ActionCommand(action, provider string) string { return actionCommands[actio
 // tables, every detector on with the SOPs' settings, a one-hour group
 // window, no routes and no automation.
 func Defaults() Config {
-	return Config{GroupWindow: time.Hour, Detectors: DefaultDetectors(),
+	return Config{GroupWindow: time.Hour, Detectors: DefaultDetectors(), Lease: 30 * time.Second,
 		Automation: Automation{WaitForIncident: time.Minute, RateLimit: RateLimit{Max: 10, Window: 10 * time.Minute}}}
 }
 
@@ -148,6 +152,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.GroupWindow < 0 {
 		errs = append(errs, errors.New("rules.group_window must not be negative"))
+	}
+	if c.Lease != 0 && (c.Lease < 5*time.Second || c.Lease > 10*time.Minute) {
+		errs = append(errs, errors.New("rules.lease must be between 5s and 10m"))
 	}
 	for p := range c.Severity {
 		if p != "okta" && p != "pingone" {

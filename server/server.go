@@ -193,7 +193,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, version str
 		worker.Kinds[rules.KindAutomationAlert] = automation.NewAlerts(st, providers.XSOAR, providers.XDR, rulesConfig.Automation, nil)
 	}
 	decider := &rules.Decider{Store: st, Config: rulesConfig, Owner: worker.Owner, Log: log, Queued: worker.Notify, Observe: m.ObserveDecision,
-		Directory: startRoster(bg, &app.background, rulesConfig, providers, log)}
+		Lease: rulesConfig.Lease, Directory: startRoster(bg, &app.background, rulesConfig, providers, log)}
 	intake := &events.Intake{Store: st, Observe: m.ObserveEvents, Stored: decider.Notify}
 	for _, p := range eventPollers(cfg, providers, intake, worker.Owner, log, m) {
 		checks["events_poll_"+p.Provider] = handlers.Advisory(p.Check)

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,7 +29,7 @@ func TestKillNineLosesNoAcknowledgedEvent(t *testing.T) {
 	fake := oktatest.NewServer(oktatest.Options{Seed: true})
 	defer fake.Close()
 	cfg := filepath.Join(t.TempDir(), "idcmd.yaml")
-	if err := os.WriteFile(cfg, []byte("events:\n  okta_poll:\n    enabled: true\n    first_fetch: 192h\n    event_types: []\n    lease: 5s\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("events:\n  okta_poll:\n    enabled: true\n    first_fetch: 192h\n    event_types: []\n    lease: 5s\nrules:\n  lease: 5s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"IDCMD_JWT_SECRET": testSecret, "OKTA_BASE_URL": fake.URL, "OKTA_API_TOKEN": fake.Token,
@@ -103,6 +104,27 @@ func TestKillNineLosesNoAcknowledgedEvent(t *testing.T) {
 	if missing > 0 {
 		t.Fatalf("%d of %d acknowledged events are missing after kill -9", missing, total)
 	}
+	// And each is decided: once the dead process's 5 s decider lease has
+	// run out, the restarted one decides what it left undecided.
+	undecided := 0
+	acked.Range(func(k, _ any) bool {
+		if decisionStatus(t, p2.url, k.(string), reader) != "decided" {
+			undecided++
+		}
+		return true
+	})
+	if undecided > 0 {
+		eventually(t, "every acknowledged event decided", func() bool {
+			undecided = 0
+			acked.Range(func(k, _ any) bool {
+				if decisionStatus(t, p2.url, k.(string), reader) != "decided" {
+					undecided++
+				}
+				return undecided == 0
+			})
+			return undecided == 0
+		})
+	}
 	// The restarted poller resumed at its cursor: it stored no event it
 	// had stored before (the intake counts duplicates by source).
 	eventually(t, "a poll after the restart", func() bool {
@@ -112,6 +134,23 @@ func TestKillNineLosesNoAcknowledgedEvent(t *testing.T) {
 		t.Fatalf("the restarted poller re-read events:\n%s", grepLines(m, "idcmd_events_received_total"))
 	}
 	t.Logf("%d deliveries (%d events) acknowledged before SIGKILL, all stored", batches.Load(), total)
+}
+
+// decisionStatus is GET /api/v1/events/{id}'s decision_status.
+func decisionStatus(t *testing.T, base, id, tok string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/events/"+id+"?provider=okta", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"decision_status"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return body.Status
 }
 
 func metricsOf(t *testing.T, base string) string {
