@@ -20,12 +20,19 @@ import (
 // delivering to the URL is brought up to date rather than duplicated.
 
 // DefaultOktaHookEvents are the event types the SOPs act on: sign-ins and
-// SSO, lockouts, failed MFA, and the user and app-membership lifecycle.
+// SSO, lockouts, failed MFA, and the user and app-membership lifecycle. To
+// the SOP's list it adds what Okta logs of an MFA fatigue attack — a push
+// the user denied (user.mfa.okta_verify.deny_push) and an MFA step that
+// failed or timed out (user.authentication.auth_via_mfa) — which
+// user.mfa.factor.attempt_fail does not cover; both are event-hook
+// eligible in Okta's Event Types catalog.
 var DefaultOktaHookEvents = []string{
 	"user.session.start",
 	"user.authentication.sso",
 	"user.account.lock",
 	"user.mfa.factor.attempt_fail",
+	"user.mfa.okta_verify.deny_push",
+	"user.authentication.auth_via_mfa",
 	"user.lifecycle.create",
 	"user.lifecycle.delete",
 	"user.lifecycle.suspend",

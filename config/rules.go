@@ -56,6 +56,9 @@ func (c Config) RulesConfig() (rules.Config, error) {
 		}
 		r.Automation.Actions[name] = rules.Action{Trigger: trigger, RequireApproval: act.RequireApproval}
 	}
+	if len(s.Playbooks) > 0 && !s.TriggerPlaybooks {
+		errs = append(errs, errors.New("integrations.xsoar.playbooks: set trigger_playbooks: true too, or the playbooks are not run"))
+	}
 	for i, u := range a.ProtectedUsers {
 		if strings.TrimSpace(u) == "" {
 			errs = append(errs, fmt.Errorf("automated_responses.protected_users[%d] is empty", i))

@@ -94,6 +94,7 @@ func TestRulesConfigRefuses(t *testing.T) {
 		"half a rate limit":          {"automated_responses:\n  rate_limit: {max: 5, window: 0s}\n", "automated_responses.rate_limit"},
 		"unknown rules key":          {"rules:\n  detectors:\n    mfa_fatigue: {treshold: 3}\n", "treshold"},
 		"bad severity":               {"rules:\n  severity:\n    okta: {user.session.start: loud}\n", "loud"},
+		"playbooks not triggered":    {"integrations:\n  xsoar:\n    playbooks: {user.account.lock: Lockout}\n", "integrations.xsoar.playbooks: set trigger_playbooks"},
 		"sync_events without prisma": {"integrations:\n  prisma_cloud:\n    sync_events: true\n", "integrations.prisma_cloud.sync_events: needs the Prisma Cloud credentials"},
 	}
 	for name, tc := range cases {

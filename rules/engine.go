@@ -151,9 +151,14 @@ func (e *Engine) group(d *Decision, ev events.Event, now time.Time) *openGroup {
 
 // groupKey is provider|subject|cause: the user (or, for password
 // spraying, the IP that sprays) and the first detector that fired, or the
-// event type when none did. "" when the event names no subject.
+// event type (its SOP name, when it has one) when none did. "" when the event names no subject.
 func groupKey(d Decision, ev events.Event) string {
 	cause, subject := ev.Type, ev.UserID
+	if len(ev.SOPTypes) > 0 {
+		// PingOne's OTP.CHECK_FAILED and OTP.CHECK_INVALID of one attack
+		// are both the SOP's MFA_VERIFY_FAILED: one cause.
+		cause = ev.SOPTypes[0]
+	}
 	if len(d.Findings) > 0 {
 		cause = d.Findings[0].Detector
 		if cause == "password_spray" {

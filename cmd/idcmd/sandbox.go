@@ -262,6 +262,9 @@ func (s *sandboxEnv) incidentsPage() http.Handler {
 {{range .XDR}}<h3>#{{.ID}} {{.Description}} <small>({{.Status}})</small></h3>
 {{range .Comments}}<pre>{{.Text}}</pre><small>{{.Time.Format "2006-01-02 15:04:05"}}</small>{{else}}<p><small>No comments yet.</small></p>{{end}}
 {{end}}
+<h2>Cortex XDR alerts</h2>
+<p><small>What idcmd's event rules sent (insert_parsed_alerts); XDR groups alerts into incidents itself, which this fake does not. Newest first.</small></p>
+{{range .Alerts}}<h3>{{.AlertName}} <small>({{.Severity}}, request {{.Request}})</small></h3><pre>{{.AlertDescription}}</pre>{{else}}<p><small>No alerts yet.</small></p>{{end}}
 </body></html>`))
 	type xsoarIncident struct {
 		ID, Name string
@@ -270,13 +273,16 @@ func (s *sandboxEnv) incidentsPage() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var data struct {
-			XSOAR []xsoarIncident
-			XDR   []xdrtest.Incident
+			XSOAR  []xsoarIncident
+			XDR    []xdrtest.Incident
+			Alerts []xdrtest.ParsedAlertRecord
 		}
 		for _, inc := range s.xsoar.Incidents() {
 			data.XSOAR = append(data.XSOAR, xsoarIncident{ID: inc.ID, Name: inc.Name, Closed: inc.Status == xsoartest.StatusDone, Entries: s.xsoar.Entries(inc.InvestigationID)})
 		}
 		data.XDR = s.xdr.Incidents()
+		data.Alerts = s.xdr.Alerts()
+		slices.Reverse(data.Alerts)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = page.Execute(w, data)
 	})
@@ -312,13 +318,17 @@ func sandboxRules(cfg *config.Config) {
 		"user.account.lock":            to(rules.ToXDR, rules.ToXSOAR, rules.ToPrisma),
 		"user.mfa.factor.attempt_fail": to(rules.ToXDR, rules.ToXSOAR),
 		"user.session.start":           {{To: rules.ToXSOAR, Suspicious: true}},
-		"user.lifecycle.delete":        to(rules.ToXDR, rules.ToXSOAR, rules.ToPrisma),
-		"USER_LOCKED":                  to(rules.ToXDR),
-		"USER_DELETED":                 to(rules.ToXDR),
-		"MFA_VERIFY_FAILED":            to(rules.ToXDR, rules.ToXSOAR),
-		"USER_LOGIN":                   {{To: rules.ToXDR, Suspicious: true}, {To: rules.ToXSOAR, Suspicious: true}},
-		"USER_LOGIN_FAILED":            {{To: rules.ToXSOAR, Suspicious: true}},
-		"RISK_EVENT":                   {{To: rules.ToXDR, Risk: []string{"HIGH", "CRITICAL"}}},
+		// What Okta logs of an MFA fatigue attack (a push denied, or timed
+		// out): the SOP's user.mfa.factor.attempt_fail is not among them.
+		"user.mfa.okta_verify.deny_push":   {{To: rules.ToXDR, Suspicious: true}, {To: rules.ToXSOAR, Suspicious: true}},
+		"user.authentication.auth_via_mfa": {{To: rules.ToXDR, Suspicious: true}, {To: rules.ToXSOAR, Suspicious: true}},
+		"user.lifecycle.delete":            to(rules.ToXDR, rules.ToXSOAR, rules.ToPrisma),
+		"USER_LOCKED":                      to(rules.ToXDR),
+		"USER_DELETED":                     to(rules.ToXDR),
+		"MFA_VERIFY_FAILED":                {{To: rules.ToXDR}, {To: rules.ToXSOAR, Suspicious: true}},
+		"USER_LOGIN":                       {{To: rules.ToXDR, Suspicious: true}, {To: rules.ToXSOAR, Suspicious: true}},
+		"USER_LOGIN_FAILED":                {{To: rules.ToXSOAR, Suspicious: true}},
+		"RISK_EVENT":                       {{To: rules.ToXDR, Risk: []string{"HIGH", "CRITICAL"}}},
 	}
 	x, xs, p := &cfg.Integrations.CortexXDR, &cfg.Integrations.XSOAR, &cfg.Integrations.PrismaCloud
 	x.AutoCreateIncidents, x.SeverityThreshold = true, "medium"
