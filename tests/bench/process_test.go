@@ -469,7 +469,7 @@ func (s *serveProcess) pid() int { return s.cmd.Process.Pid }
 
 // startServe starts bin serve against fake, with configYAML as its config
 // file when it is not empty.
-func startServe(b *testing.B, bin string, fake *minfakeProcess, configYAML string) *serveProcess {
+func startServe(b *testing.B, bin string, fake *minfakeProcess, configYAML string, extraEnv ...string) *serveProcess {
 	b.Helper()
 	dir := b.TempDir()
 	args := []string{"serve", "--addr", "127.0.0.1:0"}
@@ -489,6 +489,7 @@ func startServe(b *testing.B, bin string, fake *minfakeProcess, configYAML strin
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"IDCMD_JWT_SECRET=" + secret, "IDCMD_DATA_DIR=" + dir,
 		"OKTA_BASE_URL=" + fake.url, "OKTA_API_TOKEN=" + fake.token}
+	cmd.Env = append(cmd.Env, extraEnv...)
 	if gogc := os.Getenv("IDCMD_BENCH_GOGC"); gogc != "" {
 		// What idcmd serve's own GC target (cmd/idcmd/gc.go) is worth:
 		// the same build with the operator's GOGC instead.
