@@ -154,6 +154,10 @@ func (d *Decider) RunOnce(ctx context.Context) (int, error) {
 			Severity: dec.Severity.String(), Suspicious: dec.Suspicious, GroupKey: groupKey, Body: body, Deliveries: wbs})
 		queued = queued || len(wbs) > 0
 	}
+	if err := d.engine.lookupErr; err != nil {
+		d.engine = nil // it remembers a batch that is not stored
+		return 0, fmt.Errorf("rules: read a group of repeats: %w", err)
+	}
 	if _, err := d.Store.RecordDecisions(ctx, store.DecisionLease{Name: LeaseName, Owner: d.Owner}, decisions); err != nil {
 		// What the engine remembered of this batch is not what is stored:
 		// start again from the store.
@@ -262,15 +266,18 @@ func (d *Decider) rememberRuns(ctx context.Context, e *Engine, now time.Time) er
 // lookupGroup finds an open group in the store: its first decision and
 // how many it holds.
 func (d *Decider) lookupGroup(ctx context.Context, key string, since time.Time) (*openGroup, error) {
-	list, err := d.Store.GroupDecisions(ctx, key, since, store.MaxDecisionsPerRecord)
-	if err != nil || len(list) == 0 {
+	rec, n, err := d.Store.GroupOf(ctx, key, since)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	var first Decision
-	if err := json.Unmarshal(list[0].Body, &first); err != nil {
+	if err := json.Unmarshal(rec.Body, &first); err != nil {
 		return nil, err
 	}
-	g := &openGroup{Group: Group{Key: key, First: first.EventID, Count: len(list), Opened: first.Decided}}
+	g := &openGroup{Group: Group{Key: key, First: first.EventID, Count: n, Opened: first.Decided}}
 	for _, r := range first.Routes {
 		if r.To == ToXSOAR && r.Taken {
 			g.xsoar = r.Delivery

@@ -23,6 +23,8 @@ type Engine struct {
 	// lookupGroup finds a group the engine does not remember (decided
 	// before this engine started); nil finds none.
 	lookupGroup func(key string, since time.Time) (*openGroup, error)
+	// lookupErr is the first failed lookup since the decider last looked.
+	lookupErr error
 	// runs are the times of the automated runs per action, for the rate
 	// limit.
 	runs map[string][]time.Time
@@ -135,7 +137,13 @@ func (e *Engine) group(d *Decision, ev events.Event, now time.Time) *openGroup {
 		g = nil
 	}
 	if g == nil && e.lookupGroup != nil {
-		if found, err := e.lookupGroup(key, since); err == nil && found != nil {
+		found, err := e.lookupGroup(key, since)
+		switch {
+		case err != nil:
+			// The decider discards the batch and decides it again: a
+			// group it could not read must not open a second incident.
+			e.lookupErr = err
+		case found != nil:
 			g = found
 			e.groups[key] = g
 		}

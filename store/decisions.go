@@ -235,27 +235,23 @@ func (s *sqlStore) GetDecision(ctx context.Context, provider, id string) (Decisi
 	return d, nil
 }
 
-// GroupDecisions returns up to limit decisions of group key decided at or
-// after since, the first decided first: a group's first event opened its
-// incident, and the rest are its repeats.
-func (s *sqlStore) GroupDecisions(ctx context.Context, key string, since time.Time, limit int) ([]Decision, error) {
-	limit = max(1, min(limit, MaxDecisionsPerRecord))
-	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM event_decisions WHERE group_key = $1 AND decided_at >= $2"+
-		" ORDER BY decided_at, event_seq LIMIT $3", key, s.d.ts(dbTimeOf(since)), limit)
+// GroupOf returns the first decision of group key decided at or after
+// since, and how many decisions the group holds from there; ErrNotFound
+// when it holds none. Two reads on the group index, however large the
+// group has grown.
+func (s *sqlStore) GroupOf(ctx context.Context, key string, since time.Time) (Decision, int, error) {
+	at := s.d.ts(dbTimeOf(since))
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM event_decisions WHERE group_key = $1 AND decided_at >= $2", key, at).Scan(&n); err != nil {
+		return Decision{}, 0, fmt.Errorf("store: group %s: %w", key, err)
+	}
+	if n == 0 {
+		return Decision{}, 0, fmt.Errorf("store: group %s: %w", key, ErrNotFound)
+	}
+	first, err := scanDecision(s.db.QueryRowContext(ctx, "SELECT "+decisionColumns+" FROM event_decisions WHERE group_key = $1 AND decided_at >= $2"+
+		" ORDER BY decided_at, event_seq LIMIT 1", key, at))
 	if err != nil {
-		return nil, fmt.Errorf("store: group decisions: %w", err)
+		return Decision{}, 0, fmt.Errorf("store: group %s: %w", key, err)
 	}
-	defer rows.Close()
-	var list []Decision
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: group decisions: %w", err)
-		}
-		list = append(list, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: group decisions: %w", err)
-	}
-	return list, nil
+	return first, n, nil
 }

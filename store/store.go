@@ -202,9 +202,9 @@ type Store interface {
 	RecordDecisions(ctx context.Context, lease DecisionLease, ds []Decision) ([]Decision, error)
 	// GetDecision returns the decision on an event, or ErrNotFound.
 	GetDecision(ctx context.Context, provider, id string) (Decision, error)
-	// GroupDecisions returns up to limit decisions of a group decided at or
-	// after since, first decided first.
-	GroupDecisions(ctx context.Context, key string, since time.Time, limit int) ([]Decision, error)
+	// GroupOf returns the first decision of a group decided at or after
+	// since and how many it holds from there, or ErrNotFound.
+	GroupOf(ctx context.Context, key string, since time.Time) (Decision, int, error)
 
 	// Close waits for queued writes to commit and closes the database.
 	Close() error

@@ -141,8 +141,11 @@ func testDecisionsGroup(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.GroupDecisions(ctx(t), "okta|00u1|mfa_fatigue", time.Now().Add(-time.Hour), 10)
-	if err != nil || len(got) != 2 || got[0].EventID != "e1" || got[1].EventID != "e3" {
-		t.Fatalf("GroupDecisions = %+v, %v", got, err)
+	first, n, err := s.GroupOf(ctx(t), "okta|00u1|mfa_fatigue", time.Now().Add(-time.Hour))
+	if err != nil || n != 2 || first.EventID != "e1" {
+		t.Fatalf("GroupOf = %+v, %d, %v; want e1 first, 2 in all", first, n, err)
+	}
+	if _, _, err := s.GroupOf(ctx(t), "okta|00u1|mfa_fatigue", time.Now().Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GroupOf after the window: %v, want ErrNotFound", err)
 	}
 }
