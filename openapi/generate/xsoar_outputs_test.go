@@ -163,7 +163,12 @@ var outputCases = []outputCase{
 	{command: "okta-get-user-groups", body: `{"user":"jdoe@example.com"}`},
 	{command: "okta-get-user-apps", body: `{"user":"jdoe@example.com"}`},
 	{command: "okta-get-user-factors", body: `{"user":"jdoe@example.com"}`},
-	{command: "okta-get-logs", body: `{"sort_order":"DESCENDING","limit":50}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
+	// The last 50 events hold a failure with a reason or not depending on
+	// the hour the test runs: one is appended, as for the security events.
+	{command: "okta-get-logs", body: `{"sort_order":"DESCENDING","limit":50}`, setup: func(t *testing.T, sb *outputSandbox) {
+		zonedEvent(t, sb, "jdoe@example.com")
+		failedSignIn(t, sb)
+	}},
 	{command: "okta-get-user-events", body: `{"user":"jdoe@example.com","hours":168}`, setup: func(t *testing.T, sb *outputSandbox) { zonedEvent(t, sb, "jdoe@example.com") }},
 	{command: "okta-get-security-events", body: `{"hours":1}`, setup: func(t *testing.T, sb *outputSandbox) {
 		zonedEvent(t, sb, "jdoe@example.com")
