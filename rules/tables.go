@@ -46,18 +46,6 @@ const pingOneDefaultSeverity = Medium
 // riskSeverity is PingOne SOP 2.1's map from a risk level to severity.
 var riskSeverity = map[string]Severity{"LOW": Low, "MEDIUM": Medium, "HIGH": High, "CRITICAL": Critical}
 
-// DefaultSeverity returns the SOPs' tables, a copy per provider.
-func DefaultSeverity() map[string]map[string]Severity {
-	out := map[string]map[string]Severity{events.Okta: {}, events.PingOne: {}}
-	for k, v := range oktaSeverity {
-		out[events.Okta][k] = v
-	}
-	for k, v := range pingOneSeverity {
-		out[events.PingOne][k] = v
-	}
-	return out
-}
-
 // baseSeverity is the event's severity by type: the configured entry,
 // else the SOPs' table, else the provider's default; and the rule that
 // gave it.
