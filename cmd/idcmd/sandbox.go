@@ -115,8 +115,9 @@ func startSandbox() (*sandboxEnv, error) {
 // approvals.privileged_groups, they are the SOPs' groups and the seeded
 // orgs' own (Super Admins, PingOne Admins, ...), so the sandbox holds a
 // reset link for awong, or adding someone to Super Admins, as a deployment
-// that lists its real groups would. The risk model's privileged groups,
-// unless the file changes them, get the seeded orgs' groups too.
+// that lists its real groups would. The risk model's and the privileged
+// detector's groups, unless the file changes them, get the seeded orgs'
+// groups too.
 func (s *sandboxEnv) configure(cfg *config.Config) {
 	if cfg.EventRouting == nil && !cfg.AutomatedResponses.Enabled {
 		sandboxRules(cfg)
@@ -124,6 +125,9 @@ func (s *sandboxEnv) configure(cfg *config.Config) {
 	seeded := append(oktatest.PrivilegedGroups(), pingonetest.PrivilegedGroups()...)
 	if pa := &cfg.Risk.Factors.PrivilegedAccess; slices.Equal(pa.Groups, risk.Defaults().Factors.PrivilegedAccess.Groups) {
 		pa.Groups = append(slices.Clone(pa.Groups), seeded...)
+	}
+	if pd := &cfg.Rules.Detectors.Privileged; slices.Equal(pd.Groups, rules.DefaultDetectors().Privileged.Groups) {
+		pd.Groups = append(slices.Clone(pd.Groups), seeded...)
 	}
 	if cfg.Approvals.PrivilegedGroups != nil {
 		return

@@ -249,6 +249,9 @@ func TestSandboxRiskModelKnowsItsPrivilegedGroups(t *testing.T) {
 		if !slices.Contains(cfg.Risk.Factors.PrivilegedAccess.Groups, g) {
 			t.Errorf("risk groups %v lack %q", cfg.Risk.Factors.PrivilegedAccess.Groups, g)
 		}
+		if !slices.Contains(cfg.Rules.Detectors.Privileged.Groups, g) {
+			t.Errorf("the privileged detector's groups %v lack %q", cfg.Rules.Detectors.Privileged.Groups, g)
+		}
 	}
 	own := config.Defaults()
 	own.Risk.Factors.PrivilegedAccess.Groups = []string{"Domain Admins"}
