@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -101,19 +100,9 @@ func decodeOptional(c echo.Context, v *Decision) error {
 	if c.Request().ContentLength == 0 {
 		return nil
 	}
-	if err := requireJSON(c.Request()); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readBody(c)
 	if err != nil {
-		// Over the limit (413) or too slow (408); any other failure is a
-		// body cut off on the wire or badly chunked: the caller's fault,
-		// a 400 as on the command endpoint, never a 500.
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return he
-		}
-		return problem.New(http.StatusBadRequest, "unreadable-body", "Unreadable body", "The request body could not be read: it was cut off (fewer bytes than its Content-Length) or badly chunked.")
+		return err
 	}
 	if err := commands.DecodeJSON(body, v); err != nil {
 		return err

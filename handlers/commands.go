@@ -37,16 +37,9 @@ func (h *Commands) Run(c echo.Context) error {
 		_, err = h.Invoker.Invoke(c.Request().Context(), commands.Request{Command: cmd.Info().Name, Args: args, Incident: inc, Caller: caller, RequestID: reqID})
 		return err
 	}
-	if err := requireJSON(c.Request()); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readBody(c)
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return he
-		}
-		return problem.New(http.StatusBadRequest, "unreadable-body", "Unreadable body", "The request body could not be read.")
+		return err
 	}
 	key, err := idempotencyKey(c.Request())
 	if err != nil {

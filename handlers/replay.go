@@ -111,18 +111,27 @@ func (r ReplayRequest) check() (since, until time.Time, limit int, err error) {
 // readJSONBody reads a small JSON body strictly into v (no unknown
 // members); an empty body leaves v as it is.
 func readJSONBody(c echo.Context, v any) error {
-	if err := requireJSON(c.Request()); err != nil {
+	body, err := readBody(c)
+	if err != nil {
 		return err
+	}
+	return commands.DecodeJSON(body, v)
+}
+
+// readBody checks that the body is JSON and reads it. Over the limit is a
+// 413 and too slow a 408; any other failure is the caller's body cut off
+// on the wire or badly chunked: a 400, never a 500.
+func readBody(c echo.Context) ([]byte, error) {
+	if err := requireJSON(c.Request()); err != nil {
+		return nil, err
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		// Over the limit (413) or too slow (408); any other failure is the
-		// caller's body cut off on the wire: a 400, never a 500.
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
-			return he
+			return nil, he
 		}
-		return problem.New(http.StatusBadRequest, "unreadable-body", "Unreadable body", "The request body could not be read: it was cut off (fewer bytes than its Content-Length) or badly chunked.")
+		return nil, problem.New(http.StatusBadRequest, "unreadable-body", "Unreadable body", "The request body could not be read: it was cut off (fewer bytes than its Content-Length) or badly chunked.")
 	}
-	return commands.DecodeJSON(body, v)
+	return body, nil
 }

@@ -86,15 +86,26 @@ func (m Model) location() (*time.Location, error) {
 	return loc, nil
 }
 
-// clock parses a "15:04" time of day into minutes after midnight; "24:00"
-// is the end of the day.
+// clock is ParseClock with the key that holds s in its error.
 func clock(key, s string) (int, error) {
+	m, err := ParseClock(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return m, nil
+}
+
+// ParseClock parses a "15:04" time of day into minutes after midnight;
+// "24:00" is the end of the day. The off_hours detector reads its working
+// day with it too, so both say the same of one time.
+func ParseClock(s string) (int, error) {
+	s = strings.TrimSpace(s)
 	if s == "24:00" {
 		return 24 * 60, nil
 	}
 	t, err := time.Parse("15:04", s)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %q is not a time of day such as 08:00", key, s)
+		return 0, fmt.Errorf("%q is not a time of day such as 08:00", s)
 	}
 	return t.Hour()*60 + t.Minute(), nil
 }

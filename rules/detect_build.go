@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // off_hours.time_zone must load on a host without a tz database (containers)
+
+	"github.com/idcmd/idcmd/risk"
 )
 
 // Detector names: their Finding.Detector and their keys.
@@ -32,11 +34,11 @@ func (d Detectors) validate() error {
 		if _, err := time.LoadLocation(o.TimeZone); err != nil || o.TimeZone == "" {
 			return fmt.Errorf("off_hours.time_zone: %q is not an IANA time zone (America/New_York)", o.TimeZone)
 		}
-		start, err := parseClock(o.Start)
+		start, err := risk.ParseClock(o.Start)
 		if err != nil {
 			return fmt.Errorf("off_hours.start: %w", err)
 		}
-		end, err := parseClock(o.End)
+		end, err := risk.ParseClock(o.End)
 		if err != nil {
 			return fmt.Errorf("off_hours.end: %w", err)
 		}
@@ -118,15 +120,6 @@ func (l DenyList) prefixes() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// parseClock reads "HH:MM" as minutes after midnight.
-func parseClock(s string) (int, error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a time of day HH:MM (08:00)", s)
-	}
-	return t.Hour()*60 + t.Minute(), nil
-}
-
 // build returns the enabled detectors, in the order their findings are
 // listed: the attacks first, because the first finding names the group of
 // repeats (a password spray groups by the spraying IP, not per user).
@@ -162,8 +155,8 @@ func (d Detectors) build(dir Directory) ([]Detector, error) {
 	}
 	if d.OffHours.Enabled {
 		loc, _ := time.LoadLocation(d.OffHours.TimeZone)
-		start, _ := parseClock(d.OffHours.Start)
-		end, _ := parseClock(d.OffHours.End)
+		start, _ := risk.ParseClock(d.OffHours.Start)
+		end, _ := risk.ParseClock(d.OffHours.End)
 		out = append(out, offHours{cfg: d.OffHours, loc: loc, start: start, end: end})
 	}
 	return out, nil
