@@ -130,11 +130,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 	if o.requestTimeout > 0 {
 		cfg.Server.RequestTimeout = o.requestTimeout
 	}
-	// The privileged-user roster reads the providers in the background,
-	// at start and every 10 minutes: calls no test asked for, which would
-	// make every count of provider calls racy. A test of the detector
-	// turns it on in configure.
-	cfg.Rules.Detectors.Privileged.Enabled = false
+	noRoster(&cfg)
 	if o.configure != nil {
 		o.configure(&cfg)
 	}
@@ -295,3 +291,9 @@ func checkAgainstDocument(t *testing.T, req *http.Request, reqBody []byte, r res
 		t.Errorf("%s %s → %d does not match the OpenAPI document: %.1500s\n%.1500s", req.Method, req.URL.Path, r.status, err.Error(), r.body)
 	}
 }
+
+// noRoster turns the privileged-user roster off. It reads the providers in
+// the background, at start and every 10 minutes: calls no test asked for,
+// which would make every count of provider calls racy. A test of the
+// detector turns it on again.
+func noRoster(cfg *config.Config) { cfg.Rules.Detectors.Privileged.Enabled = false }

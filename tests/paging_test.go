@@ -51,6 +51,7 @@ func (f pagingFakes) serve(t *testing.T, extra map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noRoster(&cfg)
 	logs := &logbuf.Buffer{}
 	app, err := server.Build(context.Background(), cfg, server.NewLogger(logs, "error"), "test")
 	if err != nil {

@@ -145,6 +145,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noRoster(&cfg)
 	log := server.NewLogger(io.Discard, "error")
 	app, err := server.Build(context.Background(), cfg, log, "test")
 	if err != nil {
