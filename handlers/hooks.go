@@ -129,16 +129,23 @@ func (h *Hooks) add(c echo.Context, evs []events.Event) (events.Stored, error) {
 	return stored, nil
 }
 
+// maxHookDrain bounds what is read, and dropped, of a delivery past
+// MaxHookBody before it is refused.
+const maxHookDrain = 16 << 20
+
 // readHookBody reads the whole delivery, up to MaxHookBody (the API's own
-// 1 MiB limit does not apply to hooks).
+// 1 MiB limit does not apply to hooks). An oversized one is read to its
+// end (up to maxHookDrain more) before the 413: answered while the sender
+// is still writing, the connection would be closed under it, and the
+// sender would see a reset rather than the answer.
 func readHookBody(c echo.Context) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, MaxHookBody))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, fieldProblem(http.StatusRequestEntityTooLarge, "body", "is larger than "+strconv.Itoa(MaxHookBody)+" bytes")
-	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxHookBody+1))
 	if err != nil {
 		return nil, err // a body that timed out is the API's 408
+	}
+	if len(body) > MaxHookBody {
+		_, _ = io.Copy(io.Discard, io.LimitReader(c.Request().Body, maxHookDrain))
+		return nil, fieldProblem(http.StatusRequestEntityTooLarge, "body", "is larger than "+strconv.Itoa(MaxHookBody)+" bytes")
 	}
 	return body, nil
 }
