@@ -28,15 +28,17 @@ func (c *Client) attempt(ctx context.Context, r *Request) (*http.Response, error
 		c.observe(r.Operation, 0, start)
 		return nil, fmt.Errorf("%s %s: %w", c.cfg.Provider, r.Operation, err)
 	}
-	body, err := readBody(resp.Body, resp.ContentLength, c.cfg.MaxBodyBytes)
-	resp.Body.Close()
-	if err != nil {
-		c.observe(r.Operation, 0, start)
-		return nil, fmt.Errorf("%s %s: reading response: %w", c.cfg.Provider, r.Operation, err)
+	if _, whole := resp.Body.(*bufferedBody); !whole { // fastTransport's answers are
+		body, err := readBody(resp.Body, resp.ContentLength, c.cfg.MaxBodyBytes)
+		resp.Body.Close()
+		if err != nil {
+			c.observe(r.Operation, 0, start)
+			return nil, fmt.Errorf("%s %s: reading response: %w", c.cfg.Provider, r.Operation, err)
+		}
+		resp.Body = &bufferedBody{Reader: bytes.NewReader(body), body: body}
+		resp.ContentLength = int64(len(body))
 	}
 	c.observe(r.Operation, resp.StatusCode, start)
-	resp.Body = &bufferedBody{Reader: bytes.NewReader(body), body: body}
-	resp.ContentLength = int64(len(body))
 	return resp, nil
 }
 

@@ -30,8 +30,9 @@ type WaitFunc func(resp *http.Response, now time.Time) (time.Duration, bool)
 type Config struct {
 	// Provider names the system for the Observer: "okta", "pingone", ...
 	Provider string
-	// HTTPClient sends the requests; nil means a client with its own
-	// connection pool. Redirects are never followed (see New).
+	// HTTPClient sends the requests; nil means fasthttp's client with its
+	// own connection pool (fastTransport). Redirects are never followed
+	// (see New).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt, body read included; 0 means no bound
 	// beyond the caller's context.
@@ -133,12 +134,7 @@ func New(cfg Config) *Client {
 	if cfg.HTTPClient != nil {
 		hc = *cfg.HTTPClient
 	} else {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		// Keep connections to one tenant warm under concurrent callers: the
-		// default of 2 idle connections per host would open and close a
-		// connection for most calls once more than two run at once.
-		tr.MaxIdleConnsPerHost = 64
-		hc.Transport = tr
+		hc.Transport = newFastTransport(cfg.MaxBodyBytes)
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.http = &hc

@@ -1,7 +1,7 @@
 // Command bareproxy is the floor BenchmarkProcess measures idcmd against: a
 // Go net/http server that answers okta-get-user and okta-clear-sessions by
-// making the same Okta requests idcmd makes, with net/http's client, and
-// sending Okta's body back. It authenticates no one, validates nothing,
+// making the same Okta requests idcmd makes, through idcmd's provider
+// transport (providers/httpx), and sending Okta's body back. It authenticates no one, validates nothing,
 // audits nothing and logs nothing: what it costs is what receiving one
 // request, making the Okta calls and answering cost in Go, so idcmd's own
 // work is what idcmd costs above it.
@@ -12,13 +12,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
+
+	"github.com/idcmd/idcmd/providers/httpx"
 )
 
 func main() {
@@ -38,9 +40,7 @@ func run() error {
 		}
 	}
 	okta := oktaClient{base: os.Getenv("OKTA_BASE_URL"), auth: "SSWS " + os.Getenv("OKTA_API_TOKEN")}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64 // as idcmd's httpx
-	okta.http = &http.Client{Transport: tr}
+	okta.http = httpx.New(httpx.Config{Provider: "okta"})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/commands/okta-get-user", func(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +68,7 @@ func userOf(r *http.Request) string {
 
 type oktaClient struct {
 	base, auth string
-	http       *http.Client
+	http       *httpx.Client
 }
 
 // answer sends the user's Okta object back; with clear, it first makes the
@@ -94,18 +94,12 @@ func (c oktaClient) answer(w http.ResponseWriter, user string, clear bool) {
 }
 
 func (c oktaClient) do(method, path string) ([]byte, error) {
-	req, err := http.NewRequest(method, c.base+path, nil)
+	resp, err := c.http.Do(context.Background(), &httpx.Request{Method: method, URL: c.base + path,
+		Header: http.Header{"Authorization": {c.auth}, "Accept": {"application/json"}}})
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", c.auth)
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, err := httpx.BodyBytes(resp)
 	if err == nil && resp.StatusCode/100 != 2 {
 		err = fmt.Errorf("okta: %s %s: %s", method, path, resp.Status)
 	}
