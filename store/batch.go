@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/idcmd/idcmd/panics"
 )
@@ -67,6 +68,8 @@ type batcher struct {
 	// reruns counts the batches that had to be run again with savepoints,
 	// because one of their writes failed.
 	reruns atomic.Int64
+	// lingerTimer is linger's, kept by the loop goroutine between batches.
+	lingerTimer *time.Timer
 
 	mu     sync.RWMutex // held for reading while sending on ops, for writing by close
 	closed bool
@@ -219,8 +222,51 @@ func (b *batcher) loop() {
 		// record). With nothing else runnable it returns at once, so a lone
 		// caller waits for nothing.
 		runtime.Gosched()
-		b.run(b.drain(batch))
+		b.run(b.linger(b.drain(batch)))
 	}
+}
+
+// relaxedLinger is how long a batch of reads' audit records only (queued by
+// appendLater: nobody waits for them) waits for more before it commits. A
+// commit's fixed part (BEGIN, the chain head, the WAL frames of every index
+// page it touches) is most of what a read's record costs, and reads come
+// faster than that: at one caller a call every half millisecond, so a
+// record per commit otherwise. The README's rule holds, committed within
+// milliseconds of the answer, and a durable write ends the wait at once.
+const relaxedLinger = 2 * time.Millisecond
+
+// linger keeps a batch of appendLater records open for up to relaxedLinger,
+// until the batch is full, a write somebody waits for arrives, or the store
+// closes.
+func (b *batcher) linger(batch []*batchOp) []*batchOp {
+	for _, op := range batch {
+		if op.report == nil {
+			return batch
+		}
+	}
+	if len(batch) == 0 {
+		return batch
+	}
+	if b.lingerTimer == nil {
+		b.lingerTimer = time.NewTimer(relaxedLinger)
+	} else {
+		b.lingerTimer.Reset(relaxedLinger)
+	}
+	defer b.lingerTimer.Stop()
+	for len(batch) < maxBatch {
+		select {
+		case op := <-b.ops:
+			batch = append(batch, op)
+			if op.report == nil {
+				return b.drain(batch)
+			}
+		case <-b.lingerTimer.C:
+			return batch
+		case <-b.quit:
+			return batch
+		}
+	}
+	return batch
 }
 
 // drain appends what is queued right now, without waiting for more: the
