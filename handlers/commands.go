@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/idcmd/idcmd/commands"
@@ -86,6 +87,10 @@ func answer(c echo.Context, status int, res *commands.Result) error {
 	if err != nil {
 		return err
 	}
+	// With its length announced, net/http sends the answer as is rather
+	// than in chunks (it chunks whatever passes 2 KB unannounced, and
+	// okta-get-user's answer is 2.5 KB), which the caller also parses faster.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
 	return c.JSONBlob(status, b)
 }
 

@@ -179,3 +179,51 @@ func TestLogWriterAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLogWriterLingerEndsForFlushAndClose: lines gather for logLinger
+// before the writer takes them, but Flush and Close do not wait for the
+// linger: with it an hour long, both return with every line written, and
+// the lines logged before a Flush share one write.
+func TestLogWriterLingerEndsForFlushAndClose(t *testing.T) {
+	out := &countingWriter{}
+	l := newLogWriter(out, time.Hour)
+	for i := range 3 {
+		fmt.Fprintf(l, "line %d\n", i)
+	}
+	within(t, "Flush during a linger", func() {
+		if err := l.Flush(); err != nil {
+			t.Error(err)
+		}
+	})
+	if got, writes := out.state(); got != "line 0\nline 1\nline 2\n" || writes != 1 {
+		t.Errorf("after Flush: %q in %d writes, want the 3 lines in 1", got, writes)
+	}
+	fmt.Fprintln(l, "line 3")
+	within(t, "Close during a linger", func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if got, _ := out.state(); !strings.HasSuffix(got, "line 2\nline 3\n") {
+		t.Errorf("after Close: %q, want line 3 written", got)
+	}
+}
+
+type countingWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	return w.buf.Write(p)
+}
+
+func (w *countingWriter) state() (string, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String(), w.writes
+}

@@ -63,12 +63,15 @@ type batcher struct {
 	relaxBefore func(ctx context.Context, db *sql.DB, relaxed bool) error
 	relaxInTx   func(ctx context.Context, tx *sql.Tx, relaxed bool) error
 	ops         chan *batchOp
+	urgent      chan struct{} // a write somebody waits for was queued (cap 1)
 	quit        chan struct{}
 	done        chan struct{}
 	// reruns counts the batches that had to be run again with savepoints,
 	// because one of their writes failed.
 	reruns atomic.Int64
-	// lingerTimer is linger's, kept by the loop goroutine between batches.
+	// lingerFor is relaxedLinger (tests lengthen it); lingerTimer is
+	// linger's, kept by the loop goroutine between batches.
+	lingerFor   time.Duration
 	lingerTimer *time.Timer
 
 	mu     sync.RWMutex // held for reading while sending on ops, for writing by close
@@ -89,12 +92,14 @@ type batchOp struct {
 
 func newBatcher(db *sql.DB, d dialect, stmts writerStmts) *batcher {
 	b := &batcher{
-		db:    db,
-		stmts: stmts,
-		audit: &auditWriter{d: d, stmts: stmts, inserts: d.inserts()},
-		ops:   make(chan *batchOp, maxBatch),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
+		db:        db,
+		stmts:     stmts,
+		audit:     &auditWriter{d: d, stmts: stmts, inserts: d.inserts()},
+		ops:       make(chan *batchOp, maxBatch),
+		urgent:    make(chan struct{}, 1),
+		lingerFor: relaxedLinger,
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	go b.loop()
 	return b
@@ -164,6 +169,10 @@ func (b *batcher) submit(op *batchOp) error {
 		return ctx.Err()
 	}
 	b.mu.RUnlock()
+	select { // end a linger: this caller waits for the commit
+	case b.urgent <- struct{}{}:
+	default:
+	}
 	<-op.done
 	return op.err
 }
@@ -232,41 +241,36 @@ func (b *batcher) loop() {
 // page it touches) is most of what a read's record costs, and reads come
 // faster than that: at one caller a call every half millisecond, so a
 // record per commit otherwise. The README's rule holds, committed within
-// milliseconds of the answer, and a durable write ends the wait at once.
+// milliseconds of the answer, and a write somebody waits for ends the wait
+// at once.
 const relaxedLinger = 2 * time.Millisecond
 
-// linger keeps a batch of appendLater records open for up to relaxedLinger,
-// until the batch is full, a write somebody waits for arrives, or the store
-// closes.
+// linger keeps a batch of appendLater records open for relaxedLinger, or
+// until a write somebody waits for is queued (urgent) or the store closes,
+// then adds what was queued meanwhile. It sleeps rather than taking each
+// record as it comes, so a read's record wakes no goroutine.
 func (b *batcher) linger(batch []*batchOp) []*batchOp {
+	if len(batch) == 0 || len(batch) == maxBatch {
+		return batch
+	}
 	for _, op := range batch {
 		if op.report == nil {
 			return batch
 		}
 	}
-	if len(batch) == 0 {
-		return batch
-	}
 	if b.lingerTimer == nil {
-		b.lingerTimer = time.NewTimer(relaxedLinger)
+		b.lingerTimer = time.NewTimer(b.lingerFor)
 	} else {
-		b.lingerTimer.Reset(relaxedLinger)
+		b.lingerTimer.Reset(b.lingerFor)
 	}
-	defer b.lingerTimer.Stop()
-	for len(batch) < maxBatch {
-		select {
-		case op := <-b.ops:
-			batch = append(batch, op)
-			if op.report == nil {
-				return b.drain(batch)
-			}
-		case <-b.lingerTimer.C:
-			return batch
-		case <-b.quit:
-			return batch
-		}
+	select {
+	case <-b.lingerTimer.C:
+	case <-b.urgent: // a stale token only cuts one linger short
+		b.lingerTimer.Stop()
+	case <-b.quit:
+		b.lingerTimer.Stop()
 	}
-	return batch
+	return b.drain(batch)
 }
 
 // drain appends what is queued right now, without waiting for more: the

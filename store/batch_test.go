@@ -347,3 +347,61 @@ func TestAppendLaterCommittedByClose(t *testing.T) {
 		t.Errorf("after reopening: VerifyAudit = %+v, %v; want %d records OK", v, err, n)
 	}
 }
+
+// A batch of reads' records lingers for more (store.relaxedLinger), but a
+// write somebody waits for ends the linger at once: with the linger made an
+// hour long, a durable append still returns, the record queued before it is
+// committed in the same batch and told first, and both are in the chain.
+// Close ends a linger too.
+func TestDurableWriteEndsTheLinger(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, s store.Store, _ any) {
+		store.SetLingerForTest(s, time.Hour)
+		told := make(chan error, 1)
+		if err := s.AppendAuditLater(*batchRecord(1, false), func(err error) { told <- err }); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until the batcher holds the record (lingering), so the
+		// durable append below arrives during the linger.
+		eventuallyTrue(t, func() bool { return store.QueuedForTest(s) == 0 })
+		rec, err := s.AppendAudit(t.Context(), *batchRecord(2, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-told:
+			if err != nil {
+				t.Fatalf("the lingering record: %v", err)
+			}
+		default:
+			t.Fatal("the durable append returned before the lingering record was told its outcome")
+		}
+		if rec.Seq != 2 {
+			t.Errorf("durable record seq %d, want 2 (after the lingering one)", rec.Seq)
+		}
+		if v, err := s.VerifyAudit(t.Context()); err != nil || !v.OK || v.Checked != 2 {
+			t.Errorf("VerifyAudit = %+v, %v; want 2 records OK", v, err)
+		}
+
+		if err := s.AppendAuditLater(*batchRecord(3, false), func(err error) { told <- err }); err != nil {
+			t.Fatal(err)
+		}
+		eventuallyTrue(t, func() bool { return store.QueuedForTest(s) == 0 })
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-told; err != nil {
+			t.Fatalf("the record lingering at Close: %v", err)
+		}
+	})
+}
+
+// eventuallyTrue polls cond for up to 10 s.
+func eventuallyTrue(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 10 s")
+}

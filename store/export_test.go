@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"slices"
 	"sync"
+	"time"
 )
 
 // ClaimQueryForTest is the statement ClaimWriteBacks runs on the backend
@@ -101,3 +102,14 @@ func RecordDurabilityForTest(s Store) func() []bool {
 		return slices.Clone(seen)
 	}
 }
+
+// SetLingerForTest sets how long s's group commit keeps a batch of
+// AppendAuditLater records open (relaxedLinger). Call it before s's first
+// write.
+func SetLingerForTest(s Store, d time.Duration) {
+	s.(*sqlStore).batch.lingerFor = d
+}
+
+// QueuedForTest is how many writes wait in s's queue, not yet taken by
+// its group commit.
+func QueuedForTest(s Store) int { return len(s.(*sqlStore).batch.ops) }

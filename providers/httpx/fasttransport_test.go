@@ -35,7 +35,7 @@ func TestFastTransportKeepsWhatTheServerSent(t *testing.T) {
 		w.Header().Add("Link", `<https://x/a>; rel="self"`)
 		w.Header().Add("Link", `<https://x/b>; rel="next"`)
 		w.Header().Set("X-Rate-Limit-Remaining", "99")
-		w.Header()["Content-Type"] = nil // net/http would sniff one
+		w.Header()["Content-Type"] = nil   // net/http would sniff one
 		w.WriteHeader(http.StatusAccepted) // and no Content-Type
 		_, _ = io.WriteString(w, "done")
 	}))
