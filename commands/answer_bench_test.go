@@ -62,3 +62,15 @@ func BenchmarkUserTable(b *testing.B) {
 		_ = table("Okta user jdoe@example.com", userHeaders, [][]string{row})
 	}
 }
+
+// BenchmarkCompactAndHTMLSafe scans the demo user (1.7 KB), as every
+// okta-get-user answer scans its raw_response.
+func BenchmarkCompactAndHTMLSafe(b *testing.B) {
+	raw := []byte(demoUserJSON)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if !compactAndHTMLSafe(raw) {
+			b.Fatal("the demo user needs the Encoder's work")
+		}
+	}
+}

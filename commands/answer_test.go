@@ -70,3 +70,30 @@ func TestAnswerJSONSkipsTheSecondPass(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCompactAndHTMLSafe: compactAndHTMLSafe says yes exactly when
+// encoding/json would embed the JSON text unchanged, that is when
+// compacting it and escaping it for HTML gives back the same bytes. The
+// seeds run with every go test.
+func FuzzCompactAndHTMLSafe(f *testing.F) {
+	for _, seed := range []string{
+		demoUserJSON, `{}`, `[]`, `"x"`, `{"a":"b c"}`, `{"a": "b"}`, "{\"a\":\n1}", `{"a":"\"<"}`, `{"a":"\\"}`,
+		`{"a":"\\\"","b":" "}`, `{"<":1}`, `{"a":"&amp;"}`, "{\"s\":\"\u2028\"}", "{\"s\":\"\u2029\"}", "{\"s\":\"\u2027\u202a\"}",
+		`{"s":"\u2028"}`, `{"s":"é東"}`, "[1,\t2]", `[1,2.5e-3,true,null]`, `{"a":"\\\\"," ":"\\""}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return // compactAndHTMLSafe is only ever given JSON a decoder accepted
+		}
+		var compact, safe bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			t.Fatal(err)
+		}
+		json.HTMLEscape(&safe, compact.Bytes())
+		if want := bytes.Equal(safe.Bytes(), b); compactAndHTMLSafe(b) != want {
+			t.Errorf("compactAndHTMLSafe(%q) = %v, want %v", b, !want, want)
+		}
+	})
+}
