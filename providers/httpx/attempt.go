@@ -12,7 +12,10 @@ import (
 // attempt sends r once. The body is read inside the attempt so the
 // per-attempt timeout covers it and the connection is free for the retry.
 func (c *Client) attempt(ctx context.Context, r *Request) (*http.Response, error) {
-	if c.cfg.Timeout > 0 {
+	// fastTransport bounds the attempt itself, from the connection's
+	// deadline, which spares a context and a timer per provider call.
+	fast, _ := c.http.Transport.(*fastTransport)
+	if c.cfg.Timeout > 0 && fast == nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
@@ -23,7 +26,12 @@ func (c *Client) attempt(ctx context.Context, r *Request) (*http.Response, error
 	}
 
 	start := c.cfg.Now()
-	resp, err := c.http.Do(req)
+	var resp *http.Response
+	if fast != nil {
+		resp, err = fast.send(req, c.cfg.Timeout)
+	} else {
+		resp, err = c.http.Do(req)
+	}
 	if err != nil {
 		c.observe(r.Operation, 0, start)
 		return nil, fmt.Errorf("%s %s: %w", c.cfg.Provider, r.Operation, err)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,9 +41,16 @@ type fastTransport struct {
 	maxBody int64
 }
 
-// ctxKey carries a request's context to exchange through fasthttp's
-// request, whose RoundTripper has no context of its own.
-type ctxKey struct{}
+// attemptCall is what exchange needs to know of an attempt and fasthttp's
+// RoundTripper does not pass: its context, and when it must end (the
+// sooner of the context's deadline and the attempt's own bound; zero:
+// never). It travels as a user value of fasthttp's request (attemptKey).
+type attemptCall struct {
+	ctx      context.Context
+	deadline time.Time
+}
+
+type attemptKey struct{}
 
 const (
 	// dialTimeout is net/http's DefaultTransport's.
@@ -111,6 +119,22 @@ func dialerFor(addr string, isTLS bool) (fasthttp.DialFunc, error) {
 
 // RoundTrip sends req and reads its whole answer.
 func (t *fastTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.roundTrip(req, 0)
+}
+
+// send is what http.Client.Do(req) would do with this transport (no
+// redirect is followed: a Client never follows one), errors included, with
+// the attempt also bounded by timeout (0: only by req's context). attempt
+// calls it directly.
+func (t *fastTransport) send(req *http.Request, timeout time.Duration) (*http.Response, error) {
+	resp, err := t.roundTrip(req, timeout)
+	if err != nil {
+		return nil, &url.Error{Op: req.Method[:1] + strings.ToLower(req.Method[1:]), URL: req.URL.Redacted(), Err: err}
+	}
+	return resp, nil
+}
+
+func (t *fastTransport) roundTrip(req *http.Request, timeout time.Duration) (*http.Response, error) {
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -144,16 +168,21 @@ func (t *fastTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		freq.SetBody(body)
 	}
-	if deadline, ok := ctx.Deadline(); ok {
-		left := time.Until(deadline)
+	call := &attemptCall{ctx: ctx}
+	if timeout > 0 {
+		call.deadline = time.Now().Add(timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (call.deadline.IsZero() || d.Before(call.deadline)) {
+		call.deadline = d
+	}
+	if !call.deadline.IsZero() {
+		left := time.Until(call.deadline)
 		if left <= 0 {
 			return nil, context.DeadlineExceeded
 		}
 		freq.SetTimeout(left)
 	}
-	if ctx.Done() != nil {
-		freq.SetUserValue(ctxKey{}, ctx)
-	}
+	freq.SetUserValue(attemptKey{}, call)
 	fresp.Header.SetNoDefaultContentType(true)
 
 	if err := t.client.Do(freq, fresp); err != nil {
@@ -213,9 +242,9 @@ func (t *fastTransport) mapError(ctx context.Context, err error) error {
 	}
 	switch {
 	case errors.Is(err, fasthttp.ErrTimeout):
-		if _, ok := ctx.Deadline(); ok {
-			return context.DeadlineExceeded
-		}
+		// The attempt's time ran out (its own bound or ctx's deadline),
+		// as a context.WithTimeout of the attempt would have said.
+		return context.DeadlineExceeded
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		return t.tooLarge()
 	}
@@ -234,13 +263,14 @@ func (t *fastTransport) tooLarge() error {
 type exchange struct{}
 
 func (exchange) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response) (retry bool, err error) {
-	ctx, _ := req.UserValue(ctxKey{}).(context.Context)
-	var deadline time.Time
+	call, _ := req.UserValue(attemptKey{}).(*attemptCall)
+	if call == nil {
+		call = &attemptCall{ctx: context.Background()}
+	}
+	ctx, deadline := call.ctx, call.deadline
 	var timeout time.Duration
-	if ctx != nil {
-		if d, ok := ctx.Deadline(); ok {
-			deadline, timeout = d, time.Until(d)
-		}
+	if !deadline.IsZero() {
+		timeout = time.Until(deadline)
 	}
 	cc, err := hc.AcquireConn(timeout, req.ConnectionClose())
 	if err != nil {
@@ -253,7 +283,7 @@ func (exchange) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *
 		return true, err
 	}
 	stop := func() bool { return true }
-	if ctx != nil {
+	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	}
 
