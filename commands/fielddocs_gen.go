@@ -66,7 +66,7 @@ var fieldDocs = map[string]string{
 	"Config.BlocklistZone":                         "BlocklistZone is the network zone okta-block-ip and okta-unblock-ip edit unless told otherwise: a zone ID or name, of an IP zone with usage BLOCKLIST. Default DefaultBlocklistZone, the blocklist zone every Okta org has.",
 	"Config.ClientID":                              "ClientID is an OAuth 2.0 service app that signs in with private_key_jwt.",
 	"Config.DPoP":                                  "DPoP forces DPoP-bound tokens from the first token request. Without it the client still switches to DPoP when Okta asks for it (invalid_dpop_proof), as the Okta SDK does.",
-	"Config.HTTPClient":                            "HTTPClient sends the requests; nil means a private connection pool.",
+	"Config.HTTPClient":                            "HTTPClient sends the requests; nil means a private connection pool over fasthttp (httpx.Config.HTTPClient).",
 	"Config.KeyID":                                 "KeyID is sent as the assertion's kid header; Okta needs it when the app has several keys.",
 	"Config.MaxRetries":                            "MaxRetries is how often a retryable call is re-sent; default 2, and a negative value turns retries off.",
 	"Config.Observer":                              "Observer is told about every attempt (metrics).",

@@ -43,7 +43,8 @@ type Config struct {
 	// it the client still switches to DPoP when Okta asks for it
 	// (invalid_dpop_proof), as the Okta SDK does.
 	DPoP bool
-	// HTTPClient sends the requests; nil means a private connection pool.
+	// HTTPClient sends the requests; nil means a private connection pool
+	// over fasthttp (httpx.Config.HTTPClient).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; default 10s.
 	Timeout time.Duration

@@ -38,7 +38,8 @@ type Config struct {
 	// (CLIENT_SECRET_BASIC, the default) or "post" (CLIENT_SECRET_POST).
 	// PingOne's own names are accepted too.
 	AuthStyle string
-	// HTTPClient sends the requests; nil means a private connection pool.
+	// HTTPClient sends the requests; nil means a private connection pool
+	// over fasthttp (httpx.Config.HTTPClient).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; default 10s.
 	Timeout time.Duration

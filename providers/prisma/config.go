@@ -23,7 +23,8 @@ type Config struct {
 	AccessKey string
 	// SecretKey is the access key's secret, sent as /login's password.
 	SecretKey string
-	// HTTPClient sends the requests; nil means a private connection pool.
+	// HTTPClient sends the requests; nil means a private connection pool
+	// over fasthttp (httpx.Config.HTTPClient).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; default 30s (IAM searches are slow).
 	Timeout time.Duration

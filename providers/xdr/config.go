@@ -26,7 +26,8 @@ type Config struct {
 	// Advanced says the key is an advanced key: every attempt then carries
 	// a fresh nonce and timestamp and a hash instead of the key itself.
 	Advanced bool
-	// HTTPClient sends the requests; nil means a private connection pool.
+	// HTTPClient sends the requests; nil means a private connection pool
+	// over fasthttp (httpx.Config.HTTPClient).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; default 10s, what other XDR clients use
 	// (reference §6, xdrgateway).

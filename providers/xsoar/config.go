@@ -38,7 +38,8 @@ type Config struct {
 	// unconfirmed (reference §2.1), so it can be set; a pointer to "" forces
 	// no prefix. An XSOAR 6 behind a reverse proxy path can use it too.
 	PathPrefix *string
-	// HTTPClient sends the requests; nil means a private connection pool.
+	// HTTPClient sends the requests; nil means a private connection pool
+	// over fasthttp (httpx.Config.HTTPClient).
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; default 30s. Longer than the other
 	// providers' 10s on purpose: a war-room write that times out may still
