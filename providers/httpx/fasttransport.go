@@ -24,10 +24,9 @@ import (
 // brings no *http.Client: the requests go over fasthttp's client, which
 // writes a request and reads its answer in the caller's goroutine. net/http's
 // Transport hands each request to a writer goroutine and each answer back
-// from a reader goroutine; on a provider call that costs idcmd about a fifth
-// of its CPU (BenchmarkProcess, floor-cpu-µs/call against the old floor).
-// Every provider answer is read whole anyway (attempt), so nothing of
-// net/http's streaming is lost.
+// from a reader goroutine, which cost BenchmarkProcess's floor a fifth of
+// its CPU per call. Every provider answer is read whole anyway (attempt),
+// so nothing of net/http's streaming is lost.
 //
 // What it keeps of net/http's Transport: connections kept alive and pooled
 // per host, HTTP_PROXY/HTTPS_PROXY/NO_PROXY from the environment (loopback is
@@ -60,8 +59,8 @@ const (
 	// connection is rarely one the server has just closed.
 	idleConnTimeout = 30 * time.Second
 	// headerBufferSize bounds a response's status line and headers, as
-	// net/http's MaxResponseHeaderBytes does (there 1 MiB; provider APIs
-	// send a few KiB).
+	// net/http's MaxResponseHeaderBytes does (there 10 MiB; provider APIs
+	// send a few KiB). fasthttp keeps a buffer this size per connection.
 	headerBufferSize = 64 << 10
 )
 

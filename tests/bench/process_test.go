@@ -366,6 +366,7 @@ func sendOK(c *http.Client, req *http.Request) error {
 func loadClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 2 * processCallers
+	tr.MaxIdleConns = 0 // no cap: the default 100 would close some of them at every switch of server
 	return &http.Client{Transport: tr, Timeout: time.Minute}
 }
 
