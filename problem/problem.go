@@ -129,6 +129,8 @@ func fromUpstream(ue *upstream.Error) *Problem {
 		pr = New(http.StatusNotFound, "not-found", "Not found", ue.Provider+": "+msg)
 	case upstream.Conflict:
 		pr = New(http.StatusConflict, "state-conflict", "Not allowed in the current state", ue.Provider+": "+msg)
+	case upstream.Contended:
+		pr = New(http.StatusConflict, "edit-conflict", "Changed while being edited", ue.Provider+": "+msg)
 	case upstream.Invalid:
 		pr = New(http.StatusBadRequest, "provider-rejected-input", "Rejected by the provider", ue.Provider+": "+msg)
 	case upstream.RateLimited:

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idcmd/idcmd/providers/upstream"
 	"github.com/idcmd/idcmd/store"
 	"github.com/idcmd/idcmd/writeback"
 )
@@ -377,4 +378,35 @@ func TestNoTargetsNoPolling(t *testing.T) {
 			t.Errorf("%d claims, want 2: the start's and the Notify's", n)
 		}
 	})
+}
+
+// TestContendedIsRetriedConflictIsNot: a provider refusal that a retry
+// cannot heal (Conflict: the state forbids it) fails the write-back at
+// once; an edit that lost a race (Contended: XSOAR's version conflict, read
+// again and lost again) is retried.
+func TestContendedIsRetriedConflictIsNot(t *testing.T) {
+	for _, tt := range []struct {
+		kind       upstream.Kind
+		wantStatus store.WriteBackStatus
+	}{
+		{upstream.Conflict, store.WriteBackFailed},
+		{upstream.Contended, store.WriteBackQueued},
+	} {
+		st := openStore(t)
+		var ok delivered
+		w := &writeback.Worker{Store: st, Owner: "w", Log: quiet, MaxAttempts: 3,
+			Targets: map[string]writeback.Target{
+				store.PlatformXSOAR: targetFunc(func(context.Context, store.WriteBack) (string, error) {
+					return "", &upstream.Error{Provider: "xsoar", Kind: tt.kind, Status: 400, Message: "refused"}
+				}),
+				store.PlatformXDR: ok.target(),
+			}}
+		wb := enqueue(t, st, store.PlatformXSOAR)
+		if n, err := w.RunOnce(t.Context()); n != 1 || err != nil {
+			t.Fatalf("%v: RunOnce = %d, %v", tt.kind, n, err)
+		}
+		if got := get(t, st, wb.ID); got.Status != tt.wantStatus || got.Attempts != 1 {
+			t.Errorf("%v: %s after %d attempts, want %s", tt.kind, got.Status, got.Attempts, tt.wantStatus)
+		}
+	}
 }

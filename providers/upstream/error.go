@@ -35,6 +35,10 @@ const (
 	Unavailable
 	// Timeout: the provider did not answer before the deadline; 504.
 	Timeout
+	// Contended: the object kept changing while the call edited it (XSOAR's
+	// DB version conflict, again after a fresh read). Nothing forbids the
+	// edit, so the same call later can succeed, unlike Conflict; maps to 409.
+	Contended
 )
 
 // String names the kind for logs and metrics.
@@ -54,6 +58,8 @@ func (k Kind) String() string {
 		return "unavailable"
 	case Timeout:
 		return "timeout"
+	case Contended:
+		return "contended"
 	default:
 		return "unknown"
 	}

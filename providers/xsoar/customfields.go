@@ -18,7 +18,8 @@ import (
 // Like SetIncidentSeverity, it reads the incident and writes the object
 // read back whole, with its version (POST /incident is a full replace
 // under optimistic locking, reference §4.4); a version conflict is read
-// and tried once more, then it is a Conflict with CodeVersionConflict.
+// and tried once more, then it is a Contended error with
+// CodeVersionConflict.
 func (c *Client) UpdateIncidentCustomFields(ctx context.Context, incidentID string, change func(current map[string]any) map[string]any) error {
 	var err error
 	for range 2 {
@@ -28,7 +29,7 @@ func (c *Client) UpdateIncidentCustomFields(ctx context.Context, incidentID stri
 	}
 	ue := upstream.As(err)
 	return &upstream.Error{
-		Provider: provider, Kind: upstream.Conflict, Status: ue.Status, Code: CodeVersionConflict,
+		Provider: provider, Kind: upstream.Contended, Status: ue.Status, Code: CodeVersionConflict,
 		Message: "incident " + incidentID + " kept changing while its fields were set (DB version conflict twice); read it and try again",
 		Causes:  ue.Causes,
 	}

@@ -219,6 +219,7 @@ func TestPermanentOnlyForXSOARErrors(t *testing.T) {
 		{errors.New("plain"), false},
 		{&upstream.Error{Provider: "okta", Kind: upstream.Conflict}, false},
 		{&upstream.Error{Provider: "xsoar", Kind: upstream.Conflict}, true},
+		{&upstream.Error{Provider: "xsoar", Kind: upstream.Contended, Code: xsoar.CodeVersionConflict}, false},
 		{fmt.Errorf("wrapped: %w", &upstream.Error{Provider: "xsoar", Kind: upstream.NotFound}), true},
 		{&upstream.Error{Provider: "xsoar", Kind: upstream.RateLimited}, false},
 		{&upstream.Error{Provider: "xsoar", Kind: upstream.Timeout}, false},

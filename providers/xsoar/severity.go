@@ -25,7 +25,8 @@ const CodeVersionConflict = "version_conflict"
 // the object read is sent back whole with only severity changed, so no
 // field idcmd does not model is cleared. A stale version ("DB version
 // conflict", someone wrote in between) is read and tried once more; a
-// second conflict is a Conflict error with CodeVersionConflict. An
+// second conflict is a Contended error with CodeVersionConflict (a retry
+// later can succeed, so the write-back queue tries again). An
 // incident already at the severity is left alone, so a repeat is a no-op.
 //
 // Only a 429 is retried by the transport: a 5xx may come after XSOAR
@@ -44,7 +45,7 @@ func (c *Client) SetIncidentSeverity(ctx context.Context, incidentID string, sev
 	}
 	ue := upstream.As(err)
 	return &upstream.Error{
-		Provider: provider, Kind: upstream.Conflict, Status: ue.Status, Code: CodeVersionConflict,
+		Provider: provider, Kind: upstream.Contended, Status: ue.Status, Code: CodeVersionConflict,
 		Message: "incident " + incidentID + " kept changing while its severity was set (DB version conflict twice); read it and try again",
 		Causes:  ue.Causes,
 	}

@@ -124,12 +124,13 @@ func TestSetIncidentSeverityRetriesAVersionConflict(t *testing.T) {
 }
 
 // TestSetIncidentSeverityGivesUpAfterTwoConflicts: one retry only; a
-// second conflict is Conflict with CodeVersionConflict, and nothing of
+// second conflict is Contended (not Conflict: nothing forbids the edit,
+// so a write-back retries it) with CodeVersionConflict, and nothing of
 // ours was written.
 func TestSetIncidentSeverityGivesUpAfterTwoConflicts(t *testing.T) {
 	f, c, id := rivalFixture(t, 2)
 	err := c.SetIncidentSeverity(context.Background(), id, xsoar.SeverityCritical)
-	if ue := wantKind(t, err, upstream.Conflict); ue.Code != xsoar.CodeVersionConflict {
+	if ue := wantKind(t, err, upstream.Contended); ue.Code != xsoar.CodeVersionConflict {
 		t.Errorf("code = %q, want %q", ue.Code, xsoar.CodeVersionConflict)
 	}
 	if in, _ := f.srv.Incident(id); in.Severity == xsoar.SeverityCritical || in.Version != 3 {
