@@ -48,9 +48,8 @@ type LogWriter struct {
 
 // logLinger is how long the writer lets lines gather before it takes the
 // queue, unless Flush, Close or a quarter-full queue hurries it. Without it
-// a lone caller's every request would wake the writer and cost a write of
-// its own (a wake-up and a system call, about a tenth of what idcmd spends
-// on a read at one caller); with it a write carries every line of the last
+// a lone caller's every request would wake the writer and cost a write (a
+// system call) of its own; with it a write carries every line of the last
 // few milliseconds.
 const logLinger = 5 * time.Millisecond
 

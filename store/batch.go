@@ -248,7 +248,7 @@ const relaxedLinger = 2 * time.Millisecond
 // linger keeps a batch of appendLater records open for relaxedLinger, or
 // until a write somebody waits for is queued (urgent) or the store closes,
 // then adds what was queued meanwhile. It sleeps rather than taking each
-// record as it comes, so a read's record wakes no goroutine.
+// record as it comes, so only a batch's first record wakes the batcher.
 func (b *batcher) linger(batch []*batchOp) []*batchOp {
 	if len(batch) == 0 || len(batch) == maxBatch {
 		return batch

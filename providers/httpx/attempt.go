@@ -36,7 +36,7 @@ func (c *Client) attempt(ctx context.Context, r *Request) (*http.Response, error
 		c.observe(r.Operation, 0, start)
 		return nil, fmt.Errorf("%s %s: %w", c.cfg.Provider, r.Operation, err)
 	}
-	if _, whole := resp.Body.(*bufferedBody); !whole { // fastTransport's answers are
+	if _, whole := resp.Body.(*bufferedBody); !whole { // fastTransport's are read already
 		body, err := readBody(resp.Body, resp.ContentLength, c.cfg.MaxBodyBytes)
 		resp.Body.Close()
 		if err != nil {

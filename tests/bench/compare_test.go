@@ -12,8 +12,9 @@ import (
 // change worth a few per cent of CPU is smaller than how much two runs a
 // minute apart differ. Both builds run at once, as users run them, against
 // one minfake, and take turns: a 2 s phase of 64 callers each, then 1,000
-// single-caller calls each, and so on for IDCMD_BENCH_ROUNDS rounds (7 by
-// default here), so the machine's changing load falls on both alike. The
+// single-caller calls each (their CPU per call too), and so on for
+// IDCMD_BENCH_ROUNDS rounds (7 by default here), so the machine's changing
+// load falls on both alike. The
 // metrics are each build's medians; "a" is IDCMD_BENCH_BINARY (or this
 // tree), "b" is IDCMD_BENCH_COMPARE, which the benchmark needs.
 //
@@ -32,6 +33,7 @@ func BenchmarkProcessCompare(b *testing.B) {
 		name                string
 		rig                 *processRig
 		cpu, rate, p50, p99 []float64
+		cpuOne              []float64 // CPU per call at one caller
 	}
 	for range b.N {
 		fake := startMinfake(b, fakeBin)
@@ -52,6 +54,7 @@ func BenchmarkProcessCompare(b *testing.B) {
 			}
 			for _, bl := range builds {
 				lat := make([]time.Duration, 0, 1000)
+				cpu0 := cpuTime(b, bl.rig.idcmd.pid())
 				for range 1000 {
 					t0 := time.Now()
 					if err := bl.rig.getUser(); err != nil {
@@ -59,14 +62,15 @@ func BenchmarkProcessCompare(b *testing.B) {
 					}
 					lat = append(lat, time.Since(t0))
 				}
+				bl.cpuOne = append(bl.cpuOne, float64((cpuTime(b, bl.rig.idcmd.pid())-cpu0).Microseconds())/1000)
 				bl.p50 = append(bl.p50, ms(percentile(lat, .5)))
 				bl.p99 = append(bl.p99, ms(percentile(lat, .99)))
 			}
 			b.Logf("round %d (load %s): %s", i+1, loadAverage(), func() string {
 				s := ""
 				for _, bl := range builds {
-					s += fmt.Sprintf("%s %.0f µs/call, %.0f calls/s, one caller p50 %.3f p99 %.3f ms; ", bl.name,
-						bl.cpu[i], bl.rate[i], bl.p50[i], bl.p99[i])
+					s += fmt.Sprintf("%s %.0f µs/call, %.0f calls/s, one caller %.0f µs/call, p50 %.3f p99 %.3f ms; ", bl.name,
+						bl.cpu[i], bl.rate[i], bl.cpuOne[i], bl.p50[i], bl.p99[i])
 				}
 				return s
 			}())
@@ -74,6 +78,7 @@ func BenchmarkProcessCompare(b *testing.B) {
 		for _, bl := range builds {
 			b.ReportMetric(median(bl.cpu), bl.name+"-cpu-µs/call")
 			b.ReportMetric(median(bl.rate), bl.name+"-calls/s")
+			b.ReportMetric(median(bl.cpuOne), bl.name+"-one-caller-cpu-µs/call")
 			b.ReportMetric(median(bl.p50), bl.name+"-p50-ms")
 			b.ReportMetric(median(bl.p99), bl.name+"-p99-ms")
 		}
